@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "Tack",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "tack", targets: ["tack"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CLibGit2",
+      pkgConfig: "libgit2",
+      providers: [.apt(["libgit2-dev"])]
+    ),
+    .target(name: "TackGit", dependencies: ["CLibGit2"]),
+    .target(name: "TackCore", dependencies: ["TackGit"]),
+    .target(name: "TackAccess", dependencies: ["TackCore"]),
+    .executableTarget(
+      name: "tack",
+      dependencies: [
+        "TackAccess",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "TackGitTests", dependencies: ["TackGit"]),
+    .testTarget(name: "TackCoreTests", dependencies: ["TackCore"]),
+    .testTarget(name: "TackEndToEndTests", dependencies: ["tack"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,72 @@
+/// A task's durable id: `task_` followed by a ULID (26 Crockford base32 characters: 48 bits
+/// of milliseconds, then 80 random bits). Unique across clones without coordination.
+public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
+  public static let prefix = "task_"
+  static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+  /// The full id, `task_` + 26 characters.
+  public let rawValue: String
+
+  /// Accepts exactly a full, well-formed id.
+  public init?(_ text: String) {
+    guard text.utf8.count == 31, text.hasPrefix(Self.prefix),
+      text.utf8.dropFirst(5).allSatisfy({ Self.alphabet.contains($0) })
+    else { return nil }
+    rawValue = text
+  }
+
+  /// A new id for a task created at `time`.
+  public static func generate(at time: Timestamp) -> TaskID {
+    var generator = SystemRandomNumberGenerator()
+    return generate(at: time, using: &generator)
+  }
+
+  static func generate(at time: Timestamp, using generator: inout some RandomNumberGenerator)
+    -> TaskID
+  {
+    var characters = Array(prefix.utf8)
+    let millis = UInt64(max(0, time.milliseconds)) & 0xFFFF_FFFF_FFFF
+    for shift in stride(from: 45, through: 0, by: -5) {
+      characters.append(alphabet[Int((millis >> UInt64(shift)) & 31)])
+    }
+    for _ in 0..<16 { characters.append(alphabet[Int(generator.next(upperBound: UInt32(32)))]) }
+    return TaskID(unchecked: String(decoding: characters, as: UTF8.self))
+  }
+
+  private init(unchecked: String) { rawValue = unchecked }
+
+  /// The 26-character ULID without the `task_` prefix.
+  public var ulid: Substring { rawValue.dropFirst(5) }
+
+  /// The two one-character shard folders, from the random end of the id, so tasks spread
+  /// evenly over 32 × 32 folders and one write rewrites only small trees.
+  public var shardPath: String {
+    let bytes = Array(rawValue.utf8)
+    return "\(Character(Unicode.Scalar(bytes[30])))/\(Character(Unicode.Scalar(bytes[29])))"
+  }
+
+  public var description: String { rawValue }
+
+  public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+  /// Normalises what a user typed as an id or a short id: optional `task_` prefix, then
+  /// Crockford base32 (case-insensitive; I and L read as 1, O as 0). Returns the ULID part,
+  /// uppercased, or `nil` when it cannot be part of an id.
+  public static func normalizedQuery(_ text: String) -> String? {
+    var body = Substring(text)
+    if body.lowercased().hasPrefix(prefix) { body = body.dropFirst(prefix.count) }
+    guard !body.isEmpty, body.utf8.count <= 26 else { return nil }
+    var result: [UInt8] = []
+    for byte in body.utf8 {
+      var upper = byte >= 97 && byte <= 122 ? byte - 32 : byte
+      switch upper {
+      case UInt8(ascii: "I"), UInt8(ascii: "L"): upper = UInt8(ascii: "1")
+      case UInt8(ascii: "O"): upper = UInt8(ascii: "0")
+      default: break
+      }
+      guard alphabet.contains(upper) else { return nil }
+      result.append(upper)
+    }
+    return String(decoding: result, as: UTF8.self)
+  }
+}

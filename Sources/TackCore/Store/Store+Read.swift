@@ -1,0 +1,120 @@
+import TackGit
+
+extension Store {
+  public func config() throws(TackError) -> RepositoryConfig { try view().config() }
+
+  /// Every board, sorted by name.
+  public func boards() throws(TackError) -> [Board] {
+    let view = try view()
+    _ = try view.config()
+    return try view.boardNames().map { (name) throws(TackError) in try view.board(name) }
+  }
+
+  /// The board named, or the default board when `name` is `nil`.
+  public func board(_ name: String?) throws(TackError) -> Board {
+    try view().board(named: name)
+  }
+
+  /// The full id for a full or short id.
+  public func resolve(_ text: String) throws(TackError) -> TaskID {
+    let view = try view()
+    _ = try view.config()
+    return try view.resolve(text)
+  }
+
+  /// The task with this full or short id.
+  public func task(_ text: String) throws(TackError) -> BoardTask {
+    let view = try view()
+    _ = try view.config()
+    guard let found = try view.task(view.resolve(text)) else { throw .taskNotFound(text) }
+    return found.task
+  }
+
+  /// The tasks `filter` selects, oldest first, and the files that could not be read (which
+  /// never stop the others from listing).
+  public func list(_ filter: TaskFilter = TaskFilter()) throws(TackError) -> (
+    tasks: [BoardTask], problems: [Problem]
+  ) {
+    let view = try view()
+    _ = try view.config()
+    var boardNames = try view.boardNames()
+    if let board = filter.board {
+      let board = try view.board(board)
+      for status in filter.statuses { _ = try board.requireStatus(status) }
+      boardNames = [board.name]
+    }
+    var tasks: [BoardTask] = []
+    var problems: [Problem] = []
+    for board in boardNames {
+      for file in try view.taskFiles(board: board) {
+        do {
+          guard let bytes = try view.file(file.path) else { continue }
+          let task = try BoardTask(fileContents: bytes, path: file.path)
+          try Store.checkPlacement(task, board: board, path: file.path)
+          if filter.matches(task) { tasks.append(task) }
+        } catch {
+          problems.append(Problem(path: file.path, reason: error.reason))
+        }
+      }
+    }
+    tasks.sort { ($0.createdAt, $0.taskId) < ($1.createdAt, $1.taskId) }
+    return (tasks, problems)
+  }
+
+  /// The shortest prefix of each id's ULID that no other task shares, at least `minimum`
+  /// characters (like git's abbreviated hashes).
+  public func shortIDs(minimum: Int = 8) throws(TackError) -> [TaskID: String] {
+    let ids = try view().allTaskIDs().sorted()
+    var result: [TaskID: String] = [:]
+    func common(_ a: TaskID, _ b: TaskID) -> Int {
+      zip(a.ulid.utf8, b.ulid.utf8).prefix { $0 == $1 }.count
+    }
+    for (index, id) in ids.enumerated() {
+      var length = minimum
+      if index > 0 { length = max(length, common(id, ids[index - 1]) + 1) }
+      if index + 1 < ids.count { length = max(length, common(id, ids[index + 1]) + 1) }
+      result[id] = String(id.ulid.prefix(length))
+    }
+    return result
+  }
+
+  /// `tack check`: every file under `.tack/` and `boards/` that Tack cannot use.
+  public func check() throws(TackError) -> [Problem] {
+    let view = try view()
+    var problems: [Problem] = []
+    do { _ = try view.config() } catch {
+      if case .notInitialized = error { throw error }
+      problems.append(Problem(path: RepositoryConfig.path, reason: error.reason))
+    }
+    for name in try view.boardNames() {
+      do {
+        try Names.validate(name, as: "board name")
+        let board = try view.board(name)
+        for file in try view.taskFiles(board: name) {
+          do {
+            guard let bytes = try view.file(file.path) else { continue }
+            let task = try BoardTask(fileContents: bytes, path: file.path)
+            try Store.checkPlacement(task, board: name, path: file.path)
+            _ = try board.requireStatus(task.status)
+          } catch {
+            problems.append(Problem(path: file.path, reason: error.reason))
+          }
+        }
+      } catch {
+        problems.append(Problem(path: Store.boardPath(name), reason: error.reason))
+      }
+    }
+    return problems
+  }
+}
+
+extension TackError {
+  /// The message without the path, for a list that already names the file.
+  var reason: String {
+    switch self {
+    case .corruptFile(_, let reason): reason
+    case .unsupportedFormat(_, let version): "format version \(version) is newer than this tack understands (1)"
+    default: description
+    }
+  }
+}

@@ -1,0 +1,325 @@
+import TackGit
+
+extension Store {
+  /// What a change to one task did, for its commit message.
+  struct Outcome {
+    /// The end of the subject, after `<board>: <short id> `.
+    var what: String
+    var body: String?
+    var action: String
+  }
+
+  /// Creates a task in the board's initial status.
+  public func create(
+    title: String, board: String? = nil, description: String = "", labels: [String] = [],
+    links: [BoardTask.Link] = [], actor: Actor
+  ) throws(TackError) -> BoardTask {
+    try Names.validateText(title, as: "title", maxBytes: Limits.titleBytes, singleLine: true)
+    try Names.validateText(
+      description, as: "description", maxBytes: Limits.descriptionBytes, allowEmpty: true)
+    let labels = try Self.checkedLabels(labels)
+    var created: BoardTask?
+    try write(actor: actor) { (view) throws(TackError) in
+      _ = try view.config()
+      let board = try view.board(named: board)
+      let now = self.now()
+      var task = BoardTask(
+        taskId: TaskID.generate(at: now), board: board.name, title: title,
+        description: description, status: board.initialStatus, labels: labels, createdAt: now)
+      task.links = links
+      created = task
+      let message = Self.message(
+        task, Outcome(what: "created: \(CommitMessage.clip(title))", body: nil, action: "create"),
+        actor: actor)
+      return ([FileChange(path: Store.taskPath(task.taskId, board: board.name), content: task.fileContents)], message)
+    }
+    return created!
+  }
+
+  /// Moves a task to `status`, if its board allows the move.
+  public func transition(_ id: String, to status: String, note: String? = nil, actor: Actor)
+    throws(TackError) -> BoardTask
+  {
+    if let note { try Names.validateText(note, as: "note", maxBytes: Limits.noteBytes) }
+    return try mutate(id, actor: actor) { (task, board, now) throws(TackError) in
+      try Self.refuseTerminal(task, board)
+      let from = task.status
+      try Self.move(&task, to: status, on: board)
+      if let note { task.notes.append(.init(at: now, by: actor.id, text: note)) }
+      return Outcome(what: "\(from) → \(status)", body: note, action: "transition")
+    }
+  }
+
+  /// Adds a note; the only change a terminal task accepts.
+  public func addNote(_ id: String, text: String, actor: Actor) throws(TackError) -> BoardTask {
+    try Names.validateText(text, as: "note", maxBytes: Limits.noteBytes)
+    return try mutate(id, actor: actor) { (task, _, now) throws(TackError) in
+      task.notes.append(.init(at: now, by: actor.id, text: text))
+      return Outcome(what: "note", body: text, action: "note")
+    }
+  }
+
+  /// Changes the title, description or labels. Returns `changed: false` (and commits nothing)
+  /// when the values given are already the task's.
+  public func edit(
+    _ id: String, title: String? = nil, description: String? = nil, addLabels: [String] = [],
+    removeLabels: [String] = [], actor: Actor
+  ) throws(TackError) -> (task: BoardTask, changed: Bool) {
+    if let title {
+      try Names.validateText(title, as: "title", maxBytes: Limits.titleBytes, singleLine: true)
+    }
+    if let description {
+      try Names.validateText(
+        description, as: "description", maxBytes: Limits.descriptionBytes, allowEmpty: true)
+    }
+    let addLabels = try Self.checkedLabels(addLabels)
+    let removeLabels = try Self.checkedLabels(removeLabels)
+    guard title != nil || description != nil || !addLabels.isEmpty || !removeLabels.isEmpty else {
+      throw .invalidInput(
+        "nothing to change: give --title, --description, --add-label or --remove-label.")
+    }
+    var changed = false
+    let task = try mutate(id, actor: actor) { (task, board, _) throws(TackError) in
+      try Self.refuseTerminal(task, board)
+      var fields: [String] = []
+      if let title, title != task.title {
+        task.title = title
+        fields.append("title")
+      }
+      if let description, description != task.description {
+        task.description = description
+        fields.append("description")
+      }
+      var labels = task.labels.filter { !removeLabels.contains($0) }
+      for label in addLabels where !labels.contains(label) { labels.append(label) }
+      if labels != task.labels {
+        guard labels.count <= Limits.labelsPerTask else {
+          throw .invalidInput("a task carries at most \(Limits.labelsPerTask) labels.")
+        }
+        task.labels = labels
+        fields.append("labels")
+      }
+      changed = !fields.isEmpty
+      guard changed else { return nil }
+      return Outcome(
+        what: "edit \(fields.joined(separator: ", "))", body: nil, action: "edit")
+    }
+    return (task, changed)
+  }
+
+  /// Asks for input: records the request under `key` and moves the task to `input_required`.
+  public func requestInput(
+    _ id: String, key: String, request: BoardTask.InputRequest, actor: Actor
+  ) throws(TackError) -> BoardTask {
+    try Names.validateKey(key)
+    try Names.validateText(request.message, as: "message", maxBytes: Limits.noteBytes)
+    return try mutate(id, actor: actor) { (task, board, now) throws(TackError) in
+      try Self.refuseTerminal(task, board)
+      let waiting = "input_required"
+      for target in [request.next, request.onConfirm, request.onDecline].compactMap({ $0 }) {
+        _ = try board.requireStatus(target)
+        guard board.allows(from: waiting, to: target) else {
+          throw .illegalTransition(
+            task: task.taskId.rawValue, from: waiting, to: target,
+            allowed: board.status(waiting)?.next ?? [])
+        }
+      }
+      let from = task.status
+      if from != waiting { try Self.move(&task, to: waiting, on: board) }
+      var request = request
+      request.requestedAt = now
+      request.requestedBy = actor.id
+      task.inputRequests[key] = request
+      task.inputResponses[key] = nil
+      let what = from == waiting ? "asks \(key)" : "asks \(key) (\(from) → \(waiting))"
+      return Outcome(what: what, body: request.message, action: "request-input")
+    }
+  }
+
+  /// Answers pending input requests. Once none is pending the task moves on: to the status
+  /// the requests name (a declined approval before anything else), or back to `working`.
+  public func answer(_ id: String, responses: [String: JSONValue], actor: Actor)
+    throws(TackError) -> BoardTask
+  {
+    guard !responses.isEmpty else { throw .invalidInput("give at least one answer (KEY=VALUE).") }
+    return try mutate(id, actor: actor) { (task, board, _) throws(TackError) in
+      try Self.refuseTerminal(task, board)
+      let pending = task.pendingInputKeys
+      for (key, value) in responses.sorted(by: { $0.key < $1.key }) {
+        guard let request = task.inputRequests[key], pending.contains(key) else {
+          throw .noPendingRequest(task: task.taskId.rawValue, key: key, pending: pending)
+        }
+        try Self.checkAnswer(value, for: request, key: key)
+        task.inputResponses[key] = value
+      }
+      let keys = responses.keys.sorted().joined(separator: ", ")
+      guard task.pendingInputKeys.isEmpty, task.status == "input_required" else {
+        return Outcome(what: "answered \(keys)", body: nil, action: "answer")
+      }
+      let next = Self.statusAfterAnswers(task)
+      try Self.move(&task, to: next, on: board)
+      return Outcome(what: "answered \(keys) (input_required → \(next))", body: nil, action: "answer")
+    }
+  }
+
+  /// Claims a task: sets the assignee and a lease, and starts it when it is in the initial
+  /// status. The holder renews; anyone else waits until the lease expires.
+  public func claim(_ id: String, leaseSeconds: Int64, actor: Actor) throws(TackError) -> BoardTask {
+    guard leaseSeconds > 0 else { throw .invalidInput("the lease must be longer than 0 seconds.") }
+    return try mutate(id, actor: actor) { (task, board, now) throws(TackError) in
+      try Self.refuseTerminal(task, board)
+      try Self.refuseLiveLease(task, now: now, actor: actor)
+      let renewing = task.lease?.holder == actor.id
+      task.assignee = actor.id
+      task.lease = .init(holder: actor.id, expiresAt: now.adding(seconds: leaseSeconds))
+      var what = renewing ? "lease renewed by \(actor.id)" : "claimed by \(actor.id)"
+      if task.status == board.initialStatus, board.allows(from: task.status, to: "working") {
+        what += " (\(task.status) → working)"
+        task.status = "working"
+      }
+      return Outcome(
+        what: what, body: "Lease until \(task.lease!.expiresAt)", action: renewing ? "renew" : "claim")
+    }
+  }
+
+  /// Gives a claimed task back: clears the lease and assignee, and returns a `working` task to
+  /// the initial status when the board allows it.
+  public func release(_ id: String, actor: Actor) throws(TackError) -> BoardTask {
+    try mutate(id, actor: actor) { (task, board, now) throws(TackError) in
+      try Self.refuseTerminal(task, board)
+      try Self.refuseLiveLease(task, now: now, actor: actor)
+      guard task.lease != nil || task.assignee != nil else {
+        throw .invalidInput("task \(task.taskId) is not claimed; there is nothing to release.")
+      }
+      task.lease = nil
+      task.assignee = nil
+      var what = "released by \(actor.id)"
+      if task.status == "working", board.allows(from: "working", to: board.initialStatus) {
+        what += " (working → \(board.initialStatus))"
+        task.status = board.initialStatus
+      }
+      return Outcome(what: what, body: nil, action: "release")
+    }
+  }
+
+  // MARK: The one write path for a task
+
+  /// Reads the task at the tip, applies `change`, and commits the result. `change` returns
+  /// `nil` for "nothing changed" (no commit). Runs again if another writer got there first.
+  func mutate(
+    _ idText: String, actor: Actor,
+    _ change: (inout BoardTask, Board, Timestamp) throws(TackError) -> Outcome?
+  ) throws(TackError) -> BoardTask {
+    let id = try view().resolve(idText)
+    var result: BoardTask?
+    try write(actor: actor) { (view) throws(TackError) in
+      _ = try view.config()
+      guard let found = try view.task(id) else { throw .taskNotFound(idText) }
+      var task = found.task
+      let now = self.now()
+      guard let outcome = try change(&task, found.board, now) else {
+        result = found.task
+        return nil
+      }
+      task.updatedAt = max(now, task.updatedAt)
+      let contents = task.fileContents
+      guard contents.count <= Limits.taskFileBytes else {
+        throw .invalidInput(
+          "task \(id) would grow to \(contents.count) bytes, over the \(Limits.taskFileBytes)-byte limit; nothing was written.")
+      }
+      result = task
+      return ([FileChange(path: found.path, content: contents)], Self.message(task, outcome, actor: actor))
+    }
+    return result!
+  }
+
+  static func message(_ task: BoardTask, _ outcome: Outcome, actor: Actor) -> CommitMessage {
+    CommitMessage(
+      subject: "\(task.board): \(task.taskId.ulid.prefix(8)) \(outcome.what)",
+      body: outcome.body,
+      trailers: [
+        ("Tack-Task", task.taskId.rawValue), ("Tack-Board", task.board),
+        ("Tack-Action", outcome.action), ("Tack-Status", task.status),
+        ("Tack-Actor", actor.trailer),
+      ])
+  }
+
+  // MARK: Rules
+
+  static func refuseTerminal(_ task: BoardTask, _ board: Board) throws(TackError) {
+    if board.isTerminal(task.status) {
+      throw .terminalTask(task: task.taskId.rawValue, status: task.status)
+    }
+  }
+
+  static func refuseLiveLease(_ task: BoardTask, now: Timestamp, actor: Actor) throws(TackError) {
+    if let lease = task.lease, lease.holder != actor.id, lease.expiresAt > now {
+      throw .leaseHeld(
+        task: task.taskId.rawValue, holder: lease.holder, expiresAt: lease.expiresAt.description)
+    }
+  }
+
+  /// Changes the status if the board allows it; entering a terminal or the initial status
+  /// ends any lease.
+  static func move(_ task: inout BoardTask, to status: String, on board: Board) throws(TackError) {
+    let target = try board.requireStatus(status)
+    guard board.allows(from: task.status, to: status) else {
+      throw .illegalTransition(
+        task: task.taskId.rawValue, from: task.status, to: status,
+        allowed: board.status(task.status)?.next ?? [])
+    }
+    task.status = status
+    if target.terminal || status == board.initialStatus { task.lease = nil }
+    if status == board.initialStatus { task.assignee = nil }
+  }
+
+  static func checkAnswer(_ value: JSONValue, for request: BoardTask.InputRequest, key: String)
+    throws(TackError)
+  {
+    switch request.type {
+    case .confirmation:
+      guard case .object(let fields) = value, fields.count == 1, case .bool = fields["confirmed"]
+      else {
+        throw .invalidInput(
+          "request \(key) is a confirmation: answer yes or no (stored as {\"confirmed\": true|false}).")
+      }
+    case .text:
+      guard case .object(let fields) = value, fields.count == 1,
+        case .string(let text) = fields["text"]
+      else { throw .invalidInput("request \(key) asks for text: answer with some text.") }
+      try Names.validateText(text, as: "answer to \(key)", maxBytes: Limits.noteBytes)
+    }
+  }
+
+  /// Where a task goes once every request is answered: a declined confirmation's
+  /// `onDecline` first, then the first (by key) status a request names, else `working`.
+  static func statusAfterAnswers(_ task: BoardTask) -> String {
+    var named: String?
+    for key in task.inputRequests.keys.sorted() {
+      guard let request = task.inputRequests[key], let response = task.inputResponses[key] else {
+        continue
+      }
+      switch request.type {
+      case .confirmation:
+        let confirmed = response["confirmed"]?.boolValue ?? false
+        if !confirmed, let onDecline = request.onDecline { return onDecline }
+        if named == nil { named = confirmed ? request.onConfirm : nil }
+      case .text:
+        if named == nil { named = request.next }
+      }
+    }
+    return named ?? "working"
+  }
+
+  static func checkedLabels(_ labels: [String]) throws(TackError) -> [String] {
+    var result: [String] = []
+    for label in labels {
+      try Names.validate(label, as: "label")
+      if !result.contains(label) { result.append(label) }
+    }
+    guard result.count <= Limits.labelsPerTask else {
+      throw .invalidInput("a task carries at most \(Limits.labelsPerTask) labels.")
+    }
+    return result
+  }
+}

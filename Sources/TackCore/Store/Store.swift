@@ -1,0 +1,99 @@
+import TackGit
+
+/// The board repository: every read and write of boards and tasks. Each write is one commit
+/// on the board branch (the branch HEAD points to), made through TackGit's compare-and-swap
+/// update, so concurrent writers never lose each other's work.
+public final class Store {
+  let repository: Repository
+  /// The board branch, `refs/heads/<name>`.
+  public let branch: String
+  /// The clock; tests replace it to reach lease expiry.
+  public var now: @Sendable () -> Timestamp = { Timestamp.now() }
+  /// How long a contended write keeps retrying.
+  public var retryPolicy = RetryPolicy.standard
+  let committer: Signature
+
+  init(repository: Repository) throws(TackError) {
+    self.repository = repository
+    do { branch = try repository.headBranch() } catch { throw TackError(error) }
+    committer = repository.defaultSignature() ?? Signature(name: "Tack", email: "tack@localhost")
+  }
+
+  /// Opens the board repository that contains `path` (searching parents like git).
+  public static func open(discoveringFrom path: String) throws(TackError) -> Store {
+    do {
+      return try Store(repository: Repository.discover(from: path))
+    } catch let error as GitError {
+      throw TackError(error)
+    } catch {
+      throw error as! TackError
+    }
+  }
+
+  /// The local git identity (`user.name`, `user.email`), if configured.
+  public var gitIdentity: (name: String, email: String)? {
+    repository.defaultSignature().map { ($0.name, $0.email) }
+  }
+
+  /// The folder of the working tree, or of the bare repository.
+  public var location: String { repository.workdir ?? repository.gitDirectory }
+
+  // MARK: Paths. Every path is built here from validated names only.
+
+  static let boardsFolder = "boards"
+
+  static func boardPath(_ board: String) -> String { "boards/\(board)/board.json" }
+
+  static func tasksFolder(_ board: String) -> String { "boards/\(board)/tasks" }
+
+  static func taskPath(_ id: TaskID, board: String) -> String {
+    "boards/\(board)/tasks/\(id.shardPath)/\(id.rawValue).json"
+  }
+
+  /// A task file must sit where its id and board say; anything else is reported, not guessed.
+  static func checkPlacement(_ task: BoardTask, board: String, path: String) throws(TackError) {
+    if task.board != board {
+      throw .corruptFile(
+        path: path, reason: "field board is \(quoted(task.board)) but the file is on board \(board)")
+    }
+    if path != taskPath(task.taskId, board: board) {
+      throw .corruptFile(
+        path: path,
+        reason: "field taskId \(task.taskId) does not match the file's name and folder (expected \(taskPath(task.taskId, board: board)))"
+      )
+    }
+  }
+
+  // MARK: Reading and writing
+
+  /// A consistent view of the branch tip.
+  func view() throws(TackError) -> View {
+    do {
+      let tip = try repository.tip(of: branch)
+      let tree = try tip.map { (tip) throws(GitError) in try repository.tree(ofCommit: tip) }
+      return View(repository: repository, snapshot: Snapshot(commit: tip, tree: tree), branch: branch)
+    } catch { throw TackError(error) }
+  }
+
+  /// One commit: `body` reads the tip through a view and returns the files to change and the
+  /// message, or `nil` for nothing to do. On contention it runs again on the new tip.
+  @discardableResult
+  func write(
+    actor: Actor, _ body: (View) throws(TackError) -> (changes: [FileChange], message: CommitMessage)?
+  ) throws(TackError) -> OID? {
+    do {
+      return try repository.update(branch: branch, policy: retryPolicy) { snapshot in
+        let view = View(repository: repository, snapshot: snapshot, branch: branch)
+        guard let (changes, message) = try body(view) else { return nil }
+        return CommitRequest(
+          changes: changes, message: message.text, author: actor.signature, committer: committer)
+      }
+    } catch let error as TackError {
+      throw error
+    } catch let error as GitError {
+      throw TackError(error)
+    } catch {
+      throw .git("\(error)")
+    }
+  }
+}

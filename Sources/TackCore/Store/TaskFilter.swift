@@ -1,0 +1,46 @@
+/// What `list` selects. Empty fields select everything.
+public struct TaskFilter: Sendable, Equatable {
+  /// Only this board (all boards when `nil`).
+  public var board: String?
+  /// Any of these statuses.
+  public var statuses: [String]
+  /// All of these labels.
+  public var labels: [String]
+  /// Assigned to exactly this id (`""` selects unassigned tasks).
+  public var assignee: String?
+  /// Case-insensitive text found in the title, description or notes.
+  public var text: String?
+
+  public init(
+    board: String? = nil, statuses: [String] = [], labels: [String] = [], assignee: String? = nil,
+    text: String? = nil
+  ) {
+    self.board = board
+    self.statuses = statuses
+    self.labels = labels
+    self.assignee = assignee
+    self.text = text
+  }
+
+  func matches(_ task: BoardTask) -> Bool {
+    if !statuses.isEmpty && !statuses.contains(task.status) { return false }
+    if !labels.allSatisfy(task.labels.contains) { return false }
+    if let assignee, (task.assignee ?? "") != assignee { return false }
+    if let text, !text.isEmpty {
+      let needle = text.lowercased()
+      let found =
+        task.title.lowercased().contains(needle) || task.description.lowercased().contains(needle)
+        || task.notes.contains { $0.text.lowercased().contains(needle) }
+      if !found { return false }
+    }
+    return true
+  }
+}
+
+/// A file under `boards/` that Tack could not use, and why.
+public struct Problem: Sendable, Equatable, CustomStringConvertible {
+  public var path: String
+  public var reason: String
+
+  public var description: String { "\(path): \(reason)" }
+}

@@ -1,0 +1,137 @@
+import TackGit
+
+/// Everything a Tack operation can refuse or fail with. Each case says what was wrong and
+/// what to do, and maps to a documented exit code (docs/user-guide.md, "Exit codes").
+public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The folder is not inside a git repository.
+  case notARepository(String)
+  /// The repository has no `.tack/config.json` on its board branch.
+  case notInitialized(branch: String)
+  /// HEAD is detached, so there is no board branch to write to.
+  case noBranch
+  /// No task with this id (or short id) exists.
+  case taskNotFound(String)
+  /// A short id matches more than one task.
+  case ambiguousTaskID(String, candidates: [String])
+  /// No board with this name exists.
+  case boardNotFound(String)
+  /// `board add` of a board that exists.
+  case boardExists(String)
+  /// A name (board, label, key, ...) that breaks its pattern.
+  case invalidName(kind: String, value: String, reason: String)
+  /// A value the user gave that cannot be used (empty title, bad duration, ...).
+  case invalidInput(String)
+  /// A status the task's board does not define.
+  case unknownStatus(String, board: String, known: [String])
+  /// A status change the board does not allow.
+  case illegalTransition(task: String, from: String, to: String, allowed: [String])
+  /// A change (other than a note) to a task in a terminal status.
+  case terminalTask(task: String, status: String)
+  /// Somebody else holds a live lease on the task.
+  case leaseHeld(task: String, holder: String, expiresAt: String)
+  /// An answer for a request that is not pending.
+  case noPendingRequest(task: String, key: String, pending: [String])
+  /// A file that is not a valid Tack file.
+  case corruptFile(path: String, reason: String)
+  /// A file written by a newer Tack.
+  case unsupportedFormat(path: String, version: Int64)
+  /// A file in the working tree or index has uncommitted changes in the way of a write.
+  case uncommittedChanges(String)
+  /// The write kept losing races with other writers until the retry time ran out.
+  case conflict(String)
+  /// A git failure that is none of the above.
+  case git(String)
+
+  public var description: String {
+    switch self {
+    case .notARepository(let path):
+      "not a git repository: \(path). Run 'tack init' here, or point --repo (or TACK_REPO) at a board repository."
+    case .notInitialized(let branch):
+      "no Tack board on branch \(branch.replacingPrefix("refs/heads/")): run 'tack init' first."
+    case .noBranch:
+      "HEAD is detached: check out the board branch (git switch BRANCH) and try again."
+    case .taskNotFound(let id):
+      "no task \(id). 'tack list' shows the tasks you can see."
+    case .ambiguousTaskID(let id, let candidates):
+      "short id \(id) matches \(candidates.count) tasks (\(candidates.prefix(5).joined(separator: ", "))\(candidates.count > 5 ? ", ..." : "")): give more characters."
+    case .boardNotFound(let board):
+      "no board \(board). 'tack board list' shows the boards; 'tack board add \(board)' creates it."
+    case .boardExists(let board):
+      "board \(board) already exists."
+    case .invalidName(let kind, let value, let reason):
+      "invalid \(kind) \(quoted(value)): \(reason)"
+    case .invalidInput(let message):
+      message
+    case .unknownStatus(let status, let board, let known):
+      "board \(board) has no status \(quoted(status)); its statuses are: \(known.joined(separator: ", "))."
+    case .illegalTransition(let task, let from, let to, let allowed):
+      allowed.isEmpty
+        ? "task \(task) cannot move from \(from) to \(to): \(from) allows no further moves."
+        : "task \(task) cannot move from \(from) to \(to); from \(from) it can move to: \(allowed.joined(separator: ", "))."
+    case .terminalTask(let task, let status):
+      "task \(task) is \(status), a terminal status: it accepts notes only. Create a new task (tack add) to reopen the work."
+    case .leaseHeld(let task, let holder, let expiresAt):
+      "task \(task) is claimed by \(holder) until \(expiresAt); wait for the lease to expire or ask them to release it."
+    case .noPendingRequest(let task, let key, let pending):
+      pending.isEmpty
+        ? "task \(task) has no pending input request \(quoted(key)); it is not waiting for input."
+        : "task \(task) has no pending input request \(quoted(key)); pending: \(pending.joined(separator: ", "))."
+    case .corruptFile(let path, let reason):
+      "\(path) is not a valid Tack file: \(reason). Fix it by hand (tack check lists every such file)."
+    case .unsupportedFormat(let path, let version):
+      "\(path) has format version \(version), newer than this tack understands (1): upgrade tack."
+    case .uncommittedChanges(let message):
+      message
+    case .conflict(let message):
+      "conflict: \(message). Nothing was written; run the command again."
+    case .git(let message):
+      "git: \(message)"
+    }
+  }
+
+  /// The process exit code the CLI uses for this error.
+  public var exitCode: Int32 {
+    switch self {
+    case .git: 1
+    case .taskNotFound, .boardNotFound: 2
+    case .ambiguousTaskID: 3
+    case .invalidName, .invalidInput, .unknownStatus, .boardExists: 4
+    case .illegalTransition, .terminalTask, .leaseHeld, .noPendingRequest: 5
+    case .conflict, .uncommittedChanges: 6
+    case .notARepository, .notInitialized, .noBranch: 7
+    case .corruptFile, .unsupportedFormat: 8
+    }
+  }
+}
+
+extension TackError {
+  init(_ error: GitError) {
+    switch error.kind {
+    case .notARepository: self = .notARepository(error.message)
+    case .noBranch: self = .noBranch
+    case .uncommittedChanges: self = .uncommittedChanges(error.message)
+    case .conflict: self = .conflict(error.message)
+    default: self = .git(error.description)
+    }
+  }
+}
+
+func quoted(_ value: String) -> String {
+  var text = "\""
+  for scalar in value.unicodeScalars.prefix(80) {
+    if scalar.value < 0x20 || scalar.value == 0x7f {
+      text += "\\u{\(String(scalar.value, radix: 16))}"
+    } else if scalar == "\"" || scalar == "\\" {
+      text += "\\\(scalar)"
+    } else {
+      text.unicodeScalars.append(scalar)
+    }
+  }
+  return text + (value.unicodeScalars.count > 80 ? "...\"" : "\"")
+}
+
+extension String {
+  func replacingPrefix(_ prefix: String) -> String {
+    hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
+  }
+}

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The few file-system calls TackGit needs for a working tree, on POSIX directly.
+enum LocalFile {
+  /// The file's bytes, or `nil` when it does not exist.
+  static func read(_ path: String) throws(GitError) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 {
+      if errno == ENOENT || errno == ENOTDIR { return nil }
+      throw posixError("open", path)
+    }
+    defer { close(fd) }
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw posixError("read", path)
+      }
+      if count == 0 { return result }
+      result.append(contentsOf: chunk[0..<count])
+    }
+  }
+
+  /// Writes a temporary file next to `path` and renames it into place, creating folders.
+  static func writeAtomically(_ path: String, _ content: [UInt8]) throws(GitError) {
+    try makeParents(of: path)
+    let temporary = path + ".tack-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if fd < 0 { throw posixError("open", temporary) }
+    var written = 0
+    while written < content.count {
+      let count = content.withUnsafeBytes {
+        Glibc.write(fd, $0.baseAddress! + written, $0.count - written)
+      }
+      if count < 0 {
+        if errno == EINTR { continue }
+        let error = posixError("write", temporary)
+        close(fd)
+        unlink(temporary)
+        throw error
+      }
+      written += count
+    }
+    close(fd)
+    if rename(temporary, path) != 0 {
+      let error = posixError("rename", path)
+      unlink(temporary)
+      throw error
+    }
+  }
+
+  /// Removes `path` and then any folders it leaves empty, stopping at `root`.
+  static func remove(_ path: String, pruningUpTo root: String) {
+    unlink(path)
+    var folder = parent(of: path)
+    while folder.count > root.count, rmdir(folder) == 0 { folder = parent(of: folder) }
+  }
+
+  private static func makeParents(of path: String) throws(GitError) {
+    let folder = parent(of: path)
+    guard !folder.isEmpty, mkdir(folder, 0o755) != 0, errno != EEXIST else { return }
+    guard errno == ENOENT else { throw posixError("mkdir", folder) }
+    try makeParents(of: folder)
+    if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw posixError("mkdir", folder) }
+  }
+
+  private static func parent(of path: String) -> String {
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+    return String(path[..<slash])
+  }
+
+  static func posixError(_ call: String, _ path: String) -> GitError {
+    GitError(kind: .other, code: errno, call: call, message: "\(path): \(String(cString: strerror(errno)))")
+  }
+}
+
+/// An exclusive `flock` on a file, released on `release()` or when the process exits.
+struct FileLock {
+  private let fd: Int32
+
+  static func acquire(path: String, until deadline: ContinuousClock.Instant, clock: ContinuousClock)
+    throws(GitError) -> FileLock
+  {
+    let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    if fd < 0 { throw LocalFile.posixError("open", path) }
+    var pause: UInt32 = 1_000
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      guard errno == EWOULDBLOCK || errno == EINTR else {
+        let error = LocalFile.posixError("flock", path)
+        close(fd)
+        throw error
+      }
+      guard clock.now < deadline else {
+        close(fd)
+        throw GitError(
+          kind: .conflict, call: "flock",
+          message: "another tack process kept \(path) locked; try again")
+      }
+      usleep(pause)
+      pause = min(pause * 2, 50_000)
+    }
+    return FileLock(fd: fd)
+  }
+
+  func release() {
+    flock(fd, LOCK_UN)
+    close(fd)
+  }
+}

@@ -1,0 +1,173 @@
+internal import CLibGit2
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+extension Repository {
+  /// Makes one commit on `branch` from what `body` returns, without touching the index:
+  /// blobs, then `git_tree_create_updated` on the tip's tree, then a commit, then a
+  /// compare-and-swap of the branch. When another writer moved the branch first, the tip is
+  /// read again and `body` runs again — so its rules are checked against the new state — after
+  /// a jittered backoff, until `policy` runs out and the write fails with a conflict.
+  ///
+  /// When `branch` is checked out in this repository's working tree, the index and the
+  /// changed files follow the commit (so `git status` stays clean), writers serialize on a
+  /// lock in the git directory, and a path with uncommitted edits is never overwritten.
+  ///
+  /// Returns the new commit, or `nil` when `body` returned `nil` (nothing to write).
+  public func update(
+    branch: String, policy: RetryPolicy = .standard,
+    _ body: (Snapshot) throws -> CommitRequest?
+  ) throws -> OID? {
+    let clock = ContinuousClock()
+    let deadline = clock.now + .milliseconds(policy.maxWaitMilliseconds)
+    let worktree = try checkedOutWorktree(for: branch)
+    let lock = try worktree.map { _ in
+      try FileLock.acquire(path: commonDirectory + "tack.lock", until: deadline, clock: clock)
+    }
+    defer { lock?.release() }
+
+    var backoff = max(1, policy.initialBackoffMilliseconds)
+    var attempts = 0
+    while true {
+      attempts += 1
+      let tip = try self.tip(of: branch)
+      let tree = try tip.map { (tip) throws(GitError) in try self.tree(ofCommit: tip) }
+      guard let request = try body(Snapshot(commit: tip, tree: tree)) else { return nil }
+      if let worktree {
+        try ensureUnmodified(request.changes.map(\.path), base: tree, workdir: worktree)
+      }
+      let commit: OID
+      do {
+        commit = try commitAndSwap(branch: branch, tip: tip, base: tree, request: request)
+      } catch let error {
+        guard error.isContention else { throw error }
+        guard clock.now < deadline else {
+          throw GitError(
+            kind: .conflict, code: error.code, call: "update \(branch)",
+            message:
+              "gave up after \(attempts) attempts in \(policy.maxWaitMilliseconds) ms: other writers kept moving \(branch) (\(error.message))"
+          )
+        }
+        usleep(UInt32(Int.random(in: (backoff + 1) / 2...backoff) * 1000))
+        backoff = min(backoff * 2, max(1, policy.maxBackoffMilliseconds))
+        continue
+      }
+      // The commit has landed: whatever happens to the working tree now must not retry it.
+      if let worktree { try syncWorktree(worktree, with: request.changes) }
+      return commit
+    }
+  }
+
+  /// The working tree folder when `branch` is what HEAD points to in a non-bare repository.
+  private func checkedOutWorktree(for branch: String) throws(GitError) -> String? {
+    guard !isBare, let workdir else { return nil }
+    guard let head = try? headBranch(), head == branch else { return nil }
+    return workdir
+  }
+
+  private func commitAndSwap(branch: String, tip: OID?, base: Tree?, request: CommitRequest)
+    throws(GitError) -> OID
+  {
+    let baseTree: Tree
+    if let base { baseTree = base } else { baseTree = try emptyTree() }
+    var updates: [git_tree_update] = []
+    updates.reserveCapacity(request.changes.count)
+    defer { for update in updates { free(UnsafeMutablePointer(mutating: update.path)) } }
+    for change in request.changes {
+      var update = git_tree_update()
+      update.path = UnsafePointer(strdup(change.path))
+      if let content = change.content {
+        update.action = GIT_TREE_UPDATE_UPSERT
+        update.filemode = GIT_FILEMODE_BLOB
+        update.id = try writeBlob(content).raw
+      } else {
+        update.action = GIT_TREE_UPDATE_REMOVE
+      }
+      updates.append(update)
+    }
+
+    var treeID = git_oid()
+    try check(
+      "git_tree_create_updated",
+      git_tree_create_updated(&treeID, pointer, baseTree.pointer, updates.count, &updates))
+    var newTree: OpaquePointer?
+    try check("git_tree_lookup", git_tree_lookup(&newTree, pointer, &treeID))
+    defer { git_tree_free(newTree) }
+
+    var parent: OpaquePointer?
+    if let tip {
+      var raw = tip.raw
+      try check("git_commit_lookup", git_commit_lookup(&parent, pointer, &raw))
+    }
+    defer { if let parent { git_commit_free(parent) } }
+
+    let author = try makeSignature(request.author)
+    defer { git_signature_free(author) }
+    let committer = try makeSignature(request.committer)
+    defer { git_signature_free(committer) }
+
+    var commitID = git_oid()
+    var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+    try check(
+      "git_commit_create",
+      git_commit_create(
+        &commitID, pointer, nil, author, committer, nil, request.message, newTree,
+        parents.count, &parents))
+
+    let subject = request.message.prefix { $0 != "\n" }
+    var ref: OpaquePointer?
+    if let tip {
+      var expected = tip.raw
+      try check(
+        "git_reference_create_matching",
+        git_reference_create_matching(
+          &ref, pointer, branch, &commitID, 1, &expected, "tack: \(subject)"))
+    } else {
+      try check(
+        "git_reference_create",
+        git_reference_create(&ref, pointer, branch, &commitID, 0, "tack: \(subject)"))
+    }
+    git_reference_free(ref)
+    return OID(commitID)
+  }
+
+  func writeBlob(_ content: [UInt8]) throws(GitError) -> OID {
+    var raw = git_oid()
+    let code = content.withUnsafeBytes {
+      git_blob_create_from_buffer(&raw, pointer, $0.baseAddress, $0.count)
+    }
+    try check("git_blob_create_from_buffer", code)
+    return OID(raw)
+  }
+
+  private func emptyTree() throws(GitError) -> Tree {
+    var builder: OpaquePointer?
+    try check("git_treebuilder_new", git_treebuilder_new(&builder, pointer, nil))
+    defer { git_treebuilder_free(builder) }
+    var raw = git_oid()
+    try check("git_treebuilder_write", git_treebuilder_write(&raw, builder))
+    var tree: OpaquePointer?
+    try check("git_tree_lookup", git_tree_lookup(&tree, pointer, &raw))
+    return Tree(pointer: tree!, repository: self)
+  }
+
+  private func makeSignature(_ signature: Signature) throws(GitError) -> UnsafeMutablePointer<
+    git_signature
+  > {
+    var result: UnsafeMutablePointer<git_signature>?
+    if let time = signature.time {
+      try check(
+        "git_signature_new",
+        git_signature_new(
+          &result, signature.name, signature.email, git_time_t(time),
+          Int32(signature.offsetMinutes)))
+    } else {
+      try check("git_signature_now", git_signature_now(&result, signature.name, signature.email))
+    }
+    return result!
+  }
+}

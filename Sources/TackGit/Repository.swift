@@ -1,0 +1,99 @@
+internal import CLibGit2
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// libgit2 must be initialised once per process; a global `let` runs its initialiser once,
+/// thread-safely, on first use.
+let libgit2Ready: Void = { git_libgit2_init() }()
+
+/// An open git repository. Not thread-safe: keep one per thread or behind an actor.
+public final class Repository {
+  let pointer: OpaquePointer
+
+  private init(pointer: OpaquePointer) {
+    self.pointer = pointer
+  }
+
+  deinit { git_repository_free(pointer) }
+
+  /// Opens the repository containing `path`, searching parent folders like git does.
+  public static func discover(from path: String) throws(GitError) -> Repository {
+    _ = libgit2Ready
+    var repo: OpaquePointer?
+    let code = git_repository_open_ext(&repo, path, 0, nil)
+    if code == GIT_ENOTFOUND.rawValue {
+      throw GitError(
+        kind: .notARepository, code: code, call: "git_repository_open_ext",
+        message: "not a git repository (or any parent up to the root): \(path)")
+    }
+    try check("git_repository_open_ext", code)
+    return Repository(pointer: repo!)
+  }
+
+  /// Creates a repository at `path` (like `git init`), or opens the one already there.
+  public static func initialize(at path: String, bare: Bool = false) throws(GitError) -> Repository
+  {
+    _ = libgit2Ready
+    var repo: OpaquePointer?
+    try check("git_repository_init", git_repository_init(&repo, path, bare ? 1 : 0))
+    return Repository(pointer: repo!)
+  }
+
+  public var isBare: Bool { git_repository_is_bare(pointer) == 1 }
+
+  /// The working tree folder, with a trailing slash; `nil` for a bare repository.
+  public var workdir: String? { git_repository_workdir(pointer).map { String(cString: $0) } }
+
+  /// The git directory (`.git/` or the bare repository itself), with a trailing slash.
+  public var gitDirectory: String { String(cString: git_repository_path(pointer)) }
+
+  /// The directory shared by all worktrees of this repository.
+  var commonDirectory: String { String(cString: git_repository_commondir(pointer)) }
+
+  /// The branch HEAD points to (`refs/heads/...`), even when it has no commit yet.
+  public func headBranch() throws(GitError) -> String {
+    var ref: OpaquePointer?
+    try check("git_reference_lookup", git_reference_lookup(&ref, pointer, "HEAD"))
+    defer { git_reference_free(ref) }
+    guard git_reference_type(ref) == GIT_REFERENCE_SYMBOLIC,
+      let target = git_reference_symbolic_target(ref).map({ String(cString: $0) }),
+      target.hasPrefix("refs/heads/")
+    else {
+      throw GitError(
+        kind: .noBranch, call: "HEAD",
+        message: "HEAD is detached; check out a branch (git switch BRANCH) and try again")
+    }
+    return target
+  }
+
+  /// The commit a reference points to, or `nil` when it does not exist yet.
+  public func tip(of reference: String) throws(GitError) -> OID? {
+    var raw = git_oid()
+    let code = git_reference_name_to_id(&raw, pointer, reference)
+    if code == GIT_ENOTFOUND.rawValue { return nil }
+    try check("git_reference_name_to_id", code)
+    return OID(raw)
+  }
+
+  /// A value from git's configuration (repository, global and system levels).
+  public func configValue(_ key: String) -> String? {
+    var config: OpaquePointer?
+    guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
+    defer { git_config_free(config) }
+    var value: UnsafePointer<CChar>?
+    guard git_config_get_string(&value, config, key) == 0, let value else { return nil }
+    return String(cString: value)
+  }
+
+  /// The identity git would use for a commit here (`user.name`, `user.email`), if configured.
+  public func defaultSignature() -> Signature? {
+    guard let name = configValue("user.name"), let email = configValue("user.email") else {
+      return nil
+    }
+    return Signature(name: name, email: email)
+  }
+}

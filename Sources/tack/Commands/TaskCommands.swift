@@ -1,0 +1,240 @@
+import ArgumentParser
+import TackAccess
+import TackCore
+
+struct Add: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Create a task; prints its id (or the task with --json).")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "The task's title (one line).") var title: String
+  @Option(help: ArgumentHelp("Board (default: the repository's default board).", valueName: "name"))
+  var board: String?
+  @Option(name: .customLong("label"), help: ArgumentHelp("A label; repeat for more.", valueName: "label"))
+  var labels: [String] = []
+  @Option(help: "A longer description.") var description: String = ""
+
+  func run() throws {
+    try running { () throws(TackError) in
+      let task = try global.open().create(
+        title: title, board: board, description: description, labels: labels)
+      if global.json { Console.json(task.json) } else { Console.out(task.taskId.rawValue) }
+    }
+  }
+}
+
+struct List: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List tasks, oldest first; filters combine (labels: all must match).")
+  @OptionGroup var global: GlobalOptions
+  @Option(help: ArgumentHelp("Only this board (default: all boards).", valueName: "name")) var board: String?
+  @Option(name: .customLong("status"), help: ArgumentHelp("Only this status; repeat for any of several.", valueName: "status"))
+  var statuses: [String] = []
+  @Option(name: .customLong("label"), help: ArgumentHelp("Only tasks with this label; repeat to require several.", valueName: "label"))
+  var labels: [String] = []
+  @Option(help: ArgumentHelp("Only tasks assigned to this id ('' for unassigned).", valueName: "id")) var assignee: String?
+  @Option(help: ArgumentHelp("Only tasks whose title, description or notes contain this text.", valueName: "text"))
+  var text: String?
+
+  func run() throws {
+    try running { () throws(TackError) in
+      let access = try global.open()
+      for label in labels { try Names.validate(label, as: "label") }
+      let (tasks, problems) = try access.list(
+        TaskFilter(board: board, statuses: statuses, labels: labels, assignee: assignee, text: text))
+      for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
+      if global.json {
+        Console.json(["tasks": .array(tasks.map(\.json))])
+        return
+      }
+      if tasks.isEmpty {
+        Console.info("No tasks match.")
+        return
+      }
+      let showBoard = board == nil && Set(tasks.map(\.board)).count > 1
+      Console.out(TaskText.table(tasks, shortIDs: try access.shortIDs(), showBoard: showBoard))
+    }
+  }
+}
+
+struct Show: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Show one task (--json: exactly as stored).")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+
+  func run() throws {
+    try running { () throws(TackError) in
+      let access = try global.open()
+      let task = try access.task(id)
+      if global.json { Console.json(task.json) } else {
+        Console.out(TaskText.page(task, board: try? access.board(task.board)))
+      }
+    }
+  }
+}
+
+/// Prints what a write did: the task with --json, else one line.
+func report(_ task: BoardTask, _ text: String, json: Bool) {
+  if json { Console.json(task.json) } else { Console.out("\(task.taskId.ulid.prefix(8)) \(text)") }
+}
+
+struct Move: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Move a task to another status, if its board allows it.")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "The new status.") var status: String
+  @Option(help: "A note to record with the move.") var note: String?
+
+  func run() throws { try moveTask(global, id, to: status, note: note) }
+}
+
+func moveTask(_ global: GlobalOptions, _ id: String, to status: String, note: String?) throws {
+  try running { () throws(TackError) in
+    let access = try global.open()
+    let before = try access.task(id).status
+    let task = try access.transition(id, to: status, note: note)
+    report(task, "\(before) → \(task.status)", json: global.json)
+  }
+}
+
+/// `start`, `done`, `fail`, `cancel`: `move` to a fixed status.
+protocol MoveShortcut: ParsableCommand {
+  static var status: String { get }
+  var global: GlobalOptions { get }
+  var id: String { get }
+  var note: String? { get }
+}
+
+extension MoveShortcut {
+  func run() throws { try moveTask(global, id, to: Self.status, note: note) }
+}
+
+struct Start: MoveShortcut {
+  static let configuration = CommandConfiguration(abstract: "Move a task to working.")
+  static let status = "working"
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+  @Option(help: "A note to record with the move.") var note: String?
+}
+
+struct Done: MoveShortcut {
+  static let configuration = CommandConfiguration(abstract: "Move a task to completed.")
+  static let status = "completed"
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+  @Option(help: "A note to record with the move.") var note: String?
+}
+
+struct Fail: MoveShortcut {
+  static let configuration = CommandConfiguration(abstract: "Move a task to failed.")
+  static let status = "failed"
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+  @Option(help: "A note to record with the move.") var note: String?
+}
+
+struct Cancel: MoveShortcut {
+  static let configuration = CommandConfiguration(abstract: "Move a task to cancelled.")
+  static let status = "cancelled"
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+  @Option(help: "A note to record with the move.") var note: String?
+}
+
+struct Note: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Add a note to a task (terminal tasks too).")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "The note's text.") var text: String
+
+  func run() throws {
+    try running { () throws(TackError) in
+      report(try global.open().addNote(id, text: text), "note added", json: global.json)
+    }
+  }
+}
+
+struct Edit: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Change a task's title, description or labels.")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+  @Option(help: "New title.") var title: String?
+  @Option(help: "New description.") var description: String?
+  @Option(name: .customLong("add-label"), help: ArgumentHelp("Label to add; repeatable.", valueName: "label"))
+  var addLabels: [String] = []
+  @Option(name: .customLong("remove-label"), help: ArgumentHelp("Label to remove; repeatable.", valueName: "label"))
+  var removeLabels: [String] = []
+
+  func run() throws {
+    try running { () throws(TackError) in
+      let (task, changed) = try global.open().edit(
+        id, title: title, description: description, addLabels: addLabels, removeLabels: removeLabels)
+      report(task, changed ? "edited" : "unchanged (nothing to commit)", json: global.json)
+    }
+  }
+}
+
+struct Claim: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Claim a task: assign it to you with a lease (renews your own claim).")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+  @Option(help: ArgumentHelp("How long the claim holds, e.g. 30m, 2h, 1d.", valueName: "duration"))
+  var lease: String = "30m"
+
+  func run() throws {
+    try running { () throws(TackError) in
+      let seconds = try DurationText.seconds(lease)
+      let task = try global.open().claim(id, leaseSeconds: seconds)
+      report(task, "claimed by \(task.assignee ?? "?") until \(task.lease?.expiresAt.description ?? "?")", json: global.json)
+    }
+  }
+}
+
+struct Release: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Give back a claimed task.")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+
+  func run() throws {
+    try running { () throws(TackError) in
+      let task = try global.open().release(id)
+      report(task, "released (\(task.status))", json: global.json)
+    }
+  }
+}
+
+struct Log: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "A task's history from git: when, who, what changed.")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "Task id or unique short id.") var id: String
+  @Option(help: "Show at most this many commits.") var limit: Int?
+
+  func run() throws {
+    try running { () throws(TackError) in
+      if let limit, limit < 1 { throw .invalidInput("--limit must be 1 or more.") }
+      let entries = try global.open().history(id, limit: limit)
+      if global.json { Console.json(["history": .array(entries.map(\.json))]) } else { Console.out(TaskText.history(entries)) }
+    }
+  }
+}
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Report every board or task file that does not parse or is misplaced.")
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    var found = 0
+    try running { () throws(TackError) in
+      let problems = try global.open().check()
+      found = problems.count
+      if global.json {
+        Console.json(["problems": .array(problems.map { ["path": .string($0.path), "reason": .string($0.reason)] })])
+      } else if problems.isEmpty {
+        Console.out("All board and task files are valid.")
+      } else {
+        for problem in problems { Console.out("\(problem.path): \(problem.reason)") }
+      }
+    }
+    if found > 0 { throw ExitCode(TackError.corruptFile(path: "", reason: "").exitCode) }
+  }
+}

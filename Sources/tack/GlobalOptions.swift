@@ -1,0 +1,46 @@
+import ArgumentParser
+import TackAccess
+import TackCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Options every command takes, before or after its name.
+struct GlobalOptions: ParsableArguments {
+  static let names: Set<String> = ["--repo", "--json"]
+  static let namesWithValue: Set<String> = ["--repo"]
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The board repository (default: TACK_REPO, else the repository containing the current folder).",
+      valueName: "path"))
+  var repo: String?
+
+  @Flag(name: .long, help: "Print JSON instead of text.")
+  var json = false
+
+  /// Where to look for the repository: --repo, then TACK_REPO, then the current folder.
+  var repositoryPath: String {
+    if let repo { return repo }
+    if let env = getenv("TACK_REPO"), env.pointee != 0 { return String(cString: env) }
+    return "."
+  }
+
+  func open() throws(TackError) -> BoardAccess {
+    try BoardAccess.open(at: repositoryPath)
+  }
+}
+
+/// Runs a command body, turning a `TackError` into a message on stderr and its exit code.
+func running(_ body: () throws(TackError) -> Void) throws {
+  do {
+    try body()
+  } catch {
+    Console.error(error.description)
+    throw ExitCode(error.exitCode)
+  }
+}

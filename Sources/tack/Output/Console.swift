@@ -1,0 +1,33 @@
+import TackCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Where the CLI writes: results to stdout, messages to stderr (unbuffered, in order).
+enum Console {
+  static func out(_ text: String) { write(1, text + "\n") }
+
+  static func json(_ value: JSONValue) { write(1, value.serialized(pretty: true)) }
+
+  static func error(_ text: String) { write(2, "tack: error: \(text)\n") }
+
+  static func warning(_ text: String) { write(2, "tack: warning: \(text)\n") }
+
+  static func info(_ text: String) { write(2, text + "\n") }
+
+  private static func write(_ fd: Int32, _ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let count = bytes.withUnsafeMutableBytes {
+        Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset)
+      }
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { return }
+      offset += count
+    }
+  }
+}

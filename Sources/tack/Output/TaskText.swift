@@ -1,0 +1,92 @@
+import TackCore
+
+/// The human-readable forms of tasks: a table for lists, a page for one task.
+enum TaskText {
+  static func table(_ tasks: [BoardTask], shortIDs: [TaskID: String], showBoard: Bool) -> String {
+    var rows: [[String]] = [
+      (showBoard ? ["ID", "BOARD"] : ["ID"]) + ["STATUS", "ASSIGNEE", "LABELS", "TITLE"]
+    ]
+    for task in tasks {
+      let id = shortIDs[task.taskId] ?? String(task.taskId.ulid)
+      rows.append(
+        (showBoard ? [id, task.board] : [id])
+          + [task.status, task.assignee ?? "-", task.labels.isEmpty ? "-" : task.labels.joined(separator: ","), task.title])
+    }
+    let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    return rows.map { row in
+      row.enumerated().map { column, cell in
+        column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+      }.joined(separator: "  ")
+    }.joined(separator: "\n")
+  }
+
+  static func page(_ task: BoardTask, board: Board?) -> String {
+    var lines = ["\(task.taskId)", ""]
+    func field(_ name: String, _ value: String) {
+      lines.append(name.padding(10) + value)
+    }
+    field("Title:", task.title)
+    field("Board:", task.board)
+    let terminal = board?.isTerminal(task.status) == true ? " (terminal)" : ""
+    field("Status:", task.status + terminal)
+    if !task.labels.isEmpty { field("Labels:", task.labels.joined(separator: ", ")) }
+    if let assignee = task.assignee {
+      var text = assignee
+      if let lease = task.lease { text += " (lease held by \(lease.holder) until \(lease.expiresAt))" }
+      field("Assignee:", text)
+    }
+    field("Created:", task.createdAt.description)
+    field("Updated:", task.updatedAt.description)
+    for link in task.links { field("Link:", "\(link.rel) \(link.taskId)") }
+    if !task.description.isEmpty {
+      lines.append("")
+      lines.append(contentsOf: task.description.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 })
+    }
+    if !task.inputRequests.isEmpty {
+      lines.append("")
+      lines.append("Input requests:")
+      for key in task.inputRequests.keys.sorted() {
+        let request = task.inputRequests[key]!
+        let state: String
+        if let response = task.inputResponses[key] {
+          if let confirmed = response["confirmed"]?.boolValue {
+            state = confirmed ? "answered: yes" : "answered: no"
+          } else if let text = response["text"]?.stringValue {
+            state = "answered: \(text)"
+          } else {
+            state = "answered: \(response.serialized(pretty: false))"
+          }
+        } else {
+          state = "pending"
+        }
+        lines.append("  \(key) (\(request.type.rawValue), \(state)): \(request.message)")
+      }
+    }
+    if let result = task.result { lines += ["", "Result: " + result.serialized(pretty: false)] }
+    if let error = task.error { lines += ["", "Error: " + error.serialized(pretty: false)] }
+    if !task.notes.isEmpty {
+      lines.append("")
+      lines.append("Notes:")
+      for note in task.notes {
+        lines.append("  \(note.at)  \(note.by)")
+        lines.append(contentsOf: note.text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 })
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  static func history(_ entries: [HistoryEntry]) -> String {
+    entries.map { entry in
+      let who = entry.actor ?? "\(entry.authorName) <\(entry.authorEmail)> (plain git)"
+      var text = "\(entry.commit.prefix(10))  \(entry.at)  \(who)\n    \(entry.subject)"
+      if !entry.changes.isEmpty { text += "\n    changed: " + entry.changes.joined(separator: "; ") }
+      return text
+    }.joined(separator: "\n")
+  }
+}
+
+extension String {
+  func padding(_ width: Int) -> String {
+    count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+  }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# A demo board in a temporary folder: create tasks, move one through its life, show git log.
+set -euo pipefail
+tack="${1:?usage: demo.sh PATH-TO-TACK}"
+demo=$(mktemp -d "${TMPDIR:-/tmp}/tack-demo.XXXXXX")
+cd "$demo"
+run() { printf '\n$ %s\n' "$*"; "$@"; }
+
+git init -q -b main .
+git config user.name "Dana Demo"
+git config user.email "dana@example.com"
+
+run "$tack" init --board ops
+id=$("$tack" add "Deploy v2 to production" --label deploy --description "Roll out the v2 release.")
+printf '\n$ tack add "Deploy v2 to production" --label deploy\n%s\n' "$id"
+run "$tack" add "Write the release notes" --label docs
+run "$tack" claim "$id" --lease 1h
+run "$tack" note "$id" "Canary is healthy; asking for the go-ahead."
+run "$tack" ask "$id" approve_release "Ship v2 to everyone?" --approval
+run "$tack" list
+run "$tack" answer "$id" approve_release=yes
+run "$tack" show "$id"
+run "$tack" move "$id" working || echo "(refused, as it should be: completed is terminal)"
+run "$tack" log "$id"
+run git log --format='%h %an: %s' -n 8
+run git status --short
+echo
+echo "The demo board is in $demo"

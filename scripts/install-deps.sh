@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what building Tack needs and is missing: libgit2 (with headers), pkg-config, git.
+# Debian/Ubuntu via apt-get; uses sudo when not root. Does nothing when all is present.
+set -euo pipefail
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if ! pkg-config --exists libgit2 2>/dev/null; then missing+=(libgit2-dev); fi
+command -v git >/dev/null 2>&1 || missing+=(git)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-deps: please install ${missing[*]} with your system's package manager" >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may have no package lists yet: update once if the install cannot find them.
+$sudo apt-get install -y "${missing[@]}" >/dev/null 2>&1 || {
+  $sudo apt-get update -q >/dev/null
+  $sudo apt-get install -y -q "${missing[@]}"
+}
+pkg-config --exists libgit2
