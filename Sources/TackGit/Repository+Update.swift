@@ -18,6 +18,7 @@ extension Repository {
   /// lock in the git directory, and a path with uncommitted edits is never overwritten.
   ///
   /// Returns the new commit, or `nil` when `body` returned `nil` (nothing to write).
+  @discardableResult
   public func update(
     branch: String, policy: RetryPolicy = .standard,
     _ body: (Snapshot) throws -> CommitRequest?

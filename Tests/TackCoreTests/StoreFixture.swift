@@ -1,0 +1,80 @@
+import Foundation
+
+@testable import TackCore
+
+/// A temporary board repository with a store opened on it, removed afterwards.
+final class StoreFixture {
+  let path: String
+  let store: Store
+  /// The clock the store reads; tests move it forward to expire leases.
+  let clock = TestClock()
+
+  static let alice = Actor(id: "alice@example.com", kind: .person, name: "Alice", email: "alice@example.com")
+  static let bot = Actor(id: "bot", kind: .agent, name: "Bot", email: "bot@agents.example")
+
+  init(bare: Bool = true, board: String = "main") throws {
+    path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("tackcore-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    try Self.git(path, bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
+    store = try Store.initialize(at: path, board: board, actor: Self.alice).store
+    let clock = self.clock
+    store.now = { clock.now }
+  }
+
+  deinit { try? FileManager.default.removeItem(atPath: path) }
+
+  @discardableResult
+  func git(_ arguments: [String]) throws -> String { try Self.git(path, arguments) }
+
+  @discardableResult
+  static func git(_ path: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "-C", path] + arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["GIT_CONFIG_NOSYSTEM"] = "1"
+    environment["HOME"] = path
+    environment["GIT_AUTHOR_NAME"] = "Hand"
+    environment["GIT_AUTHOR_EMAIL"] = "hand@example.com"
+    environment["GIT_COMMITTER_NAME"] = "Hand"
+    environment["GIT_COMMITTER_EMAIL"] = "hand@example.com"
+    process.environment = environment
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = Pipe()
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw CocoaError(.fileReadUnknown, userInfo: ["git": arguments.joined(separator: " ")])
+    }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  var commitCount: Int {
+    Int((try? git(["rev-list", "--count", "main"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+  }
+
+  /// Runs `body` and checks that it throws `expected` and leaves the branch where it was.
+  func expectRefusal(_ expected: (TackError) -> Bool, _ body: () throws -> Void) -> Bool {
+    let before = try? git(["rev-parse", "main"])
+    do {
+      try body()
+      return false
+    } catch let error as TackError {
+      return expected(error) && (try? git(["rev-parse", "main"])) == before
+    } catch {
+      return false
+    }
+  }
+}
+
+final class TestClock: @unchecked Sendable {
+  private let lock = NSLock()
+  private var current = Timestamp(milliseconds: 1_790_000_000_000)
+
+  var now: Timestamp { lock.withLock { current } }
+
+  func advance(seconds: Int64) { lock.withLock { current = current.adding(seconds: seconds) } }
+}

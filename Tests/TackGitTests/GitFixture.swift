@@ -1,0 +1,72 @@
+import Foundation
+import TackGit
+
+/// A temporary git repository made by the `git` CLI, removed when the fixture goes away.
+final class GitFixture {
+  let path: String
+
+  init(bare: Bool = false) throws {
+    path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("tackgit-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    try git(bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
+    try git(["config", "user.name", "Fixture"])
+    try git(["config", "user.email", "fixture@example.com"])
+  }
+
+  deinit { try? FileManager.default.removeItem(atPath: path) }
+
+  /// Runs git in the repository and returns its stdout; throws on a non-zero exit.
+  @discardableResult
+  func git(_ arguments: [String], allowFailure: Bool = false) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "-C", path] + arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["GIT_CONFIG_NOSYSTEM"] = "1"
+    environment["HOME"] = path
+    process.environment = environment
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    if process.terminationStatus != 0 && !allowFailure {
+      throw FixtureError(
+        message: "git \(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))")
+    }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  func write(_ relative: String, _ text: String) throws {
+    let url = URL(fileURLWithPath: path).appendingPathComponent(relative)
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(text.utf8).write(to: url)
+  }
+
+  func read(_ relative: String) throws -> String {
+    String(decoding: try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent(relative)), as: UTF8.self)
+  }
+
+  var commitCount: Int {
+    Int((try? git(["rev-list", "--count", "main"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+  }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+  var message: String
+  var description: String { message }
+}
+
+let author = Signature(name: "Ada Agent", email: "ada@agents.example")
+let committer = Signature(name: "Tack", email: "tack@localhost")
+
+func request(_ files: [String: String?], _ message: String) -> CommitRequest {
+  CommitRequest(
+    changes: files.sorted { $0.key < $1.key }.map { FileChange(path: $0.key, content: $0.value.map { Array($0.utf8) }) },
+    message: message, author: author, committer: committer)
+}

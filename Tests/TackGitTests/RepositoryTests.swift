@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+@testable import TackGit
+
+@Suite struct RepositoryTests {
+  @Test func writesOneCommitPerUpdateWithoutTheIndexInABareRepository() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    #expect(repository.isBare)
+    let branch = try repository.headBranch()
+    #expect(branch == "refs/heads/main")
+    #expect(try repository.tip(of: branch) == nil)
+
+    let first = try #require(
+      try repository.update(branch: branch) { snapshot in
+        #expect(snapshot.commit == nil)
+        return request(["a/b/one.json": "{}\n", "top.txt": "hello\n"], "first\n\nbody\n")
+      })
+    let second = try #require(
+      try repository.update(branch: branch) { snapshot in
+        #expect(snapshot.commit == first)
+        return request(["a/b/one.json": "{\"x\": 1}\n", "top.txt": nil], "second\n")
+      })
+    #expect(try repository.tip(of: branch) == second)
+    #expect(fixture.commitCount == 2)
+    #expect(try fixture.git(["show", "main:a/b/one.json"]) == "{\"x\": 1}\n")
+    #expect(try fixture.git(["ls-tree", "-r", "--name-only", "main"]) == "a/b/one.json\n")
+    #expect(try fixture.git(["log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", "main"]) == "Ada Agent <ada@agents.example>|Tack <tack@localhost>|second\n")
+    try fixture.git(["fsck", "--strict"])
+  }
+
+  @Test func bodyReturningNilCommitsNothing() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let result = try repository.update(branch: "refs/heads/main") { _ in nil }
+    #expect(result == nil)
+    #expect(try repository.tip(of: "refs/heads/main") == nil)
+  }
+
+  @Test func readsTreesBlobsAndEntries() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let commit = try #require(
+      try repository.update(branch: "refs/heads/main") { _ in
+        request(["d/x/1.json": "one", "d/y/2.json": "two", "d/z.txt": "three"], "seed")
+      })
+    let tree = try repository.tree(ofCommit: commit)
+    #expect(try repository.blob(at: "d/x/1.json", in: tree) == Array("one".utf8))
+    #expect(try repository.blob(at: "d/missing", in: tree) == nil)
+    #expect(try tree.entries(at: "d")?.map(\.name) == ["x", "y", "z.txt"])
+    #expect(try tree.entries(at: "d/z.txt") == nil)
+    #expect(try tree.blobs(under: "d").map(\.path) == ["d/x/1.json", "d/y/2.json", "d/z.txt"])
+    #expect(try tree.blobs(under: "nothing").isEmpty)
+    let id = try #require(try tree.entryID(at: "d/y/2.json"))
+    #expect(try Repository.blobID(of: Array("two".utf8)) == id)
+    #expect(id.hex == (try fixture.git(["rev-parse", "main:d/y/2.json"])).trimmingCharacters(in: .whitespacesAndNewlines))
+    #expect(OID(hex: id.hex) == id)
+    #expect(OID(hex: "xyz") == nil)
+  }
+
+  @Test func errorsCarryLibgit2sMessageAndTheCall() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let missing = try #require(OID(hex: String(repeating: "ab", count: 20)))
+    #expect {
+      try repository.blob(missing)
+    } throws: { error in
+      guard let error = error as? GitError else { return false }
+      return error.call == "git_blob_lookup" && error.kind == .notFound && !error.message.isEmpty
+    }
+  }
+
+  @Test func discoveryRefusesAFolderOutsideAnyRepository() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tackgit-none-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    #expect {
+      try Repository.discover(from: folder)
+    } throws: { ($0 as? GitError)?.kind == .notARepository }
+  }
+
+  @Test func aMovedBranchMakesTheWholeOperationRunAgain() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let other = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    try repository.update(branch: branch) { _ in request(["n.txt": "0"], "seed") }
+
+    // The first attempt reads n = 0, then another writer commits n = 1 before the swap;
+    // the retry must see n = 1 and write n = 2, never overwrite the other writer's commit.
+    var attempts = 0
+    try repository.update(branch: branch) { snapshot in
+      attempts += 1
+      let current = Int(String(decoding: try repository.blob(at: "n.txt", in: snapshot.tree!)!, as: UTF8.self))!
+      if attempts == 1 {
+        try other.update(branch: branch) { _ in request(["n.txt": "\(current + 1)"], "racer") }
+      }
+      return request(["n.txt": "\(current + 1)"], "increment")
+    }
+    #expect(attempts == 2)
+    #expect(try fixture.git(["show", "main:n.txt"]) == "2")
+    #expect(try fixture.git(["log", "--format=%s", "main"]) == "increment\nracer\nseed\n")
+  }
+
+  @Test func contentionThatNeverEndsBecomesAConflict() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let other = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    try repository.update(branch: branch) { _ in request(["n.txt": "0"], "seed") }
+    var attempts = 0
+    #expect {
+      try repository.update(branch: branch, policy: RetryPolicy(maxWaitMilliseconds: 50)) { _ in
+        attempts += 1
+        try other.update(branch: branch) { _ in request(["n.txt": "\(attempts)"], "racer") }
+        return request(["n.txt": "mine"], "never lands")
+      }
+    } throws: { ($0 as? GitError)?.kind == .conflict }
+    #expect(attempts >= 2)
+    #expect(try !fixture.git(["log", "--format=%s", "main"]).contains("never lands"))
+  }
+
+  @Test func historyListsTheCommitsThatChangedAPath() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    try repository.update(branch: branch) { _ in request(["t.json": "1", "other": "a"], "create") }
+    try repository.update(branch: branch) { _ in request(["other": "b"], "unrelated") }
+    try repository.update(branch: branch) { _ in request(["t.json": "2"], "change") }
+    try repository.update(branch: branch) { _ in request(["t.json": nil], "delete") }
+    let tip = try #require(try repository.tip(of: branch))
+    let history = try repository.history(of: "t.json", from: tip)
+    #expect(history.map { $0.message.trimmingCharacters(in: .newlines) } == ["delete", "change", "create"])
+    #expect(history[0].blob == nil)
+    #expect(history[2].previousBlob == nil)
+    #expect(history[1].author.email == "ada@agents.example")
+    #expect(try repository.history(of: "t.json", from: tip, limit: 1).count == 1)
+  }
+}
