@@ -17,14 +17,18 @@ public final class BoardAccess {
 
   /// Opens the board repository containing `path`, acting as `principal` (the local git
   /// identity when `nil`).
-  public static func open(at path: String, as principal: Principal? = nil) throws(TackError)
+  public static func open(
+    at path: String, as principal: Principal? = nil
+  ) throws(TackError)
     -> BoardAccess
   {
     BoardAccess(store: try Store.open(discoveringFrom: path), principal: principal)
   }
 
   /// `tack init`: a git repository (created if needed) with the board template, one commit.
-  public static func initialize(at path: String, board: String?, as principal: Principal? = nil)
+  public static func initialize(
+    at path: String, board: String?, as principal: Principal? = nil
+  )
     throws(TackError) -> (access: BoardAccess, outcome: Store.InitOutcome)
   {
     // The commit's author is decided before the store exists, from the repository's identity.
@@ -43,7 +47,9 @@ public final class BoardAccess {
   public func board(_ name: String?) throws(TackError) -> Board { try store.board(name) }
   public func task(_ id: String) throws(TackError) -> BoardTask { try store.task(id) }
   public func resolve(_ id: String) throws(TackError) -> TaskID { try store.resolve(id) }
-  public func list(_ filter: TaskFilter) throws(TackError) -> (tasks: [BoardTask], problems: [Problem]) {
+  public func list(
+    _ filter: TaskFilter
+  ) throws(TackError) -> (tasks: [BoardTask], problems: [Problem]) {
     try store.list(filter)
   }
   public func shortIDs() throws(TackError) -> [TaskID: String] { try store.shortIDs() }
@@ -65,7 +71,9 @@ public final class BoardAccess {
       title: title, board: board, description: description, labels: labels, actor: actor)
   }
 
-  public func transition(_ id: String, to status: String, note: String? = nil) throws(TackError)
+  public func transition(
+    _ id: String, to status: String, note: String? = nil
+  ) throws(TackError)
     -> BoardTask
   {
     try store.transition(id, to: status, note: note, actor: actor)
@@ -84,7 +92,9 @@ public final class BoardAccess {
       removeLabels: removeLabels, actor: actor)
   }
 
-  public func requestInput(_ id: String, key: String, request: BoardTask.InputRequest)
+  public func requestInput(
+    _ id: String, key: String, request: BoardTask.InputRequest
+  )
     throws(TackError) -> BoardTask
   {
     try store.requestInput(id, key: key, request: request, actor: actor)

@@ -26,9 +26,11 @@ public struct Principal: Sendable, Hashable {
   /// `$USER@localhost` when git has none configured.
   static func localPerson(identity: (name: String, email: String)?) -> Principal {
     if let identity {
-      return Principal(id: identity.email, kind: .person, name: identity.name, email: identity.email)
+      return Principal(
+        id: identity.email, kind: .person, name: identity.name, email: identity.email)
     }
-    let user = getenv("USER").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "tack"
+    let user =
+      getenv("USER").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "tack"
     return Principal(id: "\(user)@localhost", kind: .person, name: user, email: "\(user)@localhost")
   }
 }

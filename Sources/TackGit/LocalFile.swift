@@ -76,7 +76,9 @@ enum LocalFile {
   }
 
   static func posixError(_ call: String, _ path: String) -> GitError {
-    GitError(kind: .other, code: errno, call: call, message: "\(path): \(String(cString: strerror(errno)))")
+    GitError(
+      kind: .other, code: errno, call: call, message: "\(path): \(String(cString: strerror(errno)))"
+    )
   }
 }
 
@@ -84,7 +86,9 @@ enum LocalFile {
 struct FileLock {
   private let fd: Int32
 
-  static func acquire(path: String, until deadline: ContinuousClock.Instant, clock: ContinuousClock)
+  static func acquire(
+    path: String, until deadline: ContinuousClock.Instant, clock: ContinuousClock
+  )
     throws(GitError) -> FileLock
   {
     let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)

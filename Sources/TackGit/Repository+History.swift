@@ -15,7 +15,9 @@ public struct PathChange: Sendable {
 extension Repository {
   /// The commits reachable from `tip` that changed the file at `path`, newest first. A merge
   /// counts only when the file differs from every parent (git log's default simplification).
-  public func history(of path: String, from tip: OID, limit: Int? = nil) throws(GitError)
+  public func history(
+    of path: String, from tip: OID, limit: Int? = nil
+  ) throws(GitError)
     -> [PathChange]
   {
     var walk: OpaquePointer?

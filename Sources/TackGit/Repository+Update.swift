@@ -70,7 +70,9 @@ extension Repository {
     return workdir
   }
 
-  private func commitAndSwap(branch: String, tip: OID?, base: Tree?, request: CommitRequest)
+  private func commitAndSwap(
+    branch: String, tip: OID?, base: Tree?, request: CommitRequest
+  )
     throws(GitError) -> OID
   {
     let baseTree: Tree
@@ -156,7 +158,9 @@ extension Repository {
     return Tree(pointer: tree!, repository: self)
   }
 
-  private func makeSignature(_ signature: Signature) throws(GitError) -> UnsafeMutablePointer<
+  private func makeSignature(
+    _ signature: Signature
+  ) throws(GitError) -> UnsafeMutablePointer<
     git_signature
   > {
     var result: UnsafeMutablePointer<git_signature>?

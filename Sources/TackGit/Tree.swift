@@ -54,7 +54,9 @@ public final class Tree {
     return found
   }
 
-  private func collectBlobs(prefix: String, into found: inout [(path: String, id: OID)])
+  private func collectBlobs(
+    prefix: String, into found: inout [(path: String, id: OID)]
+  )
     throws(GitError)
   {
     for entry in Self.entries(of: pointer) {

@@ -32,9 +32,10 @@ public struct RetryPolicy: Sendable {
   public var initialBackoffMilliseconds: Int
   public var maxBackoffMilliseconds: Int
 
-  public init(maxWaitMilliseconds: Int, initialBackoffMilliseconds: Int = 1,
-    maxBackoffMilliseconds: Int = 50)
-  {
+  public init(
+    maxWaitMilliseconds: Int, initialBackoffMilliseconds: Int = 1,
+    maxBackoffMilliseconds: Int = 50
+  ) {
     self.maxWaitMilliseconds = maxWaitMilliseconds
     self.initialBackoffMilliseconds = initialBackoffMilliseconds
     self.maxBackoffMilliseconds = maxBackoffMilliseconds

@@ -9,14 +9,17 @@ final class StoreFixture {
   /// The clock the store reads; tests move it forward to expire leases.
   let clock = TestClock()
 
-  static let alice = Actor(id: "alice@example.com", kind: .person, name: "Alice", email: "alice@example.com")
+  static let alice = Actor(
+    id: "alice@example.com", kind: .person, name: "Alice", email: "alice@example.com")
   static let bot = Actor(id: "bot", kind: .agent, name: "Bot", email: "bot@agents.example")
 
   init(bare: Bool = true, board: String = "main") throws {
-    path = FileManager.default.temporaryDirectory
+    path =
+      FileManager.default.temporaryDirectory
       .appendingPathComponent("tackcore-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    try Self.git(path, bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
+    try Self.git(
+      path, bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
     store = try Store.initialize(at: path, board: board, actor: Self.alice).store
     let clock = self.clock
     store.now = { clock.now }
@@ -53,7 +56,9 @@ final class StoreFixture {
   }
 
   var commitCount: Int {
-    Int((try? git(["rev-list", "--count", "main"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+    Int(
+      (try? git(["rev-list", "--count", "main"]))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        ?? "") ?? 0
   }
 
   /// Runs `body` and checks that it throws `expected` and leaves the branch where it was.

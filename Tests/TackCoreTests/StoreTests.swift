@@ -12,7 +12,11 @@ private let bot = StoreFixture.bot
     #expect(fixture.commitCount == 1)
     #expect(try fixture.store.config().defaultBoard == "ops")
     let files = try fixture.git(["ls-tree", "-r", "--name-only", "main"]).split(separator: "\n")
-    #expect(files == [".tack/README.md", ".tack/config.json", ".tack/scopes.example.json", "boards/.gitattributes", "boards/ops/board.json"])
+    #expect(
+      files == [
+        ".tack/README.md", ".tack/config.json", ".tack/scopes.example.json",
+        "boards/.gitattributes", "boards/ops/board.json",
+      ])
     let again = try Store.initialize(at: fixture.path, board: "other", actor: alice)
     #expect(again.outcome.addedFiles.isEmpty)
     #expect(again.outcome.defaultBoard == "ops")
@@ -21,14 +25,20 @@ private let bot = StoreFixture.bot
 
   @Test func createStartsInTheInitialStatusWithOneCommit() throws {
     let fixture = try StoreFixture()
-    let task = try fixture.store.create(title: "Ship it", description: "all of it", labels: ["deploy", "deploy", "ops"], actor: bot)
+    let task = try fixture.store.create(
+      title: "Ship it", description: "all of it", labels: ["deploy", "deploy", "ops"], actor: bot)
     #expect(task.status == "todo")
     #expect(task.labels == ["deploy", "ops"])
     #expect(task.createdAt == fixture.clock.now)
     #expect(fixture.commitCount == 2)
     let message = try fixture.git(["log", "-1", "--format=%an <%ae>%n%B", "main"])
-    #expect(message.hasPrefix("Bot <bot@agents.example>\nmain: \(task.taskId.ulid.prefix(8)) created: Ship it\n"))
-    #expect(message.contains("Tack-Task: \(task.taskId)\nTack-Board: main\nTack-Action: create\nTack-Status: todo\nTack-Actor: agent:bot\n"))
+    #expect(
+      message.hasPrefix(
+        "Bot <bot@agents.example>\nmain: \(task.taskId.ulid.prefix(8)) created: Ship it\n"))
+    #expect(
+      message.contains(
+        "Tack-Task: \(task.taskId)\nTack-Board: main\nTack-Action: create\nTack-Status: todo\nTack-Actor: agent:bot\n"
+      ))
     let stored = try fixture.git(["show", "main:\(Store.taskPath(task.taskId, board: "main"))"])
     #expect(Array(stored.utf8) == task.fileContents)
     #expect(try fixture.store.task(task.taskId.rawValue) == task)
@@ -37,13 +47,25 @@ private let bot = StoreFixture.bot
   @Test func transitionsFollowTheBoard() throws {
     let fixture = try StoreFixture()
     let id = try fixture.store.create(title: "t", actor: alice).taskId.rawValue
-    #expect(fixture.expectRefusal({ if case .illegalTransition(_, "todo", "input_required", let allowed) = $0 { return allowed == ["working", "completed", "cancelled"] } else { return false } }) {
-      _ = try fixture.store.transition(id, to: "input_required", actor: alice)
-    })
-    #expect(fixture.expectRefusal({ if case .unknownStatus("done", "main", _) = $0 { true } else { false } }) {
-      _ = try fixture.store.transition(id, to: "done", actor: alice)
-    })
-    #expect(try fixture.store.transition(id, to: "working", note: "on it", actor: alice).status == "working")
+    #expect(
+      fixture.expectRefusal({
+        if case .illegalTransition(_, "todo", "input_required", let allowed) = $0 {
+          return allowed == ["working", "completed", "cancelled"]
+        } else {
+          return false
+        }
+      }) {
+        _ = try fixture.store.transition(id, to: "input_required", actor: alice)
+      })
+    #expect(
+      fixture.expectRefusal({
+        if case .unknownStatus("done", "main", _) = $0 { true } else { false }
+      }) {
+        _ = try fixture.store.transition(id, to: "done", actor: alice)
+      })
+    #expect(
+      try fixture.store.transition(id, to: "working", note: "on it", actor: alice).status
+        == "working")
     let done = try fixture.store.transition(id, to: "completed", actor: alice)
     #expect(done.status == "completed")
     #expect(done.notes.map(\.text) == ["on it"])
@@ -52,9 +74,14 @@ private let bot = StoreFixture.bot
       { _ = try fixture.store.transition(id, to: "working", actor: alice) },
       { _ = try fixture.store.edit(id, title: "new", actor: alice) },
       { _ = try fixture.store.claim(id, leaseSeconds: 60, actor: alice) },
-      { _ = try fixture.store.requestInput(id, key: "k", request: .init(type: .text, message: "?"), actor: alice) },
+      {
+        _ = try fixture.store.requestInput(
+          id, key: "k", request: .init(type: .text, message: "?"), actor: alice)
+      },
     ] as [() throws -> Void] {
-      #expect(fixture.expectRefusal({ if case .terminalTask(_, "completed") = $0 { true } else { false } }, attempt))
+      #expect(
+        fixture.expectRefusal(
+          { if case .terminalTask(_, "completed") = $0 { true } else { false } }, attempt))
     }
     #expect(try fixture.store.addNote(id, text: "post-mortem", actor: alice).notes.count == 2)
   }
@@ -62,15 +89,17 @@ private let bot = StoreFixture.bot
   @Test func editChangesFieldsAndANoOpCommitsNothing() throws {
     let fixture = try StoreFixture()
     let id = try fixture.store.create(title: "t", labels: ["a"], actor: alice).taskId.rawValue
-    let (task, changed) = try fixture.store.edit(id, title: "T", addLabels: ["b"], removeLabels: ["a"], actor: alice)
+    let (task, changed) = try fixture.store.edit(
+      id, title: "T", addLabels: ["b"], removeLabels: ["a"], actor: alice)
     #expect(changed && task.title == "T" && task.labels == ["b"])
     let count = fixture.commitCount
     #expect(try !fixture.store.edit(id, title: "T", actor: alice).changed)
     #expect(fixture.commitCount == count)
     #expect(try fixture.git(["log", "-1", "--format=%s", "main"]).contains("edit title, labels"))
-    #expect(fixture.expectRefusal({ if case .invalidName = $0 { true } else { false } }) {
-      _ = try fixture.store.edit(id, addLabels: ["../x"], actor: alice)
-    })
+    #expect(
+      fixture.expectRefusal({ if case .invalidName = $0 { true } else { false } }) {
+        _ = try fixture.store.edit(id, addLabels: ["../x"], actor: alice)
+      })
   }
 }
 
@@ -81,14 +110,20 @@ private let bot = StoreFixture.bot
       let id = try fixture.store.create(title: "deploy", actor: alice).taskId.rawValue
       _ = try fixture.store.transition(id, to: "working", actor: bot)
       let asked = try fixture.store.requestInput(
-        id, key: "approve_release", request: .init(type: .confirmation, message: "Ship?", onConfirm: "completed", onDecline: "failed"), actor: bot)
+        id, key: "approve_release",
+        request: .init(
+          type: .confirmation, message: "Ship?", onConfirm: "completed", onDecline: "failed"),
+        actor: bot)
       #expect(asked.status == "input_required")
       #expect(asked.pendingInputKeys == ["approve_release"])
       #expect(asked.inputRequests["approve_release"]?.requestedBy == "bot")
-      #expect(fixture.expectRefusal({ if case .invalidInput = $0 { true } else { false } }) {
-        _ = try fixture.store.answer(id, responses: ["approve_release": ["text": "sure"]], actor: alice)
-      })
-      let answered = try fixture.store.answer(id, responses: ["approve_release": ["confirmed": .bool(answer)]], actor: alice)
+      #expect(
+        fixture.expectRefusal({ if case .invalidInput = $0 { true } else { false } }) {
+          _ = try fixture.store.answer(
+            id, responses: ["approve_release": ["text": "sure"]], actor: alice)
+        })
+      let answered = try fixture.store.answer(
+        id, responses: ["approve_release": ["confirmed": .bool(answer)]], actor: alice)
       #expect(answered.status == expected)
       #expect(answered.inputResponses["approve_release"] == ["confirmed": .bool(answer)])
       #expect(answered.pendingInputKeys.isEmpty)
@@ -99,32 +134,52 @@ private let bot = StoreFixture.bot
     let fixture = try StoreFixture()
     let id = try fixture.store.create(title: "t", actor: alice).taskId.rawValue
     _ = try fixture.store.transition(id, to: "working", actor: bot)
-    _ = try fixture.store.requestInput(id, key: "region", request: .init(type: .text, message: "Which region?"), actor: bot)
-    _ = try fixture.store.requestInput(id, key: "ok", request: .init(type: .confirmation, message: "Go?"), actor: bot)
-    let partial = try fixture.store.answer(id, responses: ["region": ["text": "eu-west"]], actor: alice)
+    _ = try fixture.store.requestInput(
+      id, key: "region", request: .init(type: .text, message: "Which region?"), actor: bot)
+    _ = try fixture.store.requestInput(
+      id, key: "ok", request: .init(type: .confirmation, message: "Go?"), actor: bot)
+    let partial = try fixture.store.answer(
+      id, responses: ["region": ["text": "eu-west"]], actor: alice)
     #expect(partial.status == "input_required")
-    #expect(fixture.expectRefusal({ if case .noPendingRequest(_, "region", ["ok"]) = $0 { true } else { false } }) {
-      _ = try fixture.store.answer(id, responses: ["region": ["text": "again"]], actor: alice)
-    })
-    #expect(fixture.expectRefusal({ if case .noPendingRequest(_, "nope", _) = $0 { true } else { false } }) {
-      _ = try fixture.store.answer(id, responses: ["nope": ["text": "x"]], actor: alice)
-    })
-    #expect(try fixture.store.answer(id, responses: ["ok": ["confirmed": true]], actor: alice).status == "working")
+    #expect(
+      fixture.expectRefusal({
+        if case .noPendingRequest(_, "region", ["ok"]) = $0 { true } else { false }
+      }) {
+        _ = try fixture.store.answer(id, responses: ["region": ["text": "again"]], actor: alice)
+      })
+    #expect(
+      fixture.expectRefusal({ if case .noPendingRequest(_, "nope", _) = $0 { true } else { false } }
+      ) {
+        _ = try fixture.store.answer(id, responses: ["nope": ["text": "x"]], actor: alice)
+      })
+    #expect(
+      try fixture.store.answer(id, responses: ["ok": ["confirmed": true]], actor: alice).status
+        == "working")
   }
 
   @Test func requestTargetsMustBeReachable() throws {
     let fixture = try StoreFixture()
     let id = try fixture.store.create(title: "t", actor: alice).taskId.rawValue
-    #expect(fixture.expectRefusal({ if case .illegalTransition(_, "todo", "input_required", _) = $0 { true } else { false } }) {
-      _ = try fixture.store.requestInput(id, key: "k", request: .init(type: .text, message: "?"), actor: bot)
-    })
+    #expect(
+      fixture.expectRefusal({
+        if case .illegalTransition(_, "todo", "input_required", _) = $0 { true } else { false }
+      }) {
+        _ = try fixture.store.requestInput(
+          id, key: "k", request: .init(type: .text, message: "?"), actor: bot)
+      })
     _ = try fixture.store.transition(id, to: "working", actor: bot)
-    #expect(fixture.expectRefusal({ if case .illegalTransition(_, "input_required", "todo", _) = $0 { true } else { false } }) {
-      _ = try fixture.store.requestInput(id, key: "k", request: .init(type: .text, message: "?", next: "todo"), actor: bot)
-    })
-    #expect(fixture.expectRefusal({ if case .invalidName = $0 { true } else { false } }) {
-      _ = try fixture.store.requestInput(id, key: "a/b", request: .init(type: .text, message: "?"), actor: bot)
-    })
+    #expect(
+      fixture.expectRefusal({
+        if case .illegalTransition(_, "input_required", "todo", _) = $0 { true } else { false }
+      }) {
+        _ = try fixture.store.requestInput(
+          id, key: "k", request: .init(type: .text, message: "?", next: "todo"), actor: bot)
+      })
+    #expect(
+      fixture.expectRefusal({ if case .invalidName = $0 { true } else { false } }) {
+        _ = try fixture.store.requestInput(
+          id, key: "a/b", request: .init(type: .text, message: "?"), actor: bot)
+      })
   }
 }
 
@@ -134,13 +189,16 @@ private let bot = StoreFixture.bot
     let id = try fixture.store.create(title: "t", actor: alice).taskId.rawValue
     let claimed = try fixture.store.claim(id, leaseSeconds: 600, actor: bot)
     #expect(claimed.status == "working" && claimed.assignee == "bot")
-    #expect(claimed.lease == .init(holder: "bot", expiresAt: fixture.clock.now.adding(seconds: 600)))
-    #expect(fixture.expectRefusal({ if case .leaseHeld(_, "bot", _) = $0 { true } else { false } }) {
-      _ = try fixture.store.claim(id, leaseSeconds: 60, actor: alice)
-    })
-    #expect(fixture.expectRefusal({ if case .leaseHeld = $0 { true } else { false } }) {
-      _ = try fixture.store.release(id, actor: alice)
-    })
+    #expect(
+      claimed.lease == .init(holder: "bot", expiresAt: fixture.clock.now.adding(seconds: 600)))
+    #expect(
+      fixture.expectRefusal({ if case .leaseHeld(_, "bot", _) = $0 { true } else { false } }) {
+        _ = try fixture.store.claim(id, leaseSeconds: 60, actor: alice)
+      })
+    #expect(
+      fixture.expectRefusal({ if case .leaseHeld = $0 { true } else { false } }) {
+        _ = try fixture.store.release(id, actor: alice)
+      })
     fixture.clock.advance(seconds: 300)
     let renewed = try fixture.store.claim(id, leaseSeconds: 600, actor: bot)
     #expect(renewed.lease?.expiresAt == fixture.clock.now.adding(seconds: 600))
@@ -150,9 +208,10 @@ private let bot = StoreFixture.bot
     #expect(taken.assignee == "alice@example.com" && taken.lease?.holder == "alice@example.com")
     let released = try fixture.store.release(id, actor: alice)
     #expect(released.status == "todo" && released.assignee == nil && released.lease == nil)
-    #expect(fixture.expectRefusal({ if case .invalidInput = $0 { true } else { false } }) {
-      _ = try fixture.store.release(id, actor: alice)
-    })
+    #expect(
+      fixture.expectRefusal({ if case .invalidInput = $0 { true } else { false } }) {
+        _ = try fixture.store.release(id, actor: alice)
+      })
   }
 }
 
@@ -168,10 +227,15 @@ private let bot = StoreFixture.bot
     #expect(try fixture.store.resolve(try #require(shorts[a])) == a)
     #expect(try fixture.store.resolve(try #require(shorts[b])) == b)
     #expect(shorts[a]!.count >= 11)
-    #expect(throws: TackError.ambiguousTaskID(String(a.ulid.prefix(10)), candidates: [a, b].sorted().map(\.rawValue))) {
+    #expect(
+      throws: TackError.ambiguousTaskID(
+        String(a.ulid.prefix(10)), candidates: [a, b].sorted().map(\.rawValue))
+    ) {
       _ = try fixture.store.resolve(String(a.ulid.prefix(10)))
     }
-    #expect(throws: TackError.taskNotFound("ZZZZZZZZ")) { _ = try fixture.store.resolve("ZZZZZZZZ") }
+    #expect(throws: TackError.taskNotFound("ZZZZZZZZ")) {
+      _ = try fixture.store.resolve("ZZZZZZZZ")
+    }
     #expect(throws: TackError.self) { _ = try fixture.store.resolve("../..") }
   }
 
@@ -184,12 +248,16 @@ private let bot = StoreFixture.bot
     _ = try fixture.store.claim(b.taskId.rawValue, leaseSeconds: 60, actor: bot)
     #expect(try fixture.store.list().tasks.map(\.taskId) == [a.taskId, b.taskId])
     #expect(try fixture.store.list(TaskFilter(board: "ops")).tasks.map(\.taskId) == [b.taskId])
-    #expect(try fixture.store.list(TaskFilter(labels: ["x", "y"])).tasks.map(\.taskId) == [b.taskId])
-    #expect(try fixture.store.list(TaskFilter(statuses: ["todo"])).tasks.map(\.taskId) == [a.taskId])
+    #expect(
+      try fixture.store.list(TaskFilter(labels: ["x", "y"])).tasks.map(\.taskId) == [b.taskId])
+    #expect(
+      try fixture.store.list(TaskFilter(statuses: ["todo"])).tasks.map(\.taskId) == [a.taskId])
     #expect(try fixture.store.list(TaskFilter(assignee: "bot")).tasks.map(\.taskId) == [b.taskId])
     #expect(try fixture.store.list(TaskFilter(assignee: "")).tasks.map(\.taskId) == [a.taskId])
     #expect(try fixture.store.list(TaskFilter(text: "ALPHA")).tasks.map(\.taskId) == [a.taskId])
-    #expect(throws: TackError.boardNotFound("nope")) { _ = try fixture.store.list(TaskFilter(board: "nope")) }
+    #expect(throws: TackError.boardNotFound("nope")) {
+      _ = try fixture.store.list(TaskFilter(board: "nope"))
+    }
 
     // A hand-committed broken file is reported by path; the others still list.
     let path = Store.taskPath(a.taskId, board: "main")
@@ -207,7 +275,8 @@ private let bot = StoreFixture.bot
     let task = try fixture.store.create(title: "old title", actor: alice)
     _ = try fixture.store.transition(task.taskId.rawValue, to: "working", actor: bot)
     let path = fixture.path + "/" + Store.taskPath(task.taskId, board: "main")
-    let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "old title", with: "new title")
+    let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+      of: "old title", with: "new title")
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     try fixture.git(["commit", "-qam", "retitle by hand"])
     #expect(try fixture.store.task(task.taskId.rawValue).title == "new title")
@@ -218,7 +287,9 @@ private let bot = StoreFixture.bot
     #expect(history[1].changes.contains("status: todo → working"))
     #expect(history[1].actor == "agent:bot")
     // And the store keeps writing on top of the hand edit.
-    #expect(try fixture.store.addNote(task.taskId.rawValue, text: "ok", actor: alice).title == "new title")
+    #expect(
+      try fixture.store.addNote(task.taskId.rawValue, text: "ok", actor: alice).title == "new title"
+    )
   }
 
   @Test func unknownFieldsSurviveAWrite() throws {
@@ -232,7 +303,9 @@ private let bot = StoreFixture.bot
     try Data(json.serializedBytes()).write(to: URL(fileURLWithPath: path))
     try fixture.git(["commit", "-qam", "future"])
     _ = try fixture.store.addNote(task.taskId.rawValue, text: "n", actor: alice)
-    #expect(try fixture.git(["show", "main:" + Store.taskPath(task.taskId, board: "main")]).contains("\"futureField\": {\n    \"kept\": true\n  }"))
+    #expect(
+      try fixture.git(["show", "main:" + Store.taskPath(task.taskId, board: "main")]).contains(
+        "\"futureField\": {\n    \"kept\": true\n  }"))
   }
 }
 
@@ -243,7 +316,10 @@ private let bot = StoreFixture.bot
     let id = try fixture.store.create(title: "t", actor: alice).taskId.rawValue
     let other = try Store.open(discoveringFrom: fixture.path)
     var raced = false
-    #expect(throws: TackError.terminalTask(task: try fixture.store.resolve(id).rawValue, status: "cancelled")) {
+    #expect(
+      throws: TackError.terminalTask(
+        task: try fixture.store.resolve(id).rawValue, status: "cancelled")
+    ) {
       _ = try fixture.store.mutate(id, actor: alice) { (task, board, _) throws(TackError) in
         if !raced {
           raced = true

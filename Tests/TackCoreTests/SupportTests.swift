@@ -4,11 +4,12 @@ import Testing
 @testable import TackCore
 
 @Suite struct TimestampTests {
-  @Test(arguments: [
-    (0, "1970-01-01T00:00:00.000Z"), (951_782_400_000, "2000-02-29T00:00:00.000Z"),
-    (1_790_000_000_123, "2026-09-21T14:13:20.123Z"), (-1, "1969-12-31T23:59:59.999Z"),
-    (4_102_444_800_000, "2100-01-01T00:00:00.000Z"),
-  ] as [(Int64, String)])
+  @Test(
+    arguments: [
+      (0, "1970-01-01T00:00:00.000Z"), (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+      (1_790_000_000_123, "2026-09-21T14:13:20.123Z"), (-1, "1969-12-31T23:59:59.999Z"),
+      (4_102_444_800_000, "2100-01-01T00:00:00.000Z"),
+    ] as [(Int64, String)])
   func formatsAndParsesRFC3339(milliseconds: Int64, text: String) {
     #expect(Timestamp(milliseconds: milliseconds).description == text)
     #expect(Timestamp(rfc3339: text)?.milliseconds == milliseconds)
@@ -26,11 +27,17 @@ import Testing
 
   @Test func parsesOffsetsAndFractions() {
     #expect(Timestamp(rfc3339: "2026-01-31T09:30:00Z")?.description == "2026-01-31T09:30:00.000Z")
-    #expect(Timestamp(rfc3339: "2026-01-31T10:30:00.5+01:00")?.description == "2026-01-31T09:30:00.500Z")
-    #expect(Timestamp(rfc3339: "2026-01-31T09:30:00.123456789-00:30")?.description == "2026-01-31T10:00:00.123Z")
+    #expect(
+      Timestamp(rfc3339: "2026-01-31T10:30:00.5+01:00")?.description == "2026-01-31T09:30:00.500Z")
+    #expect(
+      Timestamp(rfc3339: "2026-01-31T09:30:00.123456789-00:30")?.description
+        == "2026-01-31T10:00:00.123Z")
   }
 
-  @Test(arguments: ["", "2026-01-31", "2026-13-01T00:00:00Z", "2026-01-31T09:30:00", "2026-01-31T09:30:00.Z", "2026-01-31T25:00:00Z", "2026-01-31T09:30:00Zjunk", "２０２６-01-31T09:30:00Z"])
+  @Test(arguments: [
+    "", "2026-01-31", "2026-13-01T00:00:00Z", "2026-01-31T09:30:00", "2026-01-31T09:30:00.Z",
+    "2026-01-31T25:00:00Z", "2026-01-31T09:30:00Zjunk", "２０２６-01-31T09:30:00Z",
+  ])
   func refusesMalformedTimes(text: String) {
     #expect(Timestamp(rfc3339: text) == nil)
   }
@@ -51,11 +58,16 @@ import Testing
   @Test func shardsComeFromTheRandomEnd() {
     let id = TaskID("task_01JQ2Z8XKQ7G6Q5X5ZK1N7T9A2")!
     #expect(id.shardPath == "2/A")
-    #expect(Store.taskPath(id, board: "ops") == "boards/ops/tasks/2/A/task_01JQ2Z8XKQ7G6Q5X5ZK1N7T9A2.json")
+    #expect(
+      Store.taskPath(id, board: "ops")
+        == "boards/ops/tasks/2/A/task_01JQ2Z8XKQ7G6Q5X5ZK1N7T9A2.json")
   }
 
   @Test func refusesWhatIsNotAnID() {
-    for text in ["", "task_", "task_01JQ2Z8XKQ7G6Q5X5ZK1N7T9A", "task_01JQ2Z8XKQ7G6Q5X5ZK1N7T9AU", "TASK_01JQ2Z8XKQ7G6Q5X5ZK1N7T9A2", "task_../../../../etc/passwd12"] {
+    for text in [
+      "", "task_", "task_01JQ2Z8XKQ7G6Q5X5ZK1N7T9A", "task_01JQ2Z8XKQ7G6Q5X5ZK1N7T9AU",
+      "TASK_01JQ2Z8XKQ7G6Q5X5ZK1N7T9A2", "task_../../../../etc/passwd12",
+    ] {
       #expect(TaskID(text) == nil, "\(text)")
     }
   }
@@ -76,17 +88,26 @@ import Testing
     try Names.validate(name, as: "board name")
   }
 
-  @Test(arguments: ["", "Main", "../x", "a/b", "-a", "_a", "a b", "a\u{0}b", "a\u{1}", "é", String(repeating: "a", count: 65), ".."])
+  @Test(arguments: [
+    "", "Main", "../x", "a/b", "-a", "_a", "a b", "a\u{0}b", "a\u{1}", "é",
+    String(repeating: "a", count: 65), "..",
+  ])
   func refusesBadNames(name: String) {
     #expect(throws: TackError.self) { try Names.validate(name, as: "board name") }
   }
 
   @Test func refusesControlCharactersInText() {
-    #expect(throws: TackError.self) { try Names.validateText("a\nb", as: "title", maxBytes: 100, singleLine: true) }
+    #expect(throws: TackError.self) {
+      try Names.validateText("a\nb", as: "title", maxBytes: 100, singleLine: true)
+    }
     #expect(throws: TackError.self) { try Names.validateText("a\u{0}b", as: "note", maxBytes: 100) }
     #expect(throws: TackError.self) { try Names.validateText("   ", as: "title", maxBytes: 100) }
-    #expect(throws: TackError.self) { try Names.validateText(String(repeating: "x", count: 101), as: "title", maxBytes: 100) }
-    #expect(throws: Never.self) { try Names.validateText("line\n\tindented", as: "note", maxBytes: 100) }
+    #expect(throws: TackError.self) {
+      try Names.validateText(String(repeating: "x", count: 101), as: "title", maxBytes: 100)
+    }
+    #expect(throws: Never.self) {
+      try Names.validateText("line\n\tindented", as: "note", maxBytes: 100)
+    }
   }
 
   @Test func parsesDurations() throws {
@@ -104,28 +125,42 @@ import Testing
 @Suite struct BoardTemplateTests {
   /// The embedded copy must match BoardTemplate/ byte for byte; run `make template` if not.
   @Test func embeddedTemplateMatchesTheFolder() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent()
       .deletingLastPathComponent().appendingPathComponent("BoardTemplate")
     var onDisk: [String: String] = [:]
-    let enumerator = try #require(FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]))
-    for case let url as URL in enumerator where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
-      let relative = String(url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1))
+    let enumerator = try #require(
+      FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]))
+    for case let url as URL in enumerator
+    where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
+      let relative = String(
+        url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1))
       onDisk[relative] = String(decoding: try Data(contentsOf: url), as: UTF8.self)
     }
-    #expect(onDisk.keys.sorted() == BoardTemplate.files.keys.sorted(), "BoardTemplate/ changed: run `make template`")
+    #expect(
+      onDisk.keys.sorted() == BoardTemplate.files.keys.sorted(),
+      "BoardTemplate/ changed: run `make template`")
     for (path, text) in onDisk {
-      #expect(BoardTemplate.files[path] == text, "\(path) differs from its embedded copy: run `make template`")
+      #expect(
+        BoardTemplate.files[path] == text,
+        "\(path) differs from its embedded copy: run `make template`")
     }
   }
 
   @Test func templateFilesAreValid() throws {
     let files = BoardTemplate.repositoryFiles(defaultBoard: "ops")
-    let board = try Board(fileContents: try #require(files["boards/ops/board.json"]), name: "ops", path: "board.json")
-    #expect(board.statusNames == ["todo", "working", "input_required", "completed", "failed", "cancelled"])
+    let board = try Board(
+      fileContents: try #require(files["boards/ops/board.json"]), name: "ops", path: "board.json")
+    #expect(
+      board.statusNames == [
+        "todo", "working", "input_required", "completed", "failed", "cancelled",
+      ])
     #expect(board.initialStatus == "todo")
     #expect(board.allows(from: "working", to: "todo"))
     #expect(!board.allows(from: "completed", to: "working"))
-    #expect(try RepositoryConfig(fileContents: try #require(files[".tack/config.json"])).defaultBoard == "ops")
+    #expect(
+      try RepositoryConfig(fileContents: try #require(files[".tack/config.json"])).defaultBoard
+        == "ops")
     // Files Tack writes are in its canonical form: parsing and writing again changes nothing.
     for (path, bytes) in files where path.hasSuffix(".json") {
       #expect(try JSONValue.parse(bytes).serializedBytes(pretty: true) == bytes, "\(path)")
@@ -135,13 +170,31 @@ import Testing
   @Test func boardValidationRefusesBrokenGraphs() {
     let cases: [(String, String)] = [
       (#"{"schemaVersion":1,"initialStatus":"a","statuses":[]}"#, "no statuses"),
-      (#"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"working","next":["b"]}]}"#, "unknown next"),
-      (#"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"completed","terminal":true}]}"#, "is terminal"),
-      (#"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"working"},{"name":"a","mcpStatus":"working"}]}"#, "twice"),
-      (#"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"done"}]}"#, "mcpStatus"),
-      (#"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"working"},{"name":"b","mcpStatus":"completed","terminal":true,"next":["a"]}]}"#, "cannot list next"),
+      (
+        #"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"working","next":["b"]}]}"#,
+        "unknown next"
+      ),
+      (
+        #"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"completed","terminal":true}]}"#,
+        "is terminal"
+      ),
+      (
+        #"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"working"},{"name":"a","mcpStatus":"working"}]}"#,
+        "twice"
+      ),
+      (
+        #"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"done"}]}"#,
+        "mcpStatus"
+      ),
+      (
+        #"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"a","mcpStatus":"working"},{"name":"b","mcpStatus":"completed","terminal":true,"next":["a"]}]}"#,
+        "cannot list next"
+      ),
       (#"{"schemaVersion":2,"initialStatus":"a","statuses":[]}"#, "newer"),
-      (#"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"../a","mcpStatus":"working"}]}"#, "not a valid name"),
+      (
+        #"{"schemaVersion":1,"initialStatus":"a","statuses":[{"name":"../a","mcpStatus":"working"}]}"#,
+        "not a valid name"
+      ),
     ]
     for (text, expected) in cases {
       do {

@@ -6,7 +6,8 @@ final class GitFixture {
   let path: String
 
   init(bare: Bool = false) throws {
-    path = FileManager.default.temporaryDirectory
+    path =
+      FileManager.default.temporaryDirectory
       .appendingPathComponent("tackgit-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     try git(bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
@@ -36,7 +37,9 @@ final class GitFixture {
     process.waitUntilExit()
     if process.terminationStatus != 0 && !allowFailure {
       throw FixtureError(
-        message: "git \(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))")
+        message:
+          "git \(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))"
+      )
     }
     return String(decoding: data, as: UTF8.self)
   }
@@ -49,11 +52,15 @@ final class GitFixture {
   }
 
   func read(_ relative: String) throws -> String {
-    String(decoding: try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent(relative)), as: UTF8.self)
+    String(
+      decoding: try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent(relative)),
+      as: UTF8.self)
   }
 
   var commitCount: Int {
-    Int((try? git(["rev-list", "--count", "main"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+    Int(
+      (try? git(["rev-list", "--count", "main"]))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        ?? "") ?? 0
   }
 }
 
@@ -67,6 +74,8 @@ let committer = Signature(name: "Tack", email: "tack@localhost")
 
 func request(_ files: [String: String?], _ message: String) -> CommitRequest {
   CommitRequest(
-    changes: files.sorted { $0.key < $1.key }.map { FileChange(path: $0.key, content: $0.value.map { Array($0.utf8) }) },
+    changes: files.sorted { $0.key < $1.key }.map {
+      FileChange(path: $0.key, content: $0.value.map { Array($0.utf8) })
+    },
     message: message, author: author, committer: committer)
 }

@@ -26,7 +26,9 @@ import Testing
     #expect(fixture.commitCount == 2)
     #expect(try fixture.git(["show", "main:a/b/one.json"]) == "{\"x\": 1}\n")
     #expect(try fixture.git(["ls-tree", "-r", "--name-only", "main"]) == "a/b/one.json\n")
-    #expect(try fixture.git(["log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", "main"]) == "Ada Agent <ada@agents.example>|Tack <tack@localhost>|second\n")
+    #expect(
+      try fixture.git(["log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", "main"])
+        == "Ada Agent <ada@agents.example>|Tack <tack@localhost>|second\n")
     try fixture.git(["fsck", "--strict"])
   }
 
@@ -54,7 +56,10 @@ import Testing
     #expect(try tree.blobs(under: "nothing").isEmpty)
     let id = try #require(try tree.entryID(at: "d/y/2.json"))
     #expect(try Repository.blobID(of: Array("two".utf8)) == id)
-    #expect(id.hex == (try fixture.git(["rev-parse", "main:d/y/2.json"])).trimmingCharacters(in: .whitespacesAndNewlines))
+    #expect(
+      id.hex
+        == (try fixture.git(["rev-parse", "main:d/y/2.json"])).trimmingCharacters(
+          in: .whitespacesAndNewlines))
     #expect(OID(hex: id.hex) == id)
     #expect(OID(hex: "xyz") == nil)
   }
@@ -72,7 +77,9 @@ import Testing
   }
 
   @Test func discoveryRefusesAFolderOutsideAnyRepository() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tackgit-none-\(UUID().uuidString)").path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tackgit-none-\(UUID().uuidString)"
+    ).path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     #expect {
@@ -92,7 +99,8 @@ import Testing
     var attempts = 0
     try repository.update(branch: branch) { snapshot in
       attempts += 1
-      let current = Int(String(decoding: try repository.blob(at: "n.txt", in: snapshot.tree!)!, as: UTF8.self))!
+      let current = Int(
+        String(decoding: try repository.blob(at: "n.txt", in: snapshot.tree!)!, as: UTF8.self))!
       if attempts == 1 {
         try other.update(branch: branch) { _ in request(["n.txt": "\(current + 1)"], "racer") }
       }
@@ -131,7 +139,10 @@ import Testing
     try repository.update(branch: branch) { _ in request(["t.json": nil], "delete") }
     let tip = try #require(try repository.tip(of: branch))
     let history = try repository.history(of: "t.json", from: tip)
-    #expect(history.map { $0.message.trimmingCharacters(in: .newlines) } == ["delete", "change", "create"])
+    #expect(
+      history.map { $0.message.trimmingCharacters(in: .newlines) } == [
+        "delete", "change", "create",
+      ])
     #expect(history[0].blob == nil)
     #expect(history[2].previousBlob == nil)
     #expect(history[1].author.email == "ada@agents.example")

@@ -9,7 +9,9 @@ import Testing
     let repository = try Repository.discover(from: fixture.path)
     #expect(!repository.isBare)
     let branch = try repository.headBranch()
-    try repository.update(branch: branch) { _ in request(["boards/a/x.json": "one\n", "keep.txt": "k\n"], "first") }
+    try repository.update(branch: branch) { _ in
+      request(["boards/a/x.json": "one\n", "keep.txt": "k\n"], "first")
+    }
     try repository.update(branch: branch) { _ in request(["boards/a/x.json": "two\n"], "second") }
     #expect(try fixture.git(["status", "--porcelain"]) == "")
     #expect(try fixture.read("boards/a/x.json") == "two\n")

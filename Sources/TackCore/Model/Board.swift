@@ -110,19 +110,22 @@ extension Board {
     var seen = Set<String>()
     for status in statuses {
       do { try Names.validate(status.name, as: "status") } catch {
-        return "status \(quoted(status.name)) is not a valid name (lowercase letters, digits, '-', '_')"
+        return
+          "status \(quoted(status.name)) is not a valid name (lowercase letters, digits, '-', '_')"
       }
       guard seen.insert(status.name).inserted else {
         return "status \(status.name) is defined twice"
       }
       guard Self.mcpStatuses.contains(status.mcpStatus) else {
-        return "status \(status.name) maps to mcpStatus \(quoted(status.mcpStatus)); use one of \(Self.mcpStatuses.joined(separator: ", "))"
+        return
+          "status \(status.name) maps to mcpStatus \(quoted(status.mcpStatus)); use one of \(Self.mcpStatuses.joined(separator: ", "))"
       }
       if status.terminal && !status.next.isEmpty {
         return "status \(status.name) is terminal, so it cannot list next statuses"
       }
       if status.terminal != ["completed", "failed", "cancelled"].contains(status.mcpStatus) {
-        return "status \(status.name): terminal statuses map to completed, failed or cancelled, and only they do"
+        return
+          "status \(status.name): terminal statuses map to completed, failed or cancelled, and only they do"
       }
     }
     for status in statuses {

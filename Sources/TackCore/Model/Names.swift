@@ -62,7 +62,8 @@ public enum Names {
       let isControl = v < 0x20 || v == 0x7f || (0x80...0x9f).contains(v)
       if isControl && (singleLine || (v != 0x0a && v != 0x09)) {
         throw .invalidInput(
-          "the \(kind) contains a control character (U+\(String(v, radix: 16, uppercase: true))); \(singleLine ? "it must be a single line of text" : "only newlines and tabs are allowed").")
+          "the \(kind) contains a control character (U+\(String(v, radix: 16, uppercase: true))); \(singleLine ? "it must be a single line of text" : "only newlines and tabs are allowed")."
+        )
       }
     }
   }

@@ -21,7 +21,9 @@ public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
     return generate(at: time, using: &generator)
   }
 
-  static func generate(at time: Timestamp, using generator: inout some RandomNumberGenerator)
+  static func generate(
+    at time: Timestamp, using generator: inout some RandomNumberGenerator
+  )
     -> TaskID
   {
     var characters = Array(prefix.utf8)

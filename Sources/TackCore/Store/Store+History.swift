@@ -72,9 +72,11 @@ extension Store {
       let now = new[key] ?? .null
       guard was != now else { continue }
       switch (key, was, now) {
-      case ("notes", .array(let a), .array(let b)) where b.count > a.count && Array(b.prefix(a.count)) == a:
+      case ("notes", .array(let a), .array(let b))
+      where b.count > a.count && Array(b.prefix(a.count)) == a:
         changes.append("notes +\(b.count - a.count)")
-      case (_, .string(let a), .string(let b)) where a.count <= 40 && b.count <= 40 && !a.contains("\n") && !b.contains("\n"):
+      case (_, .string(let a), .string(let b))
+      where a.count <= 40 && b.count <= 40 && !a.contains("\n") && !b.contains("\n"):
         changes.append("\(key): \(a) → \(b)")
       case (_, .null, .string(let b)) where b.count <= 40:
         changes.append("\(key): → \(b)")

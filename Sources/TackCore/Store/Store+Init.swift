@@ -13,7 +13,9 @@ extension Store {
 
   /// `tack init`: makes `path` a git repository if it is not inside one, then lays down the
   /// BoardTemplate files that are missing, in one commit. Running it again adds nothing.
-  public static func initialize(at path: String, board requested: String?, actor: Actor)
+  public static func initialize(
+    at path: String, board requested: String?, actor: Actor
+  )
     throws(TackError) -> (store: Store, outcome: InitOutcome)
   {
     if let requested { try Names.validate(requested, as: "board name") }
@@ -37,7 +39,9 @@ extension Store {
         defaultBoard = try RepositoryConfig(fileContents: existing).defaultBoard
         files = BoardTemplate.repositoryFiles(defaultBoard: defaultBoard)
         if try !view.boardNames().isEmpty {
-          files = files.filter { !$0.key.hasPrefix(boardsFolder + "/") || $0.key.hasSuffix(".gitattributes") }
+          files = files.filter {
+            !$0.key.hasPrefix(boardsFolder + "/") || $0.key.hasSuffix(".gitattributes")
+          }
         }
       }
       var changes: [FileChange] = []
@@ -54,7 +58,9 @@ extension Store {
         ])
       return (changes, message)
     }
-    return (store, InitOutcome(createdRepository: created, addedFiles: added, defaultBoard: defaultBoard))
+    return (
+      store, InitOutcome(createdRepository: created, addedFiles: added, defaultBoard: defaultBoard)
+    )
   }
 
   /// `tack board add`: a new board with the template's statuses.
@@ -65,8 +71,12 @@ extension Store {
       if try view.exists(Store.boardPath(name)) { throw .boardExists(name) }
       let message = CommitMessage(
         subject: "\(name): add board", body: nil,
-        trailers: [("Tack-Board", name), ("Tack-Action", "board-add"), ("Tack-Actor", actor.trailer)])
-      return ([FileChange(path: Store.boardPath(name), content: BoardTemplate.boardContents)], message)
+        trailers: [
+          ("Tack-Board", name), ("Tack-Action", "board-add"), ("Tack-Actor", actor.trailer),
+        ])
+      return (
+        [FileChange(path: Store.boardPath(name), content: BoardTemplate.boardContents)], message
+      )
     }
     return try view().board(name)
   }

@@ -32,7 +32,9 @@ extension Store {
 
   /// The tasks `filter` selects, oldest first, and the files that could not be read (which
   /// never stop the others from listing).
-  public func list(_ filter: TaskFilter = TaskFilter()) throws(TackError) -> (
+  public func list(
+    _ filter: TaskFilter = TaskFilter()
+  ) throws(TackError) -> (
     tasks: [BoardTask], problems: [Problem]
   ) {
     let view = try view()
@@ -113,7 +115,8 @@ extension TackError {
   var reason: String {
     switch self {
     case .corruptFile(_, let reason): reason
-    case .unsupportedFormat(_, let version): "format version \(version) is newer than this tack understands (1)"
+    case .unsupportedFormat(_, let version):
+      "format version \(version) is newer than this tack understands (1)"
     default: description
     }
   }

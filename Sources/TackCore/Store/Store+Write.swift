@@ -31,13 +31,20 @@ extension Store {
       let message = Self.message(
         task, Outcome(what: "created: \(CommitMessage.clip(title))", body: nil, action: "create"),
         actor: actor)
-      return ([FileChange(path: Store.taskPath(task.taskId, board: board.name), content: task.fileContents)], message)
+      return (
+        [
+          FileChange(
+            path: Store.taskPath(task.taskId, board: board.name), content: task.fileContents)
+        ], message
+      )
     }
     return created!
   }
 
   /// Moves a task to `status`, if its board allows the move.
-  public func transition(_ id: String, to status: String, note: String? = nil, actor: Actor)
+  public func transition(
+    _ id: String, to status: String, note: String? = nil, actor: Actor
+  )
     throws(TackError) -> BoardTask
   {
     if let note { try Names.validateText(note, as: "note", maxBytes: Limits.noteBytes) }
@@ -138,7 +145,9 @@ extension Store {
 
   /// Answers pending input requests. Once none is pending the task moves on: to the status
   /// the requests name (a declined approval before anything else), or back to `working`.
-  public func answer(_ id: String, responses: [String: JSONValue], actor: Actor)
+  public func answer(
+    _ id: String, responses: [String: JSONValue], actor: Actor
+  )
     throws(TackError) -> BoardTask
   {
     guard !responses.isEmpty else { throw .invalidInput("give at least one answer (KEY=VALUE).") }
@@ -158,13 +167,15 @@ extension Store {
       }
       let next = Self.statusAfterAnswers(task)
       try Self.move(&task, to: next, on: board)
-      return Outcome(what: "answered \(keys) (input_required → \(next))", body: nil, action: "answer")
+      return Outcome(
+        what: "answered \(keys) (input_required → \(next))", body: nil, action: "answer")
     }
   }
 
   /// Claims a task: sets the assignee and a lease, and starts it when it is in the initial
   /// status. The holder renews; anyone else waits until the lease expires.
-  public func claim(_ id: String, leaseSeconds: Int64, actor: Actor) throws(TackError) -> BoardTask {
+  public func claim(_ id: String, leaseSeconds: Int64, actor: Actor) throws(TackError) -> BoardTask
+  {
     guard leaseSeconds > 0 else { throw .invalidInput("the lease must be longer than 0 seconds.") }
     return try mutate(id, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
@@ -178,7 +189,8 @@ extension Store {
         task.status = "working"
       }
       return Outcome(
-        what: what, body: "Lease until \(task.lease!.expiresAt)", action: renewing ? "renew" : "claim")
+        what: what, body: "Lease until \(task.lease!.expiresAt)",
+        action: renewing ? "renew" : "claim")
     }
   }
 
@@ -225,10 +237,13 @@ extension Store {
       let contents = task.fileContents
       guard contents.count <= Limits.taskFileBytes else {
         throw .invalidInput(
-          "task \(id) would grow to \(contents.count) bytes, over the \(Limits.taskFileBytes)-byte limit; nothing was written.")
+          "task \(id) would grow to \(contents.count) bytes, over the \(Limits.taskFileBytes)-byte limit; nothing was written."
+        )
       }
       result = task
-      return ([FileChange(path: found.path, content: contents)], Self.message(task, outcome, actor: actor))
+      return (
+        [FileChange(path: found.path, content: contents)], Self.message(task, outcome, actor: actor)
+      )
     }
     return result!
   }
@@ -273,7 +288,9 @@ extension Store {
     if status == board.initialStatus { task.assignee = nil }
   }
 
-  static func checkAnswer(_ value: JSONValue, for request: BoardTask.InputRequest, key: String)
+  static func checkAnswer(
+    _ value: JSONValue, for request: BoardTask.InputRequest, key: String
+  )
     throws(TackError)
   {
     switch request.type {
@@ -281,7 +298,8 @@ extension Store {
       guard case .object(let fields) = value, fields.count == 1, case .bool = fields["confirmed"]
       else {
         throw .invalidInput(
-          "request \(key) is a confirmation: answer yes or no (stored as {\"confirmed\": true|false}).")
+          "request \(key) is a confirmation: answer yes or no (stored as {\"confirmed\": true|false})."
+        )
       }
     case .text:
       guard case .object(let fields) = value, fields.count == 1,

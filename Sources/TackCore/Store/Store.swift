@@ -54,12 +54,14 @@ public final class Store {
   static func checkPlacement(_ task: BoardTask, board: String, path: String) throws(TackError) {
     if task.board != board {
       throw .corruptFile(
-        path: path, reason: "field board is \(quoted(task.board)) but the file is on board \(board)")
+        path: path, reason: "field board is \(quoted(task.board)) but the file is on board \(board)"
+      )
     }
     if path != taskPath(task.taskId, board: board) {
       throw .corruptFile(
         path: path,
-        reason: "field taskId \(task.taskId) does not match the file's name and folder (expected \(taskPath(task.taskId, board: board)))"
+        reason:
+          "field taskId \(task.taskId) does not match the file's name and folder (expected \(taskPath(task.taskId, board: board)))"
       )
     }
   }
@@ -71,7 +73,8 @@ public final class Store {
     do {
       let tip = try repository.tip(of: branch)
       let tree = try tip.map { (tip) throws(GitError) in try repository.tree(ofCommit: tip) }
-      return View(repository: repository, snapshot: Snapshot(commit: tip, tree: tree), branch: branch)
+      return View(
+        repository: repository, snapshot: Snapshot(commit: tip, tree: tree), branch: branch)
     } catch { throw TackError(error) }
   }
 
@@ -79,7 +82,8 @@ public final class Store {
   /// message, or `nil` for nothing to do. On contention it runs again on the new tip.
   @discardableResult
   func write(
-    actor: Actor, _ body: (View) throws(TackError) -> (changes: [FileChange], message: CommitMessage)?
+    actor: Actor,
+    _ body: (View) throws(TackError) -> (changes: [FileChange], message: CommitMessage)?
   ) throws(TackError) -> OID? {
     do {
       return try repository.update(branch: branch, policy: retryPolicy) { snapshot in

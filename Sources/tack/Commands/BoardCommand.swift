@@ -5,10 +5,12 @@ import TackCore
 struct BoardCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "board", abstract: "List, show and add boards.",
-    subcommands: [ListBoards.self, AddBoard.self, ShowBoard.self], defaultSubcommand: ListBoards.self)
+    subcommands: [ListBoards.self, AddBoard.self, ShowBoard.self],
+    defaultSubcommand: ListBoards.self)
 
   struct ListBoards: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the boards.")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List the boards.")
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -28,20 +30,26 @@ struct BoardCommand: ParsableCommand {
   }
 
   struct AddBoard: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a board with the default statuses.")
+    static let configuration = CommandConfiguration(
+      commandName: "add", abstract: "Add a board with the default statuses.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The board's name: lowercase letters, digits, '-' and '_'.") var name: String
 
     func run() throws {
       try running { () throws(TackError) in
         let board = try global.open().addBoard(name)
-        if global.json { Console.json(boardJSON(board, default: nil)) } else { Console.out("Added board \(board.name).") }
+        if global.json {
+          Console.json(boardJSON(board, default: nil))
+        } else {
+          Console.out("Added board \(board.name).")
+        }
       }
     }
   }
 
   struct ShowBoard: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a board's statuses and transitions.")
+    static let configuration = CommandConfiguration(
+      commandName: "show", abstract: "Show a board's statuses and transitions.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The board (default: the default board).") var name: String?
 
@@ -49,7 +57,8 @@ struct BoardCommand: ParsableCommand {
       try running { () throws(TackError) in
         let board = try global.open().board(name)
         if global.json { Console.json(boardJSON(board, default: nil)); return }
-        Console.out("Board \(board.name)" + (board.description.isEmpty ? "" : ": \(board.description)"))
+        Console.out(
+          "Board \(board.name)" + (board.description.isEmpty ? "" : ": \(board.description)"))
         Console.out("New tasks start in \(board.initialStatus).")
         for status in board.statuses {
           let next = status.terminal ? "terminal" : "→ " + status.next.joined(separator: ", ")

@@ -16,17 +16,24 @@ struct Init: ParsableCommand {
       let (access, outcome) = try BoardAccess.initialize(at: global.repositoryPath, board: board)
       if global.json {
         Console.json([
-          "repository": .string(access.location), "createdRepository": .bool(outcome.createdRepository),
+          "repository": .string(access.location),
+          "createdRepository": .bool(outcome.createdRepository),
           "addedFiles": .array(outcome.addedFiles.map { .string($0) }),
           "defaultBoard": .string(outcome.defaultBoard),
         ])
         return
       }
-      if outcome.createdRepository { Console.out("Initialized a git repository in \(access.location)") }
+      if outcome.createdRepository {
+        Console.out("Initialized a git repository in \(access.location)")
+      }
       if outcome.addedFiles.isEmpty {
-        Console.out("Already a Tack board repository (default board: \(outcome.defaultBoard)); nothing to do.")
+        Console.out(
+          "Already a Tack board repository (default board: \(outcome.defaultBoard)); nothing to do."
+        )
       } else {
-        Console.out("Tack board \(outcome.defaultBoard) ready in \(access.location) (\(outcome.addedFiles.count) files committed).")
+        Console.out(
+          "Tack board \(outcome.defaultBoard) ready in \(access.location) (\(outcome.addedFiles.count) files committed)."
+        )
         Console.out("Next: tack add \"My first task\"")
       }
     }

@@ -14,12 +14,19 @@ struct Ask: ParsableCommand {
   @Argument(help: "A key naming the question, e.g. approve_release.") var key: String
   @Argument(help: "The question.") var message: String
   @Option(help: "confirmation (yes/no) or text.") var type: String = "text"
-  @Flag(help: "A confirmation that completes the task on yes and fails it on no.") var approval = false
-  @Option(help: ArgumentHelp("For text: the status once answered (default: working).", valueName: "status"))
+  @Flag(help: "A confirmation that completes the task on yes and fails it on no.") var approval =
+    false
+  @Option(
+    help: ArgumentHelp(
+      "For text: the status once answered (default: working).", valueName: "status"))
   var then: String?
-  @Option(name: .customLong("on-yes"), help: ArgumentHelp("For a confirmation: the status when confirmed.", valueName: "status"))
+  @Option(
+    name: .customLong("on-yes"),
+    help: ArgumentHelp("For a confirmation: the status when confirmed.", valueName: "status"))
   var onYes: String?
-  @Option(name: .customLong("on-no"), help: ArgumentHelp("For a confirmation: the status when declined.", valueName: "status"))
+  @Option(
+    name: .customLong("on-no"),
+    help: ArgumentHelp("For a confirmation: the status when declined.", valueName: "status"))
   var onNo: String?
 
   func run() throws {
@@ -32,11 +39,13 @@ struct Ask: ParsableCommand {
         throw .invalidInput("--on-yes and --on-no apply to confirmations; use --then for text.")
       }
       if kind == .confirmation && then != nil {
-        throw .invalidInput("--then applies to text requests; use --on-yes / --on-no for confirmations.")
+        throw .invalidInput(
+          "--then applies to text requests; use --on-yes / --on-no for confirmations.")
       }
       let request = BoardTask.InputRequest(
         type: kind, message: message, next: then,
-        onConfirm: onYes ?? (approval ? "completed" : nil), onDecline: onNo ?? (approval ? "failed" : nil))
+        onConfirm: onYes ?? (approval ? "completed" : nil),
+        onDecline: onNo ?? (approval ? "failed" : nil))
       let task = try global.open().requestInput(id, key: key, request: request)
       report(task, "waiting for \(key) (\(task.status))", json: global.json)
     }
@@ -62,16 +71,20 @@ struct Answer: ParsableCommand {
         }
         let key = String(answer[..<equals])
         let value = String(answer[answer.index(after: equals)...])
-        guard responses[key] == nil else { throw .invalidInput("request \(key) is answered twice.") }
+        guard responses[key] == nil else {
+          throw .invalidInput("request \(key) is answered twice.")
+        }
         guard let request = task.inputRequests[key], task.inputResponses[key] == nil else {
-          throw .noPendingRequest(task: task.taskId.rawValue, key: key, pending: task.pendingInputKeys)
+          throw .noPendingRequest(
+            task: task.taskId.rawValue, key: key, pending: task.pendingInputKeys)
         }
         switch request.type {
         case .confirmation:
           switch value.lowercased() {
           case "yes", "y", "true": responses[key] = ["confirmed": true]
           case "no", "n", "false": responses[key] = ["confirmed": false]
-          default: throw .invalidInput("request \(key) is a confirmation: answer yes or no, not \(value).")
+          default:
+            throw .invalidInput("request \(key) is a confirmation: answer yes or no, not \(value).")
           }
         case .text:
           responses[key] = ["text": .string(value)]
@@ -79,7 +92,8 @@ struct Answer: ParsableCommand {
       }
       let before = task.status
       let updated = try access.answer(task.taskId.rawValue, responses: responses)
-      let moved = before == updated.status ? "still \(updated.status)" : "\(before) → \(updated.status)"
+      let moved =
+        before == updated.status ? "still \(updated.status)" : "\(before) → \(updated.status)"
       report(updated, "answered (\(moved))", json: global.json)
     }
   }

@@ -9,7 +9,8 @@ struct Add: ParsableCommand {
   @Argument(help: "The task's title (one line).") var title: String
   @Option(help: ArgumentHelp("Board (default: the repository's default board).", valueName: "name"))
   var board: String?
-  @Option(name: .customLong("label"), help: ArgumentHelp("A label; repeat for more.", valueName: "label"))
+  @Option(
+    name: .customLong("label"), help: ArgumentHelp("A label; repeat for more.", valueName: "label"))
   var labels: [String] = []
   @Option(help: "A longer description.") var description: String = ""
 
@@ -26,13 +27,23 @@ struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List tasks, oldest first; filters combine (labels: all must match).")
   @OptionGroup var global: GlobalOptions
-  @Option(help: ArgumentHelp("Only this board (default: all boards).", valueName: "name")) var board: String?
-  @Option(name: .customLong("status"), help: ArgumentHelp("Only this status; repeat for any of several.", valueName: "status"))
+  @Option(help: ArgumentHelp("Only this board (default: all boards).", valueName: "name"))
+  var board: String?
+  @Option(
+    name: .customLong("status"),
+    help: ArgumentHelp("Only this status; repeat for any of several.", valueName: "status"))
   var statuses: [String] = []
-  @Option(name: .customLong("label"), help: ArgumentHelp("Only tasks with this label; repeat to require several.", valueName: "label"))
+  @Option(
+    name: .customLong("label"),
+    help: ArgumentHelp("Only tasks with this label; repeat to require several.", valueName: "label")
+  )
   var labels: [String] = []
-  @Option(help: ArgumentHelp("Only tasks assigned to this id ('' for unassigned).", valueName: "id")) var assignee: String?
-  @Option(help: ArgumentHelp("Only tasks whose title, description or notes contain this text.", valueName: "text"))
+  @Option(
+    help: ArgumentHelp("Only tasks assigned to this id ('' for unassigned).", valueName: "id"))
+  var assignee: String?
+  @Option(
+    help: ArgumentHelp(
+      "Only tasks whose title, description or notes contain this text.", valueName: "text"))
   var text: String?
 
   func run() throws {
@@ -40,7 +51,8 @@ struct List: ParsableCommand {
       let access = try global.open()
       for label in labels { try Names.validate(label, as: "label") }
       let (tasks, problems) = try access.list(
-        TaskFilter(board: board, statuses: statuses, labels: labels, assignee: assignee, text: text))
+        TaskFilter(board: board, statuses: statuses, labels: labels, assignee: assignee, text: text)
+      )
       for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
       if global.json {
         Console.json(["tasks": .array(tasks.map(\.json))])
@@ -57,7 +69,8 @@ struct List: ParsableCommand {
 }
 
 struct Show: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Show one task (--json: exactly as stored).")
+  static let configuration = CommandConfiguration(
+    abstract: "Show one task (--json: exactly as stored).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.") var id: String
 
@@ -65,7 +78,9 @@ struct Show: ParsableCommand {
     try running { () throws(TackError) in
       let access = try global.open()
       let task = try access.task(id)
-      if global.json { Console.json(task.json) } else {
+      if global.json {
+        Console.json(task.json)
+      } else {
         Console.out(TaskText.page(task, board: try? access.board(task.board)))
       }
     }
@@ -78,7 +93,8 @@ func report(_ task: BoardTask, _ text: String, json: Bool) {
 }
 
 struct Move: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Move a task to another status, if its board allows it.")
+  static let configuration = CommandConfiguration(
+    abstract: "Move a task to another status, if its board allows it.")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.") var id: String
   @Argument(help: "The new status.") var status: String
@@ -141,7 +157,8 @@ struct Cancel: MoveShortcut {
 }
 
 struct Note: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Add a note to a task (terminal tasks too).")
+  static let configuration = CommandConfiguration(
+    abstract: "Add a note to a task (terminal tasks too).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.") var id: String
   @Argument(help: "The note's text.") var text: String
@@ -154,20 +171,26 @@ struct Note: ParsableCommand {
 }
 
 struct Edit: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Change a task's title, description or labels.")
+  static let configuration = CommandConfiguration(
+    abstract: "Change a task's title, description or labels.")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.") var id: String
   @Option(help: "New title.") var title: String?
   @Option(help: "New description.") var description: String?
-  @Option(name: .customLong("add-label"), help: ArgumentHelp("Label to add; repeatable.", valueName: "label"))
+  @Option(
+    name: .customLong("add-label"),
+    help: ArgumentHelp("Label to add; repeatable.", valueName: "label"))
   var addLabels: [String] = []
-  @Option(name: .customLong("remove-label"), help: ArgumentHelp("Label to remove; repeatable.", valueName: "label"))
+  @Option(
+    name: .customLong("remove-label"),
+    help: ArgumentHelp("Label to remove; repeatable.", valueName: "label"))
   var removeLabels: [String] = []
 
   func run() throws {
     try running { () throws(TackError) in
       let (task, changed) = try global.open().edit(
-        id, title: title, description: description, addLabels: addLabels, removeLabels: removeLabels)
+        id, title: title, description: description, addLabels: addLabels, removeLabels: removeLabels
+      )
       report(task, changed ? "edited" : "unchanged (nothing to commit)", json: global.json)
     }
   }
@@ -185,7 +208,10 @@ struct Claim: ParsableCommand {
     try running { () throws(TackError) in
       let seconds = try DurationText.seconds(lease)
       let task = try global.open().claim(id, leaseSeconds: seconds)
-      report(task, "claimed by \(task.assignee ?? "?") until \(task.lease?.expiresAt.description ?? "?")", json: global.json)
+      report(
+        task,
+        "claimed by \(task.assignee ?? "?") until \(task.lease?.expiresAt.description ?? "?")",
+        json: global.json)
     }
   }
 }
@@ -204,7 +230,8 @@ struct Release: ParsableCommand {
 }
 
 struct Log: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "A task's history from git: when, who, what changed.")
+  static let configuration = CommandConfiguration(
+    abstract: "A task's history from git: when, who, what changed.")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.") var id: String
   @Option(help: "Show at most this many commits.") var limit: Int?
@@ -213,13 +240,18 @@ struct Log: ParsableCommand {
     try running { () throws(TackError) in
       if let limit, limit < 1 { throw .invalidInput("--limit must be 1 or more.") }
       let entries = try global.open().history(id, limit: limit)
-      if global.json { Console.json(["history": .array(entries.map(\.json))]) } else { Console.out(TaskText.history(entries)) }
+      if global.json {
+        Console.json(["history": .array(entries.map(\.json))])
+      } else {
+        Console.out(TaskText.history(entries))
+      }
     }
   }
 }
 
 struct Check: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Report every board or task file that does not parse or is misplaced.")
+  static let configuration = CommandConfiguration(
+    abstract: "Report every board or task file that does not parse or is misplaced.")
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
@@ -228,7 +260,10 @@ struct Check: ParsableCommand {
       let problems = try global.open().check()
       found = problems.count
       if global.json {
-        Console.json(["problems": .array(problems.map { ["path": .string($0.path), "reason": .string($0.reason)] })])
+        Console.json([
+          "problems": .array(
+            problems.map { ["path": .string($0.path), "reason": .string($0.reason)] })
+        ])
       } else if problems.isEmpty {
         Console.out("All board and task files are valid.")
       } else {

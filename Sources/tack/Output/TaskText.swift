@@ -10,12 +10,16 @@ enum TaskText {
       let id = shortIDs[task.taskId] ?? String(task.taskId.ulid)
       rows.append(
         (showBoard ? [id, task.board] : [id])
-          + [task.status, task.assignee ?? "-", task.labels.isEmpty ? "-" : task.labels.joined(separator: ","), task.title])
+          + [
+            task.status, task.assignee ?? "-",
+            task.labels.isEmpty ? "-" : task.labels.joined(separator: ","), task.title,
+          ])
     }
     let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.map { row in
       row.enumerated().map { column, cell in
-        column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+        column == row.count - 1
+          ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
       }.joined(separator: "  ")
     }.joined(separator: "\n")
   }
@@ -32,7 +36,9 @@ enum TaskText {
     if !task.labels.isEmpty { field("Labels:", task.labels.joined(separator: ", ")) }
     if let assignee = task.assignee {
       var text = assignee
-      if let lease = task.lease { text += " (lease held by \(lease.holder) until \(lease.expiresAt))" }
+      if let lease = task.lease {
+        text += " (lease held by \(lease.holder) until \(lease.expiresAt))"
+      }
       field("Assignee:", text)
     }
     field("Created:", task.createdAt.description)
@@ -40,7 +46,10 @@ enum TaskText {
     for link in task.links { field("Link:", "\(link.rel) \(link.taskId)") }
     if !task.description.isEmpty {
       lines.append("")
-      lines.append(contentsOf: task.description.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 })
+      lines.append(
+        contentsOf: task.description.split(separator: "\n", omittingEmptySubsequences: false).map {
+          "    " + $0
+        })
     }
     if !task.inputRequests.isEmpty {
       lines.append("")
@@ -69,7 +78,10 @@ enum TaskText {
       lines.append("Notes:")
       for note in task.notes {
         lines.append("  \(note.at)  \(note.by)")
-        lines.append(contentsOf: note.text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 })
+        lines.append(
+          contentsOf: note.text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            "    " + $0
+          })
       }
     }
     return lines.joined(separator: "\n")
@@ -79,7 +91,9 @@ enum TaskText {
     entries.map { entry in
       let who = entry.actor ?? "\(entry.authorName) <\(entry.authorEmail)> (plain git)"
       var text = "\(entry.commit.prefix(10))  \(entry.at)  \(who)\n    \(entry.subject)"
-      if !entry.changes.isEmpty { text += "\n    changed: " + entry.changes.joined(separator: "; ") }
+      if !entry.changes.isEmpty {
+        text += "\n    changed: " + entry.changes.joined(separator: "; ")
+      }
       return text
     }.joined(separator: "\n")
   }
