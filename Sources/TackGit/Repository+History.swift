@@ -23,13 +23,18 @@ extension Repository {
     var walk: OpaquePointer?
     try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
     defer { git_revwalk_free(walk) }
-    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+    try check(
+      "git_revwalk_sorting",
+      git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue))
     var start = tip.raw
     try check("git_revwalk_push", git_revwalk_push(walk, &start))
 
     var changes: [PathChange] = []
     var raw = git_oid()
-    while git_revwalk_next(&raw, walk) == 0 {
+    while true {
+      let next = git_revwalk_next(&raw, walk)
+      if next == GIT_ITEROVER.rawValue { break }
+      try check("git_revwalk_next", next)
       var commit: OpaquePointer?
       try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
       defer { git_commit_free(commit) }
