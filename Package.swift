@@ -28,6 +28,7 @@ let package = Package(
     ),
     .testTarget(name: "TackGitTests", dependencies: ["TackGit"]),
     .testTarget(name: "TackCoreTests", dependencies: ["TackCore"]),
+    .testTarget(name: "TackAccessTests", dependencies: ["TackAccess"]),
     .testTarget(name: "TackEndToEndTests", dependencies: ["tack"]),
   ],
   swiftLanguageModes: [.v6]

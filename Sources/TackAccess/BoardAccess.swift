@@ -1,41 +1,69 @@
 import TackCore
 
 /// The one doorway front ends use to reach a board repository. Every operation runs as
-/// `principal` and passes through here, so rules about who may do what live in this module
-/// and nowhere in the CLI or the MCP server. For now every principal has full rights; the
-/// scoping layer (docs/scoping.md) narrows them.
+/// `principal`, and the store consults this module's rules (`ScopeGuard`) on every read and
+/// write, so no front end holds a rule of its own (docs/scoping.md).
 public final class BoardAccess {
   let store: Store
   public let principal: Principal
 
-  init(store: Store, principal: Principal?) {
+  private init(store: Store, principal: Principal) {
     self.store = store
-    self.principal = principal ?? .localPerson(identity: store.gitIdentity)
+    self.principal = principal
   }
 
-  private var actor: Actor { principal.actor }
+  var actor: Actor { principal.actor }
 
-  /// Opens the board repository containing `path`, acting as `principal` (the local git
-  /// identity when `nil`).
+  /// Opens the board repository containing `path`. With `principalID` (`--as`), acts as that
+  /// principal of `.tack/scopes.json` — an unknown one is refused. Without it, acts as the
+  /// local git identity: full rights until somebody holds `admin`, then that person's grants.
   public static func open(
-    at path: String, as principal: Principal? = nil
+    at path: String, as principalID: String? = nil
   ) throws(TackError)
     -> BoardAccess
   {
-    BoardAccess(store: try Store.open(discoveringFrom: path), principal: principal)
+    let store = try Store.open(discoveringFrom: path)
+    return try BoardAccess(store: store, principal: resolve(principalID, in: store))
   }
 
   /// `tack init`: a git repository (created if needed) with the board template, one commit.
+  /// Initializing is refused to an unknown principal, and adds nothing to a repository that
+  /// has a board already.
   public static func initialize(
-    at path: String, board: String?, as principal: Principal? = nil
+    at path: String, board: String?, as principalID: String? = nil
   )
     throws(TackError) -> (access: BoardAccess, outcome: Store.InitOutcome)
   {
-    // The commit's author is decided before the store exists, from the repository's identity.
-    let probe = try? Store.open(discoveringFrom: path)
-    let who = principal ?? .localPerson(identity: probe?.gitIdentity)
+    let existing = try? Store.open(discoveringFrom: path)
+    let who =
+      try existing.map { (store) throws(TackError) in try resolve(principalID, in: store) }
+      ?? Principal.localPerson(identity: nil)
+    if principalID != nil && existing == nil { throw .unknownPrincipal(principalID!) }
     let (store, outcome) = try Store.initialize(at: path, board: board, actor: who.actor)
-    return (BoardAccess(store: store, principal: who), outcome)
+    let principal = existing == nil ? try resolve(nil, in: store) : who
+    return (try BoardAccess(store: store, principal: principal), outcome)
+  }
+
+  /// Who acts, with the guard that confines it installed on the store.
+  private static func resolve(
+    _ principalID: String?, in store: Store
+  ) throws(TackError)
+    -> Principal
+  {
+    let scopes =
+      try store.settingsFile(Scopes.fileName).map { (bytes) throws(TackError) in
+        try Scopes(fileContents: bytes)
+      } ?? Scopes()
+    if let principalID {
+      try Principal.validateID(principalID)
+      guard let entry = scopes.entries[principalID] else { throw .unknownPrincipal(principalID) }
+      store.accessGuard = ScopeGuard(identity: .principal(principalID))
+      return entry.principal
+    }
+    var local = Principal.localPerson(identity: store.gitIdentity)
+    store.accessGuard = ScopeGuard(identity: .local(email: local.email))
+    if let entry = scopes.person(withEmail: local.email) { local.id = entry.principal.id }
+    return local
   }
 
   public var location: String { store.location }
@@ -49,7 +77,9 @@ public final class BoardAccess {
   public func resolve(_ id: String) throws(TackError) -> TaskID { try store.resolve(id) }
   public func list(
     _ filter: TaskFilter
-  ) throws(TackError) -> (tasks: [BoardTask], problems: [Problem]) {
+  ) throws(TackError) -> (
+    tasks: [BoardTask], problems: [Problem]
+  ) {
     try store.list(filter)
   }
   public func shortIDs() throws(TackError) -> [TaskID: String] { try store.shortIDs() }

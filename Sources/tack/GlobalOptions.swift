@@ -10,8 +10,8 @@ import TackCore
 
 /// Options every command takes, before or after its name.
 struct GlobalOptions: ParsableArguments {
-  static let names: Set<String> = ["--repo", "--json"]
-  static let namesWithValue: Set<String> = ["--repo"]
+  static let names: Set<String> = ["--repo", "--json", "--as"]
+  static let namesWithValue: Set<String> = ["--repo", "--as"]
 
   @Option(
     name: .long,
@@ -23,6 +23,20 @@ struct GlobalOptions: ParsableArguments {
   @Flag(name: .long, help: "Print JSON instead of text.")
   var json = false
 
+  @Option(
+    name: .customLong("as"),
+    help: ArgumentHelp(
+      "Act as this principal of .tack/scopes.json (default: TACK_PRINCIPAL, else your git identity).",
+      valueName: "id"))
+  var principal: String?
+
+  /// --as, then TACK_PRINCIPAL; `nil` means the local git identity.
+  var principalID: String? {
+    if let principal { return principal }
+    if let env = getenv("TACK_PRINCIPAL"), env.pointee != 0 { return String(cString: env) }
+    return nil
+  }
+
   /// Where to look for the repository: --repo, then TACK_REPO, then the current folder.
   var repositoryPath: String {
     if let repo { return repo }
@@ -31,7 +45,7 @@ struct GlobalOptions: ParsableArguments {
   }
 
   func open() throws(TackError) -> BoardAccess {
-    try BoardAccess.open(at: repositoryPath)
+    try BoardAccess.open(at: repositoryPath, as: principalID)
   }
 }
 

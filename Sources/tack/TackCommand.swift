@@ -10,12 +10,13 @@ struct TackCommand: ParsableCommand {
 
       Exit codes: 0 ok, 1 git or internal failure, 2 not found, 3 ambiguous short id,
       4 invalid input, 5 refused by the board's rules, 6 conflict or uncommitted changes
-      in the way, 7 not a board repository, 8 a file that does not parse, 64 bad usage.
+      in the way, 7 not a board repository, 8 a file that does not parse, 9 not allowed
+      (unknown principal or missing grant), 64 bad usage.
       """,
     subcommands: [
       Init.self, BoardCommand.self, Add.self, List.self, Show.self, Move.self, Start.self,
       Done.self, Fail.self, Cancel.self, Note.self, Edit.self, Ask.self, Answer.self, Claim.self,
-      Release.self, Log.self, Check.self,
+      Release.self, Log.self, Check.self, ScopeCommand.self,
     ]
   )
 }

@@ -320,7 +320,8 @@ private let bot = StoreFixture.bot
       throws: TackError.terminalTask(
         task: try fixture.store.resolve(id).rawValue, status: "cancelled")
     ) {
-      _ = try fixture.store.mutate(id, actor: alice) { (task, board, _) throws(TackError) in
+      _ = try fixture.store.mutate(id, .transition, actor: alice) {
+        (task, board, _) throws(TackError) in
         if !raced {
           raced = true
           _ = try other.transition(id, to: "cancelled", actor: bot)

@@ -68,6 +68,7 @@ extension Store {
     try Names.validate(name, as: "board name")
     try write(actor: actor) { (view) throws(TackError) in
       _ = try view.config()
+      try view.rules.authorize(.admin, board: "*")
       if try view.exists(Store.boardPath(name)) { throw .boardExists(name) }
       let message = CommitMessage(
         subject: "\(name): add board", body: nil,

@@ -50,9 +50,7 @@ extension Store {
     for board in boardNames {
       for file in try view.taskFiles(board: board) {
         do {
-          guard let bytes = try view.file(file.path) else { continue }
-          let task = try BoardTask(fileContents: bytes, path: file.path)
-          try Store.checkPlacement(task, board: board, path: file.path)
+          guard let task = try view.readTask(at: file.path, board: board) else { continue }
           if filter.matches(task) { tasks.append(task) }
         } catch {
           problems.append(Problem(path: file.path, reason: error.reason))
@@ -66,7 +64,7 @@ extension Store {
   /// The shortest prefix of each id's ULID that no other task shares, at least `minimum`
   /// characters (like git's abbreviated hashes).
   public func shortIDs(minimum: Int = 8) throws(TackError) -> [TaskID: String] {
-    let ids = try view().allTaskIDs().sorted()
+    let ids = try view().visibleTaskIDs().sorted()
     var result: [TaskID: String] = [:]
     func common(_ a: TaskID, _ b: TaskID) -> Int {
       zip(a.ulid.utf8, b.ulid.utf8).prefix { $0 == $1 }.count
@@ -94,9 +92,7 @@ extension Store {
         let board = try view.board(name)
         for file in try view.taskFiles(board: name) {
           do {
-            guard let bytes = try view.file(file.path) else { continue }
-            let task = try BoardTask(fileContents: bytes, path: file.path)
-            try Store.checkPlacement(task, board: name, path: file.path)
+            guard let task = try view.readTask(at: file.path, board: name) else { continue }
             _ = try board.requireStatus(task.status)
           } catch {
             problems.append(Problem(path: file.path, reason: error.reason))

@@ -22,11 +22,15 @@ extension Store {
     try write(actor: actor) { (view) throws(TackError) in
       _ = try view.config()
       let board = try view.board(named: board)
+      try view.rules.authorize(.create, board: board.name)
+      let labels = try Self.checkedLabels(
+        view.rules.labels(forNewTaskOn: board.name, given: labels))
       let now = self.now()
       var task = BoardTask(
         taskId: TaskID.generate(at: now), board: board.name, title: title,
         description: description, status: board.initialStatus, labels: labels, createdAt: now)
       task.links = links
+      try view.rules.admit(task, after: .create)
       created = task
       let message = Self.message(
         task, Outcome(what: "created: \(CommitMessage.clip(title))", body: nil, action: "create"),
@@ -48,7 +52,7 @@ extension Store {
     throws(TackError) -> BoardTask
   {
     if let note { try Names.validateText(note, as: "note", maxBytes: Limits.noteBytes) }
-    return try mutate(id, actor: actor) { (task, board, now) throws(TackError) in
+    return try mutate(id, .transition, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
       let from = task.status
       try Self.move(&task, to: status, on: board)
@@ -60,7 +64,7 @@ extension Store {
   /// Adds a note; the only change a terminal task accepts.
   public func addNote(_ id: String, text: String, actor: Actor) throws(TackError) -> BoardTask {
     try Names.validateText(text, as: "note", maxBytes: Limits.noteBytes)
-    return try mutate(id, actor: actor) { (task, _, now) throws(TackError) in
+    return try mutate(id, .comment, actor: actor) { (task, _, now) throws(TackError) in
       task.notes.append(.init(at: now, by: actor.id, text: text))
       return Outcome(what: "note", body: text, action: "note")
     }
@@ -86,7 +90,7 @@ extension Store {
         "nothing to change: give --title, --description, --add-label or --remove-label.")
     }
     var changed = false
-    let task = try mutate(id, actor: actor) { (task, board, _) throws(TackError) in
+    let task = try mutate(id, .edit, actor: actor) { (task, board, _) throws(TackError) in
       try Self.refuseTerminal(task, board)
       var fields: [String] = []
       if let title, title != task.title {
@@ -120,7 +124,7 @@ extension Store {
   ) throws(TackError) -> BoardTask {
     try Names.validateKey(key)
     try Names.validateText(request.message, as: "message", maxBytes: Limits.noteBytes)
-    return try mutate(id, actor: actor) { (task, board, now) throws(TackError) in
+    return try mutate(id, .transition, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
       let waiting = "input_required"
       for target in [request.next, request.onConfirm, request.onDecline].compactMap({ $0 }) {
@@ -151,7 +155,7 @@ extension Store {
     throws(TackError) -> BoardTask
   {
     guard !responses.isEmpty else { throw .invalidInput("give at least one answer (KEY=VALUE).") }
-    return try mutate(id, actor: actor) { (task, board, _) throws(TackError) in
+    return try mutate(id, .answer, actor: actor) { (task, board, _) throws(TackError) in
       try Self.refuseTerminal(task, board)
       let pending = task.pendingInputKeys
       for (key, value) in responses.sorted(by: { $0.key < $1.key }) {
@@ -177,7 +181,7 @@ extension Store {
   public func claim(_ id: String, leaseSeconds: Int64, actor: Actor) throws(TackError) -> BoardTask
   {
     guard leaseSeconds > 0 else { throw .invalidInput("the lease must be longer than 0 seconds.") }
-    return try mutate(id, actor: actor) { (task, board, now) throws(TackError) in
+    return try mutate(id, .claim, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
       try Self.refuseLiveLease(task, now: now, actor: actor)
       let renewing = task.lease?.holder == actor.id
@@ -197,7 +201,7 @@ extension Store {
   /// Gives a claimed task back: clears the lease and assignee, and returns a `working` task to
   /// the initial status when the board allows it.
   public func release(_ id: String, actor: Actor) throws(TackError) -> BoardTask {
-    try mutate(id, actor: actor) { (task, board, now) throws(TackError) in
+    try mutate(id, .claim, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
       try Self.refuseLiveLease(task, now: now, actor: actor)
       guard task.lease != nil || task.assignee != nil else {
@@ -219,7 +223,7 @@ extension Store {
   /// Reads the task at the tip, applies `change`, and commits the result. `change` returns
   /// `nil` for "nothing changed" (no commit). Runs again if another writer got there first.
   func mutate(
-    _ idText: String, actor: Actor,
+    _ idText: String, _ verb: Verb, actor: Actor,
     _ change: (inout BoardTask, Board, Timestamp) throws(TackError) -> Outcome?
   ) throws(TackError) -> BoardTask {
     let id = try view().resolve(idText)
@@ -227,12 +231,14 @@ extension Store {
     try write(actor: actor) { (view) throws(TackError) in
       _ = try view.config()
       guard let found = try view.task(id) else { throw .taskNotFound(idText) }
+      try view.rules.authorize(verb, board: found.board.name)
       var task = found.task
       let now = self.now()
       guard let outcome = try change(&task, found.board, now) else {
         result = found.task
         return nil
       }
+      try view.rules.admit(task, after: verb)
       task.updatedAt = max(now, task.updatedAt)
       let contents = task.fileContents
       guard contents.count <= Limits.taskFileBytes else {

@@ -11,6 +11,8 @@ public final class Store {
   public var now: @Sendable () -> Timestamp = { Timestamp.now() }
   /// How long a contended write keeps retrying.
   public var retryPolicy = RetryPolicy.standard
+  /// Who may see and do what; every read and write attempt asks it, at the commit it reads.
+  public var accessGuard: any AccessGuard = FullAccess()
   let committer: Signature
 
   init(repository: Repository) throws(TackError) {
@@ -68,14 +70,65 @@ public final class Store {
 
   // MARK: Reading and writing
 
+  /// `.tack/<name>` files other modules keep (e.g. `scopes.json`): plain names only.
+  static func validateSettingsName(_ name: String) throws(TackError) {
+    let base = name.hasSuffix(".json") ? String(name.dropLast(5)) : ""
+    do { try Names.validate(base, as: "settings file") } catch {
+      throw .invalidName(
+        kind: "settings file", value: name, reason: "use a name like scopes.json under .tack/")
+    }
+  }
+
+  /// The bytes of `.tack/<name>` at the tip, read without any access rule: for the access
+  /// layer itself, which keeps its rules there.
+  public func settingsFile(_ name: String) throws(TackError) -> [UInt8]? {
+    try Store.validateSettingsName(name)
+    do {
+      guard let tip = try repository.tip(of: branch) else { return nil }
+      return try repository.blob(at: ".tack/" + name, in: repository.tree(ofCommit: tip))
+    } catch { throw TackError(error) }
+  }
+
+  /// Throws unless the acting principal may do `verb` on `board` (`"*"`: the repository).
+  public func authorize(_ verb: Verb, board: String) throws(TackError) {
+    try view().rules.authorize(verb, board: board)
+  }
+
+  /// Rewrites one `.tack/<name>` file in one commit. Only a principal with `admin` on the
+  /// whole repository may. `transform` gets the current bytes (`nil` when absent) and returns
+  /// the new ones, or `nil` for no change.
+  @discardableResult
+  public func updateSettingsFile(
+    _ name: String, action: String, subject: String, body: String? = nil, actor: Actor,
+    _ transform: ([UInt8]?) throws(TackError) -> [UInt8]?
+  ) throws(TackError) -> Bool {
+    try Store.validateSettingsName(name)
+    let path = ".tack/" + name
+    let commit = try write(actor: actor) { (view) throws(TackError) in
+      _ = try view.config()
+      try view.rules.authorize(.admin, board: "*")
+      guard let bytes = try transform(view.file(path)) else { return nil }
+      let message = CommitMessage(
+        subject: subject, body: body,
+        trailers: [("Tack-Action", action), ("Tack-Actor", actor.trailer)])
+      return ([FileChange(path: path, content: bytes)], message)
+    }
+    return commit != nil
+  }
+
   /// A consistent view of the branch tip.
   func view() throws(TackError) -> View {
     do {
       let tip = try repository.tip(of: branch)
       let tree = try tip.map { (tip) throws(GitError) in try repository.tree(ofCommit: tip) }
-      return View(
-        repository: repository, snapshot: Snapshot(commit: tip, tree: tree), branch: branch)
-    } catch { throw TackError(error) }
+      return try View(
+        repository: repository, snapshot: Snapshot(commit: tip, tree: tree), branch: branch
+      ).applying(accessGuard)
+    } catch let error as GitError {
+      throw TackError(error)
+    } catch {
+      throw error as! TackError
+    }
   }
 
   /// One commit: `body` reads the tip through a view and returns the files to change and the
@@ -87,7 +140,8 @@ public final class Store {
   ) throws(TackError) -> OID? {
     do {
       return try repository.update(branch: branch, policy: retryPolicy) { snapshot in
-        let view = View(repository: repository, snapshot: snapshot, branch: branch)
+        let view = try View(repository: repository, snapshot: snapshot, branch: branch)
+          .applying(accessGuard)
         guard let (changes, message) = try body(view) else { return nil }
         return CommitRequest(
           changes: changes, message: message.text, author: actor.signature, committer: committer)

@@ -1,12 +1,15 @@
 import TackGit
 
-/// A consistent read of the board branch at one commit. Every read of one operation goes
-/// through one view, so it never mixes two states of the branch.
+/// A consistent read of the board branch at one commit, as one principal sees it. Every read
+/// of one operation goes through one view, so it never mixes two states of the branch, and
+/// everything out of the principal's scope is simply absent from it.
 struct View {
   let repository: Repository
   let commit: OID?
   let tree: Tree?
   let branch: String
+  /// What the acting principal may see and do in this commit.
+  private(set) var rules: any AccessRules = FullAccess()
 
   init(repository: Repository, snapshot: Snapshot, branch: String) {
     self.repository = repository
@@ -15,15 +18,24 @@ struct View {
     self.branch = branch
   }
 
+  /// This view under the rules `accessGuard` sets for its commit.
+  func applying(_ accessGuard: any AccessGuard) throws(TackError) -> View {
+    var view = self
+    view.rules = try accessGuard.rules(in: ScopeSnapshot(view: self))
+    return view
+  }
+
   func file(_ path: String) throws(TackError) -> [UInt8]? {
     guard let tree else { return nil }
     do { return try repository.blob(at: path, in: tree) } catch { throw TackError(error) }
   }
 
-  func exists(_ path: String) throws(TackError) -> Bool {
-    guard let tree else { return false }
-    do { return try tree.entryID(at: path) != nil } catch { throw TackError(error) }
+  func entryID(_ path: String) throws(TackError) -> String? {
+    guard let tree else { return nil }
+    do { return try tree.entryID(at: path)?.hex } catch { throw TackError(error) }
   }
+
+  func exists(_ path: String) throws(TackError) -> Bool { try entryID(path) != nil }
 
   func config() throws(TackError) -> RepositoryConfig {
     guard let bytes = try file(RepositoryConfig.path) else {
@@ -32,13 +44,13 @@ struct View {
     return try RepositoryConfig(fileContents: bytes)
   }
 
-  /// Names of the folders under `boards/` that hold a `board.json`, sorted.
+  /// Names of the folders under `boards/` that hold a `board.json` and are in scope, sorted.
   func boardNames() throws(TackError) -> [String] {
     guard let tree else { return [] }
     do {
       guard let entries = try tree.entries(at: Store.boardsFolder) else { return [] }
       var names: [String] = []
-      for entry in entries where entry.kind == .tree {
+      for entry in entries where entry.kind == .tree && rules.canSee(board: entry.name) {
         if try tree.entryID(at: Store.boardPath(entry.name)) != nil { names.append(entry.name) }
       }
       return names.sorted()
@@ -48,7 +60,9 @@ struct View {
   func board(_ name: String) throws(TackError) -> Board {
     try Names.validate(name, as: "board name")
     let path = Store.boardPath(name)
-    guard let bytes = try file(path) else { throw .boardNotFound(name) }
+    guard rules.canSee(board: name), let bytes = try file(path) else {
+      throw .boardNotFound(name)
+    }
     return try Board(fileContents: bytes, name: name, path: path)
   }
 
@@ -70,7 +84,7 @@ struct View {
     }
   }
 
-  /// Where a task lives: the first board whose tasks folder holds its file.
+  /// Where a task's file is: the first board in scope whose tasks folder holds it.
   func locate(_ id: TaskID) throws(TackError) -> (board: String, path: String)? {
     for board in try boardNames() {
       let path = Store.taskPath(id, board: board)
@@ -79,24 +93,51 @@ struct View {
     return nil
   }
 
-  /// Reads a task by its full id; `nil` when it does not exist.
+  /// Reads a task file; `nil` when the task is out of scope. A file that does not parse is
+  /// reported only to a principal who sees every task of its board.
+  func readTask(at path: String, board: String) throws(TackError) -> BoardTask? {
+    guard let bytes = try file(path) else { return nil }
+    let task: BoardTask
+    do {
+      task = try BoardTask(fileContents: bytes, path: path)
+      try Store.checkPlacement(task, board: board, path: path)
+    } catch {
+      if rules.canSee(board: board, labels: nil) { throw error }
+      return nil
+    }
+    return rules.canSee(board: board, labels: task.labels) ? task : nil
+  }
+
+  /// Reads a task by its full id; `nil` when it does not exist or is out of scope.
   func task(_ id: TaskID) throws(TackError) -> (task: BoardTask, board: Board, path: String)? {
-    guard let (boardName, path) = try locate(id), let bytes = try file(path) else { return nil }
-    let task = try BoardTask(fileContents: bytes, path: path)
-    try Store.checkPlacement(task, board: boardName, path: path)
+    guard let (boardName, path) = try locate(id),
+      let task = try readTask(at: path, board: boardName)
+    else { return nil }
     return (task, try board(boardName), path)
   }
 
-  /// Every task id on every board (from file names; no file is read).
-  func allTaskIDs() throws(TackError) -> [TaskID] {
+  /// The ids of every task in scope: from file names alone where the principal sees whole
+  /// boards; a label-scoped principal has the files read, so no hidden id leaks.
+  func visibleTaskIDs() throws(TackError) -> [TaskID] {
     var ids: [TaskID] = []
     for board in try boardNames() {
-      ids.append(contentsOf: try taskFiles(board: board).compactMap(\.id))
+      let files = try taskFiles(board: board)
+      if rules.canSee(board: board, labels: nil) {
+        ids.append(contentsOf: files.compactMap(\.id))
+        continue
+      }
+      for file in files {
+        guard let id = file.id, (try? readTask(at: file.path, board: board)) != nil else {
+          continue
+        }
+        ids.append(id)
+      }
     }
     return ids
   }
 
-  /// Resolves a full or short id (a unique prefix of the ULID, with or without `task_`).
+  /// Resolves a full or short id (a unique prefix of the ULID, with or without `task_`)
+  /// among the tasks in scope.
   func resolve(_ text: String) throws(TackError) -> TaskID {
     guard let query = TaskID.normalizedQuery(text) else {
       throw .invalidName(
@@ -104,13 +145,17 @@ struct View {
         reason: "an id is task_ followed by up to 26 letters and digits (Crockford base32)")
     }
     if query.utf8.count == 26, let id = TaskID(TaskID.prefix + query) {
-      if try locate(id) != nil { return id }
-      throw .taskNotFound(text)
+      guard let (board, path) = try locate(id) else { throw .taskNotFound(text) }
+      // Whoever sees the whole board gets the id even when the file is broken, so that
+      // reading it reports the broken file.
+      if rules.canSee(board: board, labels: nil) { return id }
+      guard (try? readTask(at: path, board: board)) != nil else { throw .taskNotFound(text) }
+      return id
     }
     guard query.utf8.count >= 4 else {
       throw .invalidInput("short id \(quoted(text)) is too short: give at least 4 characters.")
     }
-    let matches = try allTaskIDs().filter { $0.ulid.hasPrefix(query) }
+    let matches = try visibleTaskIDs().filter { $0.ulid.hasPrefix(query) }
     switch matches.count {
     case 0: throw .taskNotFound(text)
     case 1: return matches[0]

@@ -39,6 +39,10 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
   case uncommittedChanges(String)
   /// The write kept losing races with other writers until the retry time ran out.
   case conflict(String)
+  /// A principal that `.tack/scopes.json` does not name.
+  case unknownPrincipal(String)
+  /// The principal may see the target but lacks the action's grant.
+  case forbidden(String)
   /// A git failure that is none of the above.
   case git(String)
 
@@ -84,6 +88,10 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
       message
     case .conflict(let message):
       "conflict: \(message). Nothing was written; run the command again."
+    case .unknownPrincipal(let id):
+      "unknown principal \(quoted(id)): .tack/scopes.json does not name it. An admin adds it with 'tack scope add'."
+    case .forbidden(let message):
+      message
     case .git(let message):
       "git: \(message)"
     }
@@ -100,6 +108,7 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
     case .conflict, .uncommittedChanges: 6
     case .notARepository, .notInitialized, .noBranch: 7
     case .corruptFile, .unsupportedFormat: 8
+    case .unknownPrincipal, .forbidden: 9
     }
   }
 }

@@ -13,7 +13,8 @@ struct Init: ParsableCommand {
 
   func run() throws {
     try running { () throws(TackError) in
-      let (access, outcome) = try BoardAccess.initialize(at: global.repositoryPath, board: board)
+      let (access, outcome) = try BoardAccess.initialize(
+        at: global.repositoryPath, board: board, as: global.principalID)
       if global.json {
         Console.json([
           "repository": .string(access.location),
