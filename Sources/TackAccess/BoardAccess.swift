@@ -34,14 +34,17 @@ public final class BoardAccess {
   )
     throws(TackError) -> (access: BoardAccess, outcome: Store.InitOutcome)
   {
-    let existing = try? Store.open(discoveringFrom: path)
-    let who =
-      try existing.map { (store) throws(TackError) in try resolve(principalID, in: store) }
-      ?? Principal.localPerson(identity: nil)
-    if principalID != nil && existing == nil { throw .unknownPrincipal(principalID!) }
-    let (store, outcome) = try Store.initialize(at: path, board: board, actor: who.actor)
-    let principal = existing == nil ? try resolve(nil, in: store) : who
-    return (try BoardAccess(store: store, principal: principal), outcome)
+    // A named principal must exist before anything is created for it.
+    if let principalID, (try? Store.open(discoveringFrom: path)) == nil {
+      try Principal.validateID(principalID)
+      throw .unknownPrincipal(principalID)
+    }
+    if let board { try Names.validate(board, as: "board name") }
+    let (store, created) = try Store.openOrCreate(at: path)
+    let principal = try resolve(principalID, in: store)
+    var outcome = try store.initialize(board: board, actor: principal.actor)
+    outcome.createdRepository = created
+    return (BoardAccess(store: store, principal: principal), outcome)
   }
 
   /// Who acts, with the guard that confines it installed on the store.
@@ -71,7 +74,9 @@ public final class BoardAccess {
   // MARK: Reads
 
   public func config() throws(TackError) -> RepositoryConfig { try store.config() }
-  public func boards() throws(TackError) -> [Board] { try store.boards() }
+  public func boards() throws(TackError) -> (boards: [Board], problems: [Problem]) {
+    try store.boards()
+  }
   public func board(_ name: String?) throws(TackError) -> Board { try store.board(name) }
   public func task(_ id: String) throws(TackError) -> BoardTask { try store.task(id) }
   public func resolve(_ id: String) throws(TackError) -> TaskID { try store.resolve(id) }

@@ -25,6 +25,7 @@ extension Repository {
   ) throws -> OID? {
     let clock = ContinuousClock()
     let deadline = clock.now + .milliseconds(policy.maxWaitMilliseconds)
+    worktreeWarning = nil
     let worktree = try checkedOutWorktree(for: branch)
     let lock = try worktree.map { _ in
       try FileLock.acquire(path: commonDirectory + "tack.lock", until: deadline, clock: clock)
@@ -39,7 +40,8 @@ extension Repository {
       let tree = try tip.map { (tip) throws(GitError) in try self.tree(ofCommit: tip) }
       guard let request = try body(Snapshot(commit: tip, tree: tree)) else { return nil }
       if let worktree {
-        try ensureUnmodified(request.changes.map(\.path), base: tree, workdir: worktree)
+        try worktree.repository.ensureUnmodified(
+          request.changes.map(\.path), base: tree, workdir: worktree.folder)
       }
       let commit: OID
       do {
@@ -57,17 +59,59 @@ extension Repository {
         backoff = min(backoff * 2, max(1, policy.maxBackoffMilliseconds))
         continue
       }
-      // The commit has landed: whatever happens to the working tree now must not retry it.
-      if let worktree { try syncWorktree(worktree, with: request.changes) }
+      // The commit has landed: whatever happens to the working tree now must neither retry
+      // it nor report the write as failed.
+      if let worktree {
+        do {
+          try worktree.repository.syncWorktree(worktree.folder, with: request.changes)
+        } catch {
+          worktreeWarning =
+            "the commit \(commit.hex.prefix(10)) landed, but the checked-out files in \(worktree.folder) could not be updated (\(error)); run 'git status' there and 'git checkout -- PATH' to bring them in line"
+        }
+      }
       return commit
     }
   }
 
-  /// The working tree folder when `branch` is what HEAD points to in a non-bare repository.
-  private func checkedOutWorktree(for branch: String) throws(GitError) -> String? {
-    guard !isBare, let workdir else { return nil }
-    guard let head = try? headBranch(), head == branch else { return nil }
-    return workdir
+  /// The working tree that has `branch` checked out, if any: this repository's own, or a
+  /// linked worktree of it (`git worktree add`), or the main one when this is a linked
+  /// worktree. Git lets one branch be checked out in one worktree at a time.
+  private func checkedOutWorktree(
+    for branch: String
+  ) throws(GitError) -> (
+    folder: String, repository: Repository
+  )? {
+    if !isBare, let workdir, (try? headBranch()) == branch { return (workdir, self) }
+    let main: Repository
+    if git_repository_is_worktree(pointer) == 1 {
+      var repo: OpaquePointer?
+      try check("git_repository_open", git_repository_open(&repo, commonDirectory))
+      main = Repository(pointer: repo!)
+      if !main.isBare, let workdir = main.workdir, (try? main.headBranch()) == branch {
+        return (workdir, main)
+      }
+    } else {
+      main = self
+    }
+    var names = git_strarray()
+    try check("git_worktree_list", git_worktree_list(&names, main.pointer))
+    defer { git_strarray_dispose(&names) }
+    for index in 0..<names.count {
+      guard let name = names.strings[index] else { continue }
+      var worktree: OpaquePointer?
+      guard git_worktree_lookup(&worktree, main.pointer, name) == 0 else { continue }
+      defer { git_worktree_free(worktree) }
+      guard git_worktree_validate(worktree) == 0 else { continue }
+      var repo: OpaquePointer?
+      guard git_repository_open_from_worktree(&repo, worktree) == 0 else { continue }
+      let linked = Repository(pointer: repo!)
+      if linked.pointer != pointer, let workdir = linked.workdir,
+        (try? linked.headBranch()) == branch
+      {
+        return (workdir, linked)
+      }
+    }
+    return nil
   }
 
   private func commitAndSwap(

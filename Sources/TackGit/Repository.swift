@@ -13,8 +13,10 @@ let libgit2Ready: Void = { git_libgit2_init() }()
 /// An open git repository. Not thread-safe: keep one per thread or behind an actor.
 public final class Repository {
   let pointer: OpaquePointer
+  /// Set by `update` when its commit landed but the checked-out files could not follow.
+  public internal(set) var worktreeWarning: String?
 
-  private init(pointer: OpaquePointer) {
+  init(pointer: OpaquePointer) {
     self.pointer = pointer
   }
 
@@ -28,7 +30,7 @@ public final class Repository {
     if code == GIT_ENOTFOUND.rawValue {
       throw GitError(
         kind: .notARepository, code: code, call: "git_repository_open_ext",
-        message: "not a git repository (or any parent up to the root): \(path)")
+        message: "not a git repository (or any parent up to the root): \(absolute(path))")
     }
     try check("git_repository_open_ext", code)
     return Repository(pointer: repo!)
@@ -41,6 +43,12 @@ public final class Repository {
     var repo: OpaquePointer?
     try check("git_repository_init", git_repository_init(&repo, path, bare ? 1 : 0))
     return Repository(pointer: repo!)
+  }
+
+  private static func absolute(_ path: String) -> String {
+    guard let resolved = realpath(path, nil) else { return path }
+    defer { free(resolved) }
+    return String(cString: resolved)
   }
 
   public var isBare: Bool { git_repository_is_bare(pointer) == 1 }

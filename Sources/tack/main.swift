@@ -1,3 +1,5 @@
+import TackCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -5,7 +7,8 @@
 #endif
 
 // Global options may come before the command (`tack --repo X list`); the parser wants them
-// after it, so move any leading ones to the end.
+// after it, so move any leading ones behind the rest — but before a `--`, after which every
+// word is a plain argument.
 var arguments = Array(CommandLine.arguments.dropFirst())
 var leading: [String] = []
 while let first = arguments.first, first.hasPrefix("--") {
@@ -16,4 +19,7 @@ while let first = arguments.first, first.hasPrefix("--") {
     leading.append(arguments.removeFirst())
   }
 }
-TackCommand.main(arguments + leading)
+Warnings.install { Console.warning($0) }
+let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
+arguments.insert(contentsOf: leading, at: end)
+TackCommand.main(arguments)

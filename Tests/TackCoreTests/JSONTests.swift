@@ -23,8 +23,13 @@ struct JSONTests {
   @Test func integersStayIntegersOnlyWithoutFractionOrExponent() throws {
     #expect(try JSONValue.parse("9223372036854775807") == .int(.max))
     #expect(try JSONValue.parse("-9223372036854775808") == .int(.min))
-    #expect(try JSONValue.parse("9223372036854775808") == .double(9_223_372_036_854_775_808))
-    #expect(try JSONValue.parse("-9223372036854775809") == .double(-0x1p63))
+    // Beyond Int64 an integer keeps its digits, and is written back exactly (like Python).
+    #expect(try JSONValue.parse("9223372036854775808") == .bigInteger("9223372036854775808"))
+    #expect(
+      try JSONValue.parse("[12345678901234567890,-99999999999999999999]").serialized(pretty: false)
+        == "[12345678901234567890,-99999999999999999999]")
+    #expect(try JSONValue.parse("9223372036854775808.0") == .double(9_223_372_036_854_775_808))
+    #expect(try JSONValue.parse("-9223372036854775809") == .bigInteger("-9223372036854775809"))
     #expect(try JSONValue.parse("1.0") == .double(1))
     #expect(try JSONValue.parse("1e2") == .double(100))
     #expect(try JSONValue.parse("-0.5E-3") == .double(-0.0005))

@@ -20,7 +20,8 @@ final class StoreFixture {
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     try Self.git(
       path, bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
-    store = try Store.initialize(at: path, board: board, actor: Self.alice).store
+    store = try Store.openOrCreate(at: path).store
+    _ = try store.initialize(board: board, actor: Self.alice)
     let clock = self.clock
     store.now = { clock.now }
   }

@@ -17,9 +17,11 @@ private let bot = StoreFixture.bot
         ".tack/README.md", ".tack/config.json", ".tack/scopes.example.json",
         "boards/.gitattributes", "boards/ops/board.json",
       ])
-    let again = try Store.initialize(at: fixture.path, board: "other", actor: alice)
-    #expect(again.outcome.addedFiles.isEmpty)
-    #expect(again.outcome.defaultBoard == "ops")
+    let again = try Store.openOrCreate(at: fixture.path)
+    #expect(!again.created)
+    let outcome = try again.store.initialize(board: "other", actor: alice)
+    #expect(outcome.addedFiles.isEmpty)
+    #expect(outcome.defaultBoard == "ops")
     #expect(fixture.commitCount == 1)
   }
 

@@ -229,6 +229,7 @@ struct JSONParser {
       if negated != .min { return .int(-negated) }
     }
     let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+    if isInteger { return .bigInteger(text) }
     guard let value = Double(text), value.isFinite else {
       throw JSONError(message: "number \(text) is out of range", offset: start)
     }

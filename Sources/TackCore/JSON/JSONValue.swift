@@ -7,6 +7,9 @@ public enum JSONValue: Sendable, Hashable {
   case bool(Bool)
   /// A number written without fraction or exponent that fits in `Int64`.
   case int(Int64)
+  /// An integer beyond `Int64`, kept as its decimal digits so it is written back exactly
+  /// (as Python's json module does), never rounded to a `Double`.
+  case bigInteger(String)
   /// Any other number.
   case double(Double)
   case string(String)

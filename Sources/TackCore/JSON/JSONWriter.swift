@@ -34,6 +34,7 @@ struct JSONWriter {
     case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
     case .int(let value): writeInteger(value)
     case .double(let value): writeDouble(value)
+    case .bigInteger(let digits): output.append(contentsOf: digits.utf8)
     case .string(let value): writeString(value)
     case .array(let elements):
       guard !elements.isEmpty else {

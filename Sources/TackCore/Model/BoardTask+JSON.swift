@@ -74,8 +74,10 @@ extension BoardTask {
     updatedAt = try fields.timestamp("updatedAt")
     notes = try fields.array("notes").enumerated().map { index, item in
       let note = try FieldReader(item, at: "notes[\(index)]")
-      return Note(
+      var value = Note(
         at: try note.timestamp("at"), by: try note.string("by"), text: try note.string("text"))
+      value.extra = note.extra(known: ["at", "by", "text"])
+      return value
     }
     var requests: [String: InputRequest] = [:]
     for (key, item) in try fields.objectValue("inputRequests") {
@@ -91,10 +93,13 @@ extension BoardTask {
       let reader = try FieldReader(item, at: "lease")
       lease = Lease(
         holder: try reader.string("holder"), expiresAt: try reader.timestamp("expiresAt"))
+      lease?.extra = reader.extra(known: ["holder", "expiresAt"])
     }
     links = try fields.array("links").enumerated().map { index, item in
       let link = try FieldReader(item, at: "links[\(index)]")
-      return Link(rel: try link.string("rel"), taskId: try link.string("taskId"))
+      var value = Link(rel: try link.string("rel"), taskId: try link.string("taskId"))
+      value.extra = link.extra(known: ["rel", "taskId"])
+      return value
     }
     extra = fields.extra(known: Self.knownFields)
   }
@@ -102,18 +107,30 @@ extension BoardTask {
 
 extension BoardTask.Note {
   var json: JSONValue {
-    .object(["at": .string(at.description), "by": .string(by), "text": .string(text)])
+    var object = extra
+    object["at"] = .string(at.description)
+    object["by"] = .string(by)
+    object["text"] = .string(text)
+    return .object(object)
   }
 }
 
 extension BoardTask.Lease {
   var json: JSONValue {
-    .object(["holder": .string(holder), "expiresAt": .string(expiresAt.description)])
+    var object = extra
+    object["holder"] = .string(holder)
+    object["expiresAt"] = .string(expiresAt.description)
+    return .object(object)
   }
 }
 
 extension BoardTask.Link {
-  var json: JSONValue { .object(["rel": .string(rel), "taskId": .string(taskId)]) }
+  var json: JSONValue {
+    var object = extra
+    object["rel"] = .string(rel)
+    object["taskId"] = .string(taskId)
+    return .object(object)
+  }
 }
 
 extension BoardTask.InputRequest {

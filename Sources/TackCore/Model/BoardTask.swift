@@ -52,6 +52,7 @@ public struct BoardTask: Sendable, Equatable {
     public var at: Timestamp
     public var by: String
     public var text: String
+    public var extra: [String: JSONValue] = [:]
 
     public init(at: Timestamp, by: String, text: String) {
       self.at = at
@@ -63,6 +64,7 @@ public struct BoardTask: Sendable, Equatable {
   public struct Lease: Sendable, Equatable {
     public var holder: String
     public var expiresAt: Timestamp
+    public var extra: [String: JSONValue] = [:]
 
     public init(holder: String, expiresAt: Timestamp) {
       self.holder = holder
@@ -74,6 +76,7 @@ public struct BoardTask: Sendable, Equatable {
     /// How this task relates to the other one, e.g. `reopens`, `blocks`, `relates`.
     public var rel: String
     public var taskId: String
+    public var extra: [String: JSONValue] = [:]
 
     public init(rel: String, taskId: String) {
       self.rel = rel

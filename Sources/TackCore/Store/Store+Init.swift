@@ -11,16 +11,15 @@ extension Store {
     public var defaultBoard: String
   }
 
-  /// `tack init`: makes `path` a git repository if it is not inside one, then lays down the
-  /// BoardTemplate files that are missing, in one commit. Running it again adds nothing.
-  public static func initialize(
-    at path: String, board requested: String?, actor: Actor
-  )
-    throws(TackError) -> (store: Store, outcome: InitOutcome)
-  {
-    if let requested { try Names.validate(requested, as: "board name") }
-    var created = false
+  /// Opens the repository containing `path`, or makes `path` one (`git init`) when it is not
+  /// inside any. `created` says which.
+  public static func openOrCreate(
+    at path: String
+  ) throws(TackError) -> (
+    store: Store, created: Bool
+  ) {
     let repository: Repository
+    var created = false
     do {
       repository = try Repository.discover(from: path)
     } catch {
@@ -28,19 +27,25 @@ extension Store {
       do { repository = try Repository.initialize(at: path) } catch { throw TackError(error) }
       created = true
     }
-    let store = try Store(repository: repository)
+    return (try Store(repository: repository), created)
+  }
 
+  /// `tack init`: lays down the BoardTemplate files that are missing, in one commit. Running
+  /// it again adds nothing; on an initialized repository, adding what is missing takes admin.
+  public func initialize(board requested: String?, actor: Actor) throws(TackError) -> InitOutcome {
+    if let requested { try Names.validate(requested, as: "board name") }
     var added: [String] = []
     var defaultBoard = requested ?? "main"
-    try store.write(actor: actor) { (view) throws(TackError) in
+    try write(actor: actor) { (view) throws(TackError) in
       var files = BoardTemplate.repositoryFiles(defaultBoard: defaultBoard)
-      if let existing = try view.file(RepositoryConfig.path) {
+      let initialized = try view.file(RepositoryConfig.path)
+      if let existing = initialized {
         // Initialized already: keep its default board and add only what is missing.
         defaultBoard = try RepositoryConfig(fileContents: existing).defaultBoard
         files = BoardTemplate.repositoryFiles(defaultBoard: defaultBoard)
         if try !view.boardNames().isEmpty {
           files = files.filter {
-            !$0.key.hasPrefix(boardsFolder + "/") || $0.key.hasSuffix(".gitattributes")
+            !$0.key.hasPrefix(Store.boardsFolder + "/") || $0.key.hasSuffix(".gitattributes")
           }
         }
       }
@@ -50,6 +55,7 @@ extension Store {
       }
       added = changes.map(\.path)
       guard !changes.isEmpty else { return nil }
+      if initialized != nil { try view.rules.authorize(.admin, board: "*") }
       let message = CommitMessage(
         subject: "\(defaultBoard): initialize Tack board",
         body: "Files:\n" + added.map { "  " + $0 }.joined(separator: "\n"),
@@ -58,9 +64,7 @@ extension Store {
         ])
       return (changes, message)
     }
-    return (
-      store, InitOutcome(createdRepository: created, addedFiles: added, defaultBoard: defaultBoard)
-    )
+    return InitOutcome(createdRepository: false, addedFiles: added, defaultBoard: defaultBoard)
   }
 
   /// `tack board add`: a new board with the template's statuses.

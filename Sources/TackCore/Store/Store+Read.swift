@@ -3,11 +3,12 @@ import TackGit
 extension Store {
   public func config() throws(TackError) -> RepositoryConfig { try view().config() }
 
-  /// Every board, sorted by name.
-  public func boards() throws(TackError) -> [Board] {
+  /// Every board in scope, sorted by name, and the board files that do not parse (which
+  /// never hide the others).
+  public func boards() throws(TackError) -> (boards: [Board], problems: [Problem]) {
     let view = try view()
     _ = try view.config()
-    return try view.boardNames().map { (name) throws(TackError) in try view.board(name) }
+    return try view.readBoards()
   }
 
   /// The board named, or the default board when `name` is `nil`.
@@ -39,15 +40,21 @@ extension Store {
   ) {
     let view = try view()
     _ = try view.config()
-    var boardNames = try view.boardNames()
-    if let board = filter.board {
-      let board = try view.board(board)
+    var (boards, problems) = try view.readBoards()
+    if let name = filter.board {
+      let board = try view.board(name)
       for status in filter.statuses { _ = try board.requireStatus(status) }
-      boardNames = [board.name]
+      boards = [board]
+      problems = []
+    } else {
+      // A status no board has is a typo, not an empty result.
+      let known = Set(boards.flatMap(\.statusNames))
+      for status in filter.statuses where !known.contains(status) {
+        throw .unknownStatus(status, board: nil, known: known.sorted())
+      }
     }
     var tasks: [BoardTask] = []
-    var problems: [Problem] = []
-    for board in boardNames {
+    for board in boards.map(\.name) + problems.compactMap(\.board) {
       for file in try view.taskFiles(board: board) {
         do {
           guard let task = try view.readTask(at: file.path, board: board) else { continue }

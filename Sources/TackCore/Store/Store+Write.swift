@@ -54,6 +54,7 @@ extension Store {
     if let note { try Names.validateText(note, as: "note", maxBytes: Limits.noteBytes) }
     return try mutate(id, .transition, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
+      try Self.refuseLiveLease(task, now: now, actor: actor)
       let from = task.status
       try Self.move(&task, to: status, on: board)
       if let note { task.notes.append(.init(at: now, by: actor.id, text: note)) }
@@ -136,7 +137,16 @@ extension Store {
         }
       }
       let from = task.status
-      if from != waiting { try Self.move(&task, to: waiting, on: board) }
+      if from != waiting {
+        try Self.refuseLiveLease(task, now: now, actor: actor)
+        try Self.move(&task, to: waiting, on: board)
+        // A new round of questions: the answered ones belong to the last round (and to git
+        // history), and must not decide where this round leads.
+        for key in task.inputRequests.keys where task.inputResponses[key] != nil {
+          task.inputRequests[key] = nil
+          task.inputResponses[key] = nil
+        }
+      }
       var request = request
       request.requestedAt = now
       request.requestedBy = actor.id

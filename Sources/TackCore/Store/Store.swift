@@ -138,6 +138,7 @@ public final class Store {
     actor: Actor,
     _ body: (View) throws(TackError) -> (changes: [FileChange], message: CommitMessage)?
   ) throws(TackError) -> OID? {
+    defer { if let warning = repository.worktreeWarning { Warnings.emit(warning) } }
     do {
       return try repository.update(branch: branch, policy: retryPolicy) { snapshot in
         let view = try View(repository: repository, snapshot: snapshot, branch: branch)

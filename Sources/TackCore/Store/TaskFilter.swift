@@ -41,6 +41,8 @@ public struct TaskFilter: Sendable, Equatable {
 public struct Problem: Sendable, Equatable, CustomStringConvertible {
   public var path: String
   public var reason: String
+  /// The board whose `board.json` this is, when it is one.
+  var board: String? = nil
 
   public var description: String { "\(path): \(reason)" }
 }

@@ -66,6 +66,18 @@ struct View {
     return try Board(fileContents: bytes, name: name, path: path)
   }
 
+  /// Every board in scope that parses, and a problem for each that does not.
+  func readBoards() throws(TackError) -> (boards: [Board], problems: [Problem]) {
+    var boards: [Board] = []
+    var problems: [Problem] = []
+    for name in try boardNames() {
+      do { boards.append(try board(name)) } catch {
+        problems.append(Problem(path: Store.boardPath(name), reason: error.reason, board: name))
+      }
+    }
+    return (boards, problems)
+  }
+
   /// The board a command means: the one named, or the repository's default.
   func board(named name: String?) throws(TackError) -> Board {
     if let name { return try board(name) }

@@ -22,7 +22,7 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
   /// A value the user gave that cannot be used (empty title, bad duration, ...).
   case invalidInput(String)
   /// A status the task's board does not define.
-  case unknownStatus(String, board: String, known: [String])
+  case unknownStatus(String, board: String?, known: [String])
   /// A status change the board does not allow.
   case illegalTransition(task: String, from: String, to: String, allowed: [String])
   /// A change (other than a note) to a task in a terminal status.
@@ -48,8 +48,8 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case .notARepository(let path):
-      "not a git repository: \(path). Run 'tack init' here, or point --repo (or TACK_REPO) at a board repository."
+    case .notARepository(let detail):
+      "\(detail). Run 'tack init' here, or point --repo (or TACK_REPO) at a board repository."
     case .notInitialized(let branch):
       "no Tack board on branch \(branch.replacingPrefix("refs/heads/")): run 'tack init' first."
     case .noBranch:
@@ -66,8 +66,10 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
       "invalid \(kind) \(quoted(value)): \(reason)"
     case .invalidInput(let message):
       message
-    case .unknownStatus(let status, let board, let known):
+    case .unknownStatus(let status, let board?, let known):
       "board \(board) has no status \(quoted(status)); its statuses are: \(known.joined(separator: ", "))."
+    case .unknownStatus(let status, nil, let known):
+      "no board has a status \(quoted(status)); the statuses are: \(known.joined(separator: ", "))."
     case .illegalTransition(let task, let from, let to, let allowed):
       allowed.isEmpty
         ? "task \(task) cannot move from \(from) to \(to): \(from) allows no further moves."

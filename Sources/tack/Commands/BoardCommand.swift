@@ -16,7 +16,8 @@ struct BoardCommand: ParsableCommand {
     func run() throws {
       try running { () throws(TackError) in
         let access = try global.open()
-        let boards = try access.boards()
+        let (boards, problems) = try access.boards()
+        for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
         let defaultBoard = try access.config().defaultBoard
         if global.json {
           Console.json(["boards": .array(boards.map { boardJSON($0, default: defaultBoard) })])
