@@ -106,6 +106,11 @@ public final class BoardAccess {
       title: title, board: board, description: description, labels: labels, actor: actor)
   }
 
+  /// A new task that takes up a finished one (which gets a note pointing to it).
+  public func reopen(_ id: String, title: String? = nil) throws(TackError) -> BoardTask {
+    try store.reopen(id, title: title, actor: actor)
+  }
+
   public func transition(
     _ id: String, to status: String, note: String? = nil
   ) throws(TackError)

@@ -49,11 +49,12 @@ extension Repository {
       } catch let error {
         guard error.isContention else { throw error }
         guard clock.now < deadline else {
+          let message =
+            error.kind == .locked
+            ? "\(branch) stayed locked by another process for \(policy.maxWaitMilliseconds) ms (\(error.message)); if no git or tack process is running, remove the stale lock file \(commonDirectory)\(branch).lock"
+            : "gave up after \(attempts) attempts in \(policy.maxWaitMilliseconds) ms: other writers kept moving \(branch)"
           throw GitError(
-            kind: .conflict, code: error.code, call: "update \(branch)",
-            message:
-              "gave up after \(attempts) attempts in \(policy.maxWaitMilliseconds) ms: other writers kept moving \(branch) (\(error.message))"
-          )
+            kind: .conflict, code: error.code, call: "update \(branch)", message: message)
         }
         usleep(UInt32(Int.random(in: (backoff + 1) / 2...backoff) * 1000))
         backoff = min(backoff * 2, max(1, policy.maxBackoffMilliseconds))

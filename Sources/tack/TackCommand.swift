@@ -5,18 +5,18 @@ struct TackCommand: ParsableCommand {
     commandName: "tack",
     abstract: "A task board that lives in a git repository.",
     discussion: """
-      Tasks are JSON files on the current branch; every change is one git commit.
+      Tasks are JSON files on the current branch; every change is one git commit. \
       Ids may be shortened to any unique prefix (like git's hashes).
 
-      Exit codes: 0 ok, 1 git or internal failure, 2 not found, 3 ambiguous short id,
-      4 invalid input, 5 refused by the board's rules, 6 conflict or uncommitted changes
-      in the way, 7 not a board repository, 8 a file that does not parse, 9 not allowed
+      Exit codes: 0 ok, 1 git or internal failure, 2 not found, 3 ambiguous short id, \
+      4 invalid input, 5 refused by the board's rules, 6 conflict or uncommitted changes \
+      in the way, 7 not a board repository, 8 a file that does not parse, 9 not allowed \
       (unknown principal or missing grant), 64 bad usage.
       """,
     subcommands: [
       Init.self, BoardCommand.self, Add.self, List.self, Show.self, Move.self, Start.self,
       Done.self, Fail.self, Cancel.self, Note.self, Edit.self, Ask.self, Answer.self, Claim.self,
-      Release.self, Log.self, Check.self, ScopeCommand.self,
+      Release.self, Reopen.self, Log.self, Check.self, ScopeCommand.self,
     ]
   )
 }

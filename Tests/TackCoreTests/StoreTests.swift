@@ -355,3 +355,24 @@ private let bot = StoreFixture.bot
     try fixture.git(["fsck", "--strict"])
   }
 }
+
+@Suite struct ReopenTests {
+  @Test func reopeningMakesANewTaskThatLinksBackInOneCommit() throws {
+    let fixture = try StoreFixture()
+    let old = try fixture.store.create(title: "flaky test", labels: ["ci"], actor: alice)
+    #expect(
+      fixture.expectRefusal({ if case .invalidInput = $0 { true } else { false } }) {
+        _ = try fixture.store.reopen(old.taskId.rawValue, actor: alice)
+      })
+    _ = try fixture.store.transition(old.taskId.rawValue, to: "completed", actor: alice)
+    let count = fixture.commitCount
+    let new = try fixture.store.reopen(old.taskId.rawValue, actor: bot)
+    #expect(fixture.commitCount == count + 1)
+    #expect(new.status == "todo" && new.title == "flaky test" && new.labels == ["ci"])
+    #expect(new.links == [.init(rel: "reopens", taskId: old.taskId.rawValue)])
+    let closed = try fixture.store.task(old.taskId.rawValue)
+    #expect(closed.status == "completed")
+    #expect(closed.notes.last?.text == "Reopened as \(new.taskId).")
+    #expect(try fixture.git(["log", "-1", "--format=%B", "main"]).contains("Tack-Action: reopen"))
+  }
+}

@@ -149,3 +149,22 @@ import Testing
     #expect(try repository.history(of: "t.json", from: tip, limit: 1).count == 1)
   }
 }
+
+@Suite struct LockTests {
+  @Test func aStaleRefLockEndsInAConflictThatNamesTheLockFile() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    try repository.update(branch: branch) { _ in request(["a": "1"], "seed") }
+    try fixture.write("refs/heads/main.lock", "")
+    #expect {
+      try repository.update(branch: branch, policy: RetryPolicy(maxWaitMilliseconds: 30)) { _ in
+        request(["a": "2"], "blocked")
+      }
+    } throws: { error in
+      guard let error = error as? GitError else { return false }
+      return error.kind == .conflict && error.message.contains("refs/heads/main.lock")
+    }
+    #expect(fixture.commitCount == 1)
+  }
+}

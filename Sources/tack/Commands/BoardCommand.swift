@@ -61,6 +61,7 @@ struct BoardCommand: ParsableCommand {
         Console.out(
           "Board \(board.name)" + (board.description.isEmpty ? "" : ": \(board.description)"))
         Console.out("New tasks start in \(board.initialStatus).")
+        if !board.labels.isEmpty { Console.out("Labels: \(board.labels.joined(separator: ", "))") }
         for status in board.statuses {
           let next = status.terminal ? "terminal" : "→ " + status.next.joined(separator: ", ")
           Console.out("  \(status.name.padding(16))\(next)   (MCP: \(status.mcpStatus))")

@@ -27,6 +27,11 @@ struct Init: ParsableCommand {
       if outcome.createdRepository {
         Console.out("Initialized a git repository in \(access.location)")
       }
+      if let board, board != outcome.defaultBoard {
+        Console.warning(
+          "this repository's default board is \(outcome.defaultBoard); --board \(board) was not applied (use 'tack board add \(board)')."
+        )
+      }
       if outcome.addedFiles.isEmpty {
         Console.out(
           "Already a Tack board repository (default board: \(outcome.defaultBoard)); nothing to do."

@@ -6,7 +6,7 @@ struct Ask: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Ask for input: the task waits in input_required until answered.",
     discussion: """
-      --approval is a confirmation that completes the task when answered yes and fails it
+      --approval is a confirmation that completes the task when answered yes and fails it \
       when answered no (the same as --type confirmation --on-yes completed --on-no failed).
       """)
   @OptionGroup var global: GlobalOptions
@@ -46,8 +46,9 @@ struct Ask: ParsableCommand {
         type: kind, message: message, next: then,
         onConfirm: onYes ?? (approval ? "completed" : nil),
         onDecline: onNo ?? (approval ? "failed" : nil))
-      let task = try global.open().requestInput(id, key: key, request: request)
-      report(task, "waiting for \(key) (\(task.status))", json: global.json)
+      let access = try global.open()
+      let task = try access.requestInput(id, key: key, request: request)
+      report(task, "waiting for \(key) (\(task.status))", json: global.json, access: access)
     }
   }
 }
@@ -94,7 +95,7 @@ struct Answer: ParsableCommand {
       let updated = try access.answer(task.taskId.rawValue, responses: responses)
       let moved =
         before == updated.status ? "still \(updated.status)" : "\(before) → \(updated.status)"
-      report(updated, "answered (\(moved))", json: global.json)
+      report(updated, "answered (\(moved))", json: global.json, access: access)
     }
   }
 }

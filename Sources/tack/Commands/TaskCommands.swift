@@ -87,9 +87,11 @@ struct Show: ParsableCommand {
   }
 }
 
-/// Prints what a write did: the task with --json, else one line.
-func report(_ task: BoardTask, _ text: String, json: Bool) {
-  if json { Console.json(task.json) } else { Console.out("\(task.taskId.ulid.prefix(8)) \(text)") }
+/// Prints what a write did: the task with --json, else one line led by its short id.
+func report(_ task: BoardTask, _ text: String, json: Bool, access: BoardAccess) {
+  if json { return Console.json(task.json) }
+  let short = (try? access.shortIDs()[task.taskId]) ?? String(task.taskId.ulid)
+  Console.out("\(short) \(text)")
 }
 
 struct Move: ParsableCommand {
@@ -108,7 +110,7 @@ func moveTask(_ global: GlobalOptions, _ id: String, to status: String, note: St
     let access = try global.open()
     let before = try access.task(id).status
     let task = try access.transition(id, to: status, note: note)
-    report(task, "\(before) → \(task.status)", json: global.json)
+    report(task, "\(before) → \(task.status)", json: global.json, access: access)
   }
 }
 
@@ -165,7 +167,8 @@ struct Note: ParsableCommand {
 
   func run() throws {
     try running { () throws(TackError) in
-      report(try global.open().addNote(id, text: text), "note added", json: global.json)
+      let access = try global.open()
+      report(try access.addNote(id, text: text), "note added", json: global.json, access: access)
     }
   }
 }
@@ -188,10 +191,13 @@ struct Edit: ParsableCommand {
 
   func run() throws {
     try running { () throws(TackError) in
-      let (task, changed) = try global.open().edit(
+      let access = try global.open()
+      let (task, changed) = try access.edit(
         id, title: title, description: description, addLabels: addLabels, removeLabels: removeLabels
       )
-      report(task, changed ? "edited" : "unchanged (nothing to commit)", json: global.json)
+      report(
+        task, changed ? "edited" : "unchanged (nothing to commit)", json: global.json,
+        access: access)
     }
   }
 }
@@ -207,11 +213,12 @@ struct Claim: ParsableCommand {
   func run() throws {
     try running { () throws(TackError) in
       let seconds = try DurationText.seconds(lease)
-      let task = try global.open().claim(id, leaseSeconds: seconds)
+      let access = try global.open()
+      let task = try access.claim(id, leaseSeconds: seconds)
       report(
         task,
         "claimed by \(task.assignee ?? "?") until \(task.lease?.expiresAt.description ?? "?")",
-        json: global.json)
+        json: global.json, access: access)
     }
   }
 }
@@ -223,8 +230,24 @@ struct Release: ParsableCommand {
 
   func run() throws {
     try running { () throws(TackError) in
-      let task = try global.open().release(id)
-      report(task, "released (\(task.status))", json: global.json)
+      let access = try global.open()
+      let task = try access.release(id)
+      report(task, "released (\(task.status))", json: global.json, access: access)
+    }
+  }
+}
+
+struct Reopen: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Take up a finished task again: a new task that links back; prints its id.")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "The finished task's id or unique short id.") var id: String
+  @Option(help: "A title for the new task (default: the old one's).") var title: String?
+
+  func run() throws {
+    try running { () throws(TackError) in
+      let task = try global.open().reopen(id, title: title)
+      if global.json { Console.json(task.json) } else { Console.out(task.taskId.rawValue) }
     }
   }
 }
