@@ -19,10 +19,12 @@ let package = Package(
     .target(name: "TackGit", dependencies: ["CLibGit2"]),
     .target(name: "TackCore", dependencies: ["TackGit"]),
     .target(name: "TackAccess", dependencies: ["TackCore"]),
+    .target(name: "TackMCP", dependencies: ["TackAccess"]),
     .executableTarget(
       name: "tack",
       dependencies: [
         "TackAccess",
+        "TackMCP",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -133,11 +133,19 @@ public final class BoardAccess {
   }
 
   public func requestInput(
+    _ id: String, requests: [String: BoardTask.InputRequest]
+  )
+    throws(TackError) -> BoardTask
+  {
+    try store.requestInput(id, requests: requests, actor: actor)
+  }
+
+  public func requestInput(
     _ id: String, key: String, request: BoardTask.InputRequest
   )
     throws(TackError) -> BoardTask
   {
-    try store.requestInput(id, key: key, request: request, actor: actor)
+    try requestInput(id, requests: [key: request])
   }
 
   public func answer(_ id: String, responses: [String: JSONValue]) throws(TackError) -> BoardTask {

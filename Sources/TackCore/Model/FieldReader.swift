@@ -103,5 +103,5 @@ struct FieldReader {
 
 extension JSONValue {
   /// `.string` for a value, `.null` for `nil`.
-  init(_ text: String?) { self = text.map { .string($0) } ?? .null }
+  public init(_ text: String?) { self = text.map { .string($0) } ?? .null }
 }

@@ -119,21 +119,28 @@ extension Store {
     return (task, changed)
   }
 
-  /// Asks for input: records the request under `key` and moves the task to `input_required`.
+  /// Asks for input: records each request under its key and moves the task to
+  /// `input_required`, in one commit.
   public func requestInput(
-    _ id: String, key: String, request: BoardTask.InputRequest, actor: Actor
+    _ id: String, requests: [String: BoardTask.InputRequest], actor: Actor
   ) throws(TackError) -> BoardTask {
-    try Names.validateKey(key)
-    try Names.validateText(request.message, as: "message", maxBytes: Limits.noteBytes)
+    guard !requests.isEmpty else { throw .invalidInput("give at least one input request.") }
+    for (key, request) in requests {
+      try Names.validateKey(key)
+      try Names.validateText(request.message, as: "message", maxBytes: Limits.noteBytes)
+    }
+    let keys = requests.keys.sorted()
     return try mutate(id, .transition, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
       let waiting = "input_required"
-      for target in [request.next, request.onConfirm, request.onDecline].compactMap({ $0 }) {
-        _ = try board.requireStatus(target)
-        guard board.allows(from: waiting, to: target) else {
-          throw .illegalTransition(
-            task: task.taskId.rawValue, from: waiting, to: target,
-            allowed: board.status(waiting)?.next ?? [])
+      for request in requests.values {
+        for target in [request.next, request.onConfirm, request.onDecline].compactMap({ $0 }) {
+          _ = try board.requireStatus(target)
+          guard board.allows(from: waiting, to: target) else {
+            throw .illegalTransition(
+              task: task.taskId.rawValue, from: waiting, to: target,
+              allowed: board.status(waiting)?.next ?? [])
+          }
         }
       }
       let from = task.status
@@ -147,14 +154,26 @@ extension Store {
           task.inputResponses[key] = nil
         }
       }
-      var request = request
-      request.requestedAt = now
-      request.requestedBy = actor.id
-      task.inputRequests[key] = request
-      task.inputResponses[key] = nil
-      let what = from == waiting ? "asks \(key)" : "asks \(key) (\(from) → \(waiting))"
-      return Outcome(what: what, body: request.message, action: "request-input")
+      for key in keys {
+        var request = requests[key]!
+        request.requestedAt = now
+        request.requestedBy = actor.id
+        task.inputRequests[key] = request
+        task.inputResponses[key] = nil
+      }
+      let asked = "asks \(keys.joined(separator: ", "))"
+      let what = from == waiting ? asked : "\(asked) (\(from) → \(waiting))"
+      return Outcome(
+        what: what, body: keys.map { requests[$0]!.message }.joined(separator: "\n"),
+        action: "request-input")
     }
+  }
+
+  /// Asks one question (see `requestInput(_:requests:actor:)`).
+  public func requestInput(
+    _ id: String, key: String, request: BoardTask.InputRequest, actor: Actor
+  ) throws(TackError) -> BoardTask {
+    try requestInput(id, requests: [key: request], actor: actor)
   }
 
   /// Answers pending input requests. Once none is pending the task moves on: to the status

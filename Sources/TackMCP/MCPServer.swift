@@ -1,0 +1,227 @@
+import TackAccess
+import TackCore
+
+/// Tack's MCP server: JSON-RPC 2.0 over newline-delimited stdio, exact about error codes,
+/// with the board tools. Every tool runs through `BoardAccess` as the server's principal,
+/// so an agent sees and changes only what its scope allows. Frames are handled one at a
+/// time, in order; every request gets exactly one reply, notifications none.
+public final class MCPServer {
+  static let supportedVersions = ["2025-11-25", "2025-06-18"]
+  static let serverVersion = "0.1.0"
+
+  let access: BoardAccess
+  /// The board tools use when a call names none (`tack mcp --board`).
+  let defaultBoard: String?
+  let log: ServerLog
+  private var transport: Transport
+  private(set) var protocolVersion: String?
+
+  public init(
+    access: BoardAccess, defaultBoard: String?, log: ServerLog, input: Int32 = 0, output: Int32 = 1
+  ) {
+    self.access = access
+    self.defaultBoard = defaultBoard
+    self.log = log
+    self.transport = Transport(input: input, output: output)
+  }
+
+  /// Serves until end of input.
+  public func run() {
+    log(
+      .info,
+      "serving as \(access.principal.kind.rawValue) \(access.principal.id) on \(access.location)")
+    while let frame = transport.next() {
+      switch frame {
+      case .oversize(let size):
+        log(.warning, "refused a frame of \(size) bytes")
+        reply(
+          id: .null,
+          error: RPCError(
+            code: RPCError.parseError,
+            message:
+              "Parse error: frame of \(size) bytes exceeds the \(Transport.maxFrame)-byte limit"))
+      case .message(let bytes):
+        if let response = handle(bytes) { transport.send(response.serializedBytes(pretty: false)) }
+      }
+    }
+    log(.info, "end of input; stopping")
+  }
+
+  /// The reply to one frame, or `nil` for a notification or a response.
+  func handle(_ bytes: [UInt8]) -> JSONValue? {
+    let message: JSONValue
+    do {
+      message = try JSONValue.parse(bytes)
+    } catch {
+      log(.debug, "unparseable frame: \(error)")
+      return response(
+        id: .null,
+        error: RPCError(code: RPCError.parseError, message: "Parse error: \(error.description)"))
+    }
+    guard case .object(let fields) = message else {
+      if case .array = message {
+        return response(
+          id: .null,
+          error: RPCError(
+            code: RPCError.invalidRequest,
+            message: "Invalid Request: batches are not supported in protocol 2025-06-18 and later"))
+      }
+      return response(
+        id: .null,
+        error: RPCError(
+          code: RPCError.invalidRequest, message: "Invalid Request: a message must be a JSON object"
+        ))
+    }
+    let id = fields["id"]
+    if let id {
+      switch id {
+      case .string, .int, .bigInteger, .double: break
+      default:
+        return response(
+          id: .null,
+          error: RPCError(
+            code: RPCError.invalidRequest,
+            message: "Invalid Request: id must be a string or a number"))
+      }
+    }
+    guard fields["jsonrpc"] == .string("2.0") else {
+      return response(
+        id: id ?? .null,
+        error: RPCError(
+          code: RPCError.invalidRequest, message: "Invalid Request: jsonrpc must be \"2.0\""))
+    }
+    guard let methodValue = fields["method"] else {
+      if id != nil, fields["result"] != nil || fields["error"] != nil { return nil }  // a response to us
+      return response(
+        id: id ?? .null,
+        error: RPCError(
+          code: RPCError.invalidRequest, message: "Invalid Request: method is missing"))
+    }
+    guard case .string(let method) = methodValue else {
+      return response(
+        id: id ?? .null,
+        error: RPCError(
+          code: RPCError.invalidRequest, message: "Invalid Request: method must be a string"))
+    }
+    var params: [String: JSONValue] = [:]
+    switch fields["params"] {
+    case nil, .null?: break
+    case .object(let object)?: params = object
+    default:
+      guard let id else { return nil }
+      return response(id: id, error: .invalidParams("params must be an object"))
+    }
+    guard let id else {
+      notification(method, params)
+      return nil
+    }
+    log(.debug, "request \(id.serialized(pretty: false)) \(method)")
+    do {
+      return response(id: id, result: try call(method, params))
+    } catch {
+      return response(id: id, error: error)
+    }
+  }
+
+  private func call(_ method: String, _ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
+    switch method {
+    case "initialize": return try initialize(params)
+    case "ping": return .object([:])
+    case "tools/list": return ["tools": .array(Tools.all.map(\.definition))]
+    case "tools/call": return try callTool(params)
+    case "resources/list": return try Resources.list(access)
+    case "resources/templates/list": return Resources.templates
+    case "resources/read": return try Resources.read(params, access)
+    default:
+      throw RPCError(code: RPCError.methodNotFound, message: "Method not found: \(method)")
+    }
+  }
+
+  private func notification(_ method: String, _ params: [String: JSONValue]) {
+    switch method {
+    case "notifications/initialized": log(.info, "client initialized")
+    case "notifications/cancelled":
+      // Requests are answered in order, so one being cancelled has been answered already.
+      log(
+        .debug,
+        "cancelled \(params["requestId"]?.serialized(pretty: false) ?? "?"): already answered")
+    default: log(.debug, "ignored notification \(method)")
+    }
+  }
+
+  private func initialize(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
+    guard case .string(let requested)? = params["protocolVersion"] else {
+      throw .invalidParams("initialize needs protocolVersion (a string)")
+    }
+    let version = Self.supportedVersions.contains(requested) ? requested : Self.supportedVersions[0]
+    protocolVersion = version
+    let client = params["clientInfo"]?["name"]?.stringValue ?? "unknown client"
+    log(.info, "initialize from \(client), protocol \(requested) → \(version)")
+    return [
+      "protocolVersion": .string(version),
+      "capabilities": [
+        "tools": ["listChanged": false],
+        "resources": ["listChanged": false, "subscribe": false],
+      ],
+      "serverInfo": [
+        "name": "tack", "title": "Tack task board", "version": .string(Self.serverVersion),
+      ],
+      "instructions": .string(
+        "A task board kept in git: every change is a commit. You act as \(access.principal.kind.rawValue) \(access.principal.id) and see only the boards and labels you are granted. Find work with list_tasks, claim_task before you start, transition_task as it moves, request_input to ask a person, add_note to report progress."
+      ),
+    ]
+  }
+
+  private func callTool(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
+    guard case .string(let name)? = params["name"] else {
+      throw .invalidParams("tools/call needs name (a string)")
+    }
+    guard let tool = Tools.byName[name] else { throw .invalidParams("Unknown tool: \(name)") }
+    var arguments: [String: JSONValue] = [:]
+    switch params["arguments"] {
+    case nil, .null?: break
+    case .object(let object)?: arguments = object
+    default: throw .invalidParams("arguments must be an object")
+    }
+    let reader = try Arguments(arguments, allowed: tool.argumentNames, tool: name)
+    do {
+      let structured = try tool.run(ToolContext(access: access, defaultBoard: defaultBoard), reader)
+      return [
+        "content": [["type": "text", "text": .string(structured.serialized(pretty: false))]],
+        "structuredContent": structured,
+      ]
+    } catch let failure {
+      switch failure {
+      case .protocolError(let error): throw error
+      case .domain(let error):
+        if Self.isBadParameter(error) { throw .invalidParams(error.description) }
+        log(.info, "\(name) refused: \(error.description)")
+        return [
+          "content": [["type": "text", "text": .string(error.description)]],
+          "isError": true,
+        ]
+      }
+    }
+  }
+
+  /// Unknown or malformed names and ids are bad parameters (-32602); a hidden task or board
+  /// is reported exactly like a missing one.
+  static func isBadParameter(_ error: TackError) -> Bool {
+    switch error {
+    case .taskNotFound, .ambiguousTaskID, .boardNotFound, .invalidName, .unknownStatus: true
+    default: false
+    }
+  }
+
+  private func response(id: JSONValue, result: JSONValue) -> JSONValue {
+    ["jsonrpc": "2.0", "id": id, "result": result]
+  }
+
+  private func response(id: JSONValue, error: RPCError) -> JSONValue {
+    ["jsonrpc": "2.0", "id": id, "error": error.json]
+  }
+
+  private func reply(id: JSONValue, error: RPCError) {
+    transport.send(response(id: id, error: error).serializedBytes(pretty: false))
+  }
+}

@@ -1,0 +1,64 @@
+import TackAccess
+import TackCore
+
+/// What a tool body can fail with: a protocol error (bad parameters), or a domain refusal
+/// that the client sees as a tool result with `isError: true`.
+enum ToolFailure: Error {
+  case protocolError(RPCError)
+  case domain(TackError)
+}
+
+struct ToolContext {
+  let access: BoardAccess
+  let defaultBoard: String?
+}
+
+/// One MCP tool: its definition for `tools/list` and its body.
+struct Tool: Sendable {
+  let name: String
+  let title: String
+  let description: String
+  /// JSON Schema properties of the arguments, and which are required.
+  let properties: [String: JSONValue]
+  let required: [String]
+  /// JSON Schema properties of `structuredContent`.
+  let output: [String: JSONValue]
+  let readOnly: Bool
+  let body: @Sendable (ToolContext, Arguments) throws(ToolFailure) -> JSONValue
+
+  var argumentNames: Set<String> { Set(properties.keys) }
+
+  var definition: JSONValue {
+    [
+      "name": .string(name),
+      "title": .string(title),
+      "description": .string(description),
+      "inputSchema": [
+        "type": "object", "properties": .object(properties),
+        "required": .array(required.map { .string($0) }), "additionalProperties": false,
+      ],
+      "outputSchema": [
+        "type": "object", "properties": .object(output),
+        "required": .array(output.keys.filter { $0 != "nextCursor" }.sorted().map { .string($0) }),
+      ],
+      "annotations": [
+        "readOnlyHint": .bool(readOnly), "destructiveHint": false,
+        "idempotentHint": .bool(readOnly),
+        "openWorldHint": false,
+      ],
+    ]
+  }
+
+  func run(_ context: ToolContext, _ arguments: Arguments) throws(ToolFailure) -> JSONValue {
+    try body(context, arguments)
+  }
+}
+
+/// Runs a piece of a tool body, sorting its errors into protocol and domain failures.
+func attempt<T>(_ body: () throws(TackError) -> T) throws(ToolFailure) -> T {
+  do { return try body() } catch { throw .domain(error) }
+}
+
+func argument<T>(_ body: () throws(RPCError) -> T) throws(ToolFailure) -> T {
+  do { return try body() } catch { throw .protocolError(error) }
+}

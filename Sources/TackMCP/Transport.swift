@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Newline-delimited frames on file descriptors: stdin in, stdout out. A frame longer than
+/// `maxFrame` bytes is skipped up to its newline and reported, never buffered whole.
+struct Transport {
+  enum Frame {
+    case message([UInt8])
+    case oversize(Int)
+  }
+
+  static let maxFrame = 4 * 1024 * 1024
+
+  private let input: Int32
+  private let output: Int32
+  private var buffer: [UInt8] = []
+  private var start = 0
+  private var discarding = 0
+  private var atEOF = false
+
+  init(input: Int32 = 0, output: Int32 = 1) {
+    self.input = input
+    self.output = output
+  }
+
+  /// The next frame, or `nil` at end of input. A last line without a newline still counts.
+  mutating func next() -> Frame? {
+    while true {
+      if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+        var end = newline
+        if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = Array(buffer[start..<end])
+        start = newline + 1
+        compact()
+        if discarding > 0 {
+          let size = discarding + line.count
+          discarding = 0
+          return .oversize(size)
+        }
+        if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+        return .message(line)
+      }
+      if buffer.count - start > Self.maxFrame {
+        discarding += buffer.count - start
+        buffer.removeAll(keepingCapacity: true)
+        start = 0
+      }
+      if atEOF {
+        defer {
+          buffer.removeAll()
+          start = 0
+        }
+        if discarding > 0 {
+          let size = discarding + buffer.count - start
+          discarding = 0
+          return .oversize(size)
+        }
+        let rest = Array(buffer[start...])
+        return rest.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) ? nil : .message(rest)
+      }
+      fill()
+    }
+  }
+
+  private mutating func compact() {
+    if start > 64 * 1024 && start * 2 > buffer.count {
+      buffer.removeSubrange(0..<start)
+      start = 0
+    }
+  }
+
+  private mutating func fill() {
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 {
+        atEOF = true
+        return
+      }
+      buffer.append(contentsOf: chunk[0..<count])
+      return
+    }
+  }
+
+  /// Writes one frame and its newline, completely.
+  func send(_ bytes: [UInt8]) {
+    var frame = bytes
+    frame.append(UInt8(ascii: "\n"))
+    var offset = 0
+    while offset < frame.count {
+      let count = frame.withUnsafeBytes {
+        write(output, $0.baseAddress! + offset, $0.count - offset)
+      }
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { return }
+      offset += count
+    }
+  }
+}
