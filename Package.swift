@@ -31,6 +31,7 @@ let package = Package(
     .testTarget(name: "TackGitTests", dependencies: ["TackGit"]),
     .testTarget(name: "TackCoreTests", dependencies: ["TackCore"]),
     .testTarget(name: "TackAccessTests", dependencies: ["TackAccess"]),
+    .testTarget(name: "TackMCPTests", dependencies: ["TackMCP"]),
     .testTarget(name: "TackEndToEndTests", dependencies: ["tack"]),
   ],
   swiftLanguageModes: [.v6]
