@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building Tack needs and is missing: libgit2 (with headers), pkg-config, git.
+# Installs what building and testing Tack needs and is missing: libgit2 (with headers),
+# pkg-config, git, and Python with venv (the MCP client tests run the official Python SDK).
 # Debian/Ubuntu via apt-get; uses sudo when not root. Does nothing when all is present.
 set -euo pipefail
 
@@ -7,6 +8,11 @@ missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if ! pkg-config --exists libgit2 2>/dev/null; then missing+=(libgit2-dev); fi
 command -v git >/dev/null 2>&1 || missing+=(git)
+if ! command -v python3 >/dev/null 2>&1; then
+  missing+=(python3 python3-venv)
+elif ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
