@@ -99,12 +99,18 @@ public final class BoardAccess {
     try store.addBoard(name, actor: actor)
   }
 
+  /// A new task; with `inputRequests` it starts out waiting for them (see `Store.create`).
   public func create(
-    title: String, board: String? = nil, description: String = "", labels: [String] = []
+    title: String, board: String? = nil, description: String = "", labels: [String] = [],
+    inputRequests: [String: BoardTask.InputRequest] = [:]
   ) throws(TackError) -> BoardTask {
     try store.create(
-      title: title, board: board, description: description, labels: labels, actor: actor)
+      title: title, board: board, description: description, labels: labels,
+      inputRequests: inputRequests, actor: actor)
   }
+
+  /// The tip of the board branch, to notice writes by anyone.
+  public func revision() throws(TackError) -> String? { try store.revision() }
 
   /// A new task that takes up a finished one (which gets a note pointing to it).
   public func reopen(_ id: String, title: String? = nil) throws(TackError) -> BoardTask {

@@ -15,6 +15,11 @@ public final class MCPServer {
   let log: ServerLog
   private var transport: Transport
   private(set) var protocolVersion: String?
+  /// What the client declared in `initialize`.
+  private(set) var clientCapabilities: JSONValue = .object([:])
+  /// MCP tasks this session follows: watched handles, parked `tasks/result` calls,
+  /// elicitations in flight.
+  var tasks = TaskState()
 
   public init(
     access: BoardAccess, defaultBoard: String?, log: ServerLog, input: Int32 = 0, output: Int32 = 1
@@ -30,8 +35,10 @@ public final class MCPServer {
     log(
       .info,
       "serving as \(access.principal.kind.rawValue) \(access.principal.id) on \(access.location)")
-    while let frame = transport.next() {
+    while let frame = transport.next(timeout: tasks.isWatching ? TaskState.watchInterval : nil) {
+      defer { if tasks.isWatching { watchTasks() } }
       switch frame {
+      case .timeout: continue
       case .oversize(let size):
         log(.warning, "refused a frame of \(size) bytes")
         reply(
@@ -41,7 +48,7 @@ public final class MCPServer {
             message:
               "Parse error: frame of \(size) bytes exceeds the \(Transport.maxFrame)-byte limit"))
       case .message(let bytes):
-        if let response = handle(bytes) { transport.send(response.serializedBytes(pretty: false)) }
+        if let response = handle(bytes) { send(response) }
       }
     }
     log(.info, "end of input; stopping")
@@ -91,7 +98,10 @@ public final class MCPServer {
           code: RPCError.invalidRequest, message: "Invalid Request: jsonrpc must be \"2.0\""))
     }
     guard let methodValue = fields["method"] else {
-      if id != nil, fields["result"] != nil || fields["error"] != nil { return nil }  // a response to us
+      if let id, fields["result"] != nil || fields["error"] != nil {
+        clientResponded(id: id, result: fields["result"], error: fields["error"])
+        return nil
+      }
       return response(
         id: id ?? .null,
         error: RPCError(
@@ -117,13 +127,29 @@ public final class MCPServer {
     }
     log(.debug, "request \(id.serialized(pretty: false)) \(method)")
     do {
-      return response(id: id, result: try call(method, params))
+      guard let result = try call(method, params, id: id) else { return nil }  // answered later
+      return response(id: id, result: result)
     } catch {
       return response(id: id, error: error)
     }
   }
 
-  private func call(_ method: String, _ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
+  /// The result of a request, or `nil` when it will be answered later (`tasks/result` on a
+  /// task that is not finished).
+  private func call(
+    _ method: String, _ params: [String: JSONValue], id: JSONValue
+  )
+    throws(RPCError) -> JSONValue?
+  {
+    let extensionMode = Self.declaresTasksExtension(params)
+    switch method {
+    case "tasks/get": return try getTask(params, extensionMode: extensionMode)
+    case "tasks/cancel": return try cancelTask(params, extensionMode: extensionMode)
+    case "tasks/list" where !extensionMode: return try listTasks(params)
+    case "tasks/result" where !extensionMode: return try taskResult(params, id: id)
+    case "tasks/update" where extensionMode: return try updateTask(params)
+    default: break
+    }
     switch method {
     case "initialize": return try initialize(params)
     case "ping": return .object([:])
@@ -155,6 +181,7 @@ public final class MCPServer {
     }
     let version = Self.supportedVersions.contains(requested) ? requested : Self.supportedVersions[0]
     protocolVersion = version
+    clientCapabilities = params["capabilities"] ?? .object([:])
     let client = params["clientInfo"]?["name"]?.stringValue ?? "unknown client"
     log(.info, "initialize from \(client), protocol \(requested) → \(version)")
     return [
@@ -162,6 +189,8 @@ public final class MCPServer {
       "capabilities": [
         "tools": ["listChanged": false],
         "resources": ["listChanged": false, "subscribe": false],
+        "tasks": ["list": [:], "cancel": [:], "requests": ["tools": ["call": [:]]]],
+        "extensions": [TaskState.extensionName: [:]],
       ],
       "serverInfo": [
         "name": "tack", "title": "Tack task board", "version": .string(Self.serverVersion),
@@ -184,6 +213,9 @@ public final class MCPServer {
     default: throw .invalidParams("arguments must be an object")
     }
     let reader = try Arguments(arguments, allowed: tool.argumentNames, tool: name)
+    if let mode = try taskMode(for: tool, params) {
+      return try callToolAsTask(tool, reader, mode: mode)
+    }
     do {
       let structured = try tool.run(ToolContext(access: access, defaultBoard: defaultBoard), reader)
       return [
@@ -222,6 +254,18 @@ public final class MCPServer {
   }
 
   private func reply(id: JSONValue, error: RPCError) {
-    transport.send(response(id: id, error: error).serializedBytes(pretty: false))
+    send(response(id: id, error: error))
   }
+
+  func reply(id: JSONValue, result: JSONValue) {
+    send(response(id: id, result: result))
+  }
+
+  /// Writes one message to the client.
+  func send(_ message: JSONValue) {
+    transport.send(message.serializedBytes(pretty: false))
+  }
+
+  /// Whether the client declared elicitation in `initialize`.
+  var clientElicits: Bool { clientCapabilities["elicitation"] != nil }
 }

@@ -24,6 +24,8 @@ struct Tool: Sendable {
   /// JSON Schema properties of `structuredContent`.
   let output: [String: JSONValue]
   let readOnly: Bool
+  /// MCP tasks: whether a call may (`optional`) or must (`required`) run as a task.
+  var taskSupport = "forbidden"
   let body: @Sendable (ToolContext, Arguments) throws(ToolFailure) -> JSONValue
 
   var argumentNames: Set<String> { Set(properties.keys) }
@@ -41,6 +43,7 @@ struct Tool: Sendable {
         "type": "object", "properties": .object(output),
         "required": .array(output.keys.filter { $0 != "nextCursor" }.sorted().map { .string($0) }),
       ],
+      "execution": ["taskSupport": .string(taskSupport)],
       "annotations": [
         "readOnlyHint": .bool(readOnly), "destructiveHint": false,
         "idempotentHint": .bool(readOnly),

@@ -6,7 +6,7 @@ import TackCore
 enum Tools {
   static let all: [Tool] = [
     listBoards, listTasks, getTask, createTask, updateTask, transitionTask, addNote, claimTask,
-    releaseTask, requestInput, answerInput, taskHistory,
+    releaseTask, requestInput, answerInput, taskHistory, requestApproval,
   ]
   static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
@@ -110,7 +110,7 @@ enum Tools {
       "title": text("One line."), "board": text("Default: the server's board."),
       "description": text("Longer text."), "labels": labelList,
     ],
-    required: ["title"], output: taskOutput, readOnly: false
+    required: ["title"], output: taskOutput, readOnly: false, taskSupport: "optional"
   ) { context, arguments throws(ToolFailure) in
     let (title, board, description, labels) = try argument { () throws(RPCError) in
       (
@@ -301,6 +301,37 @@ enum Tools {
         try context.access.answer(id, responses: responses).json
       }
     ]
+  }
+
+  static let requestApproval = Tool(
+    name: "request_approval", title: "Ask a person for approval",
+    description:
+      "Runs as a task: creates a board task waiting for a yes/no from a person (tack answer, or you via elicitation). Approved → completed, declined → failed; the result carries the answer.",
+    properties: [
+      "title": text("What needs approving (one line)."),
+      "message": text("The question; default: the title."),
+      "key": text("The request's key; default approve."),
+      "board": text("Default: the server's board."),
+      "description": text("Details."), "labels": labelList,
+    ],
+    required: ["title"], output: taskOutput, readOnly: false, taskSupport: "required"
+  ) { context, arguments throws(ToolFailure) in
+    let (title, message, key, board, description, labels) = try argument { () throws(RPCError) in
+      (
+        try arguments.string("title"), try arguments.optionalString("message"),
+        try arguments.optionalString("key") ?? "approve",
+        try arguments.optionalString("board") ?? context.defaultBoard,
+        try arguments.optionalString("description") ?? "", try arguments.strings("labels") ?? []
+      )
+    }
+    let request = BoardTask.InputRequest(
+      type: .confirmation, message: message ?? title, onConfirm: "completed", onDecline: "failed")
+    let task = try attempt { () throws(TackError) in
+      try context.access.create(
+        title: title, board: board, description: description, labels: labels,
+        inputRequests: [key: request])
+    }
+    return ["task": task.json]
   }
 
   static let taskHistory = Tool(

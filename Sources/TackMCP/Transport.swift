@@ -10,6 +10,8 @@ struct Transport {
   enum Frame {
     case message([UInt8])
     case oversize(Int)
+    /// Nothing arrived within the timeout given to `next`.
+    case timeout
   }
 
   static let maxFrame = 4 * 1024 * 1024
@@ -27,7 +29,8 @@ struct Transport {
   }
 
   /// The next frame, or `nil` at end of input. A last line without a newline still counts.
-  mutating func next() -> Frame? {
+  /// With `timeout` (milliseconds), gives up waiting for input after that long.
+  mutating func next(timeout: Int32? = nil) -> Frame? {
     while true {
       if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
         var end = newline
@@ -61,7 +64,17 @@ struct Transport {
         let rest = Array(buffer[start...])
         return rest.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) ? nil : .message(rest)
       }
+      if let timeout, !readable(within: timeout) { return .timeout }
       fill()
+    }
+  }
+
+  private func readable(within milliseconds: Int32) -> Bool {
+    var descriptor = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+    while true {
+      let ready = poll(&descriptor, 1, milliseconds)
+      if ready < 0 && errno == EINTR { continue }
+      return ready != 0
     }
   }
 

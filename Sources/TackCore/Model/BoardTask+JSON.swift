@@ -106,7 +106,7 @@ extension BoardTask {
 }
 
 extension BoardTask.Note {
-  var json: JSONValue {
+  public var json: JSONValue {
     var object = extra
     object["at"] = .string(at.description)
     object["by"] = .string(by)
@@ -116,7 +116,7 @@ extension BoardTask.Note {
 }
 
 extension BoardTask.Lease {
-  var json: JSONValue {
+  public var json: JSONValue {
     var object = extra
     object["holder"] = .string(holder)
     object["expiresAt"] = .string(expiresAt.description)
@@ -125,7 +125,7 @@ extension BoardTask.Lease {
 }
 
 extension BoardTask.Link {
-  var json: JSONValue {
+  public var json: JSONValue {
     var object = extra
     object["rel"] = .string(rel)
     object["taskId"] = .string(taskId)
@@ -138,7 +138,7 @@ extension BoardTask.InputRequest {
     "type", "message", "requestedAt", "requestedBy", "next", "onConfirm", "onDecline",
   ]
 
-  var json: JSONValue {
+  public var json: JSONValue {
     var object = extra
     object["type"] = .string(type.rawValue)
     object["message"] = .string(message)

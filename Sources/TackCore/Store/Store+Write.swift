@@ -10,13 +10,19 @@ extension Store {
   }
 
   /// Creates a task in the board's initial status.
+  ///
+  /// With `inputRequests`, the task is created already waiting for them: it goes from the
+  /// initial status through `working` to `input_required` (each move checked against the
+  /// board) in the same commit — how an agent asks a person for an approval.
   public func create(
     title: String, board: String? = nil, description: String = "", labels: [String] = [],
-    links: [BoardTask.Link] = [], actor: Actor
+    links: [BoardTask.Link] = [], inputRequests: [String: BoardTask.InputRequest] = [:],
+    actor: Actor
   ) throws(TackError) -> BoardTask {
     try Names.validateText(title, as: "title", maxBytes: Limits.titleBytes, singleLine: true)
     try Names.validateText(
       description, as: "description", maxBytes: Limits.descriptionBytes, allowEmpty: true)
+    try Self.checkRequests(inputRequests)
     let labels = try Self.checkedLabels(labels)
     var created: BoardTask?
     try write(actor: actor) { (view) throws(TackError) in
@@ -30,11 +36,17 @@ extension Store {
         taskId: TaskID.generate(at: now), board: board.name, title: title,
         description: description, status: board.initialStatus, labels: labels, createdAt: now)
       task.links = links
+      var what = "created: \(CommitMessage.clip(title))"
+      if !inputRequests.isEmpty {
+        try view.rules.authorize(.transition, board: board.name)
+        if task.status != "working" { try Self.move(&task, to: "working", on: board) }
+        try Self.ask(&task, inputRequests, on: board, at: now, by: actor)
+        what += " (asks \(inputRequests.keys.sorted().joined(separator: ", ")))"
+      }
       try view.rules.admit(task, after: .create)
       created = task
       let message = Self.message(
-        task, Outcome(what: "created: \(CommitMessage.clip(title))", body: nil, action: "create"),
-        actor: actor)
+        task, Outcome(what: what, body: nil, action: "create"), actor: actor)
       return (
         [
           FileChange(
@@ -124,48 +136,59 @@ extension Store {
   public func requestInput(
     _ id: String, requests: [String: BoardTask.InputRequest], actor: Actor
   ) throws(TackError) -> BoardTask {
-    guard !requests.isEmpty else { throw .invalidInput("give at least one input request.") }
+    try Self.checkRequests(requests)
+    return try mutate(id, .transition, actor: actor) { (task, board, now) throws(TackError) in
+      try Self.refuseTerminal(task, board)
+      if task.status != "input_required" { try Self.refuseLiveLease(task, now: now, actor: actor) }
+      let from = task.status
+      try Self.ask(&task, requests, on: board, at: now, by: actor)
+      let asked = "asks \(requests.keys.sorted().joined(separator: ", "))"
+      let what = from == task.status ? asked : "\(asked) (\(from) → \(task.status))"
+      return Outcome(
+        what: what,
+        body: requests.keys.sorted().map { requests[$0]!.message }.joined(separator: "\n"),
+        action: "request-input")
+    }
+  }
+
+  static func checkRequests(_ requests: [String: BoardTask.InputRequest]) throws(TackError) {
     for (key, request) in requests {
       try Names.validateKey(key)
       try Names.validateText(request.message, as: "message", maxBytes: Limits.noteBytes)
     }
-    let keys = requests.keys.sorted()
-    return try mutate(id, .transition, actor: actor) { (task, board, now) throws(TackError) in
-      try Self.refuseTerminal(task, board)
-      let waiting = "input_required"
-      for request in requests.values {
-        for target in [request.next, request.onConfirm, request.onDecline].compactMap({ $0 }) {
-          _ = try board.requireStatus(target)
-          guard board.allows(from: waiting, to: target) else {
-            throw .illegalTransition(
-              task: task.taskId.rawValue, from: waiting, to: target,
-              allowed: board.status(waiting)?.next ?? [])
-          }
+  }
+
+  /// Records `requests` on the task and moves it to `input_required`. A new round of
+  /// questions drops the answered ones of the last round (git history keeps them), so they
+  /// never decide where this round leads.
+  static func ask(
+    _ task: inout BoardTask, _ requests: [String: BoardTask.InputRequest], on board: Board,
+    at now: Timestamp, by actor: Actor
+  ) throws(TackError) {
+    guard !requests.isEmpty else { throw .invalidInput("give at least one input request.") }
+    let waiting = "input_required"
+    for request in requests.values {
+      for target in [request.next, request.onConfirm, request.onDecline].compactMap({ $0 }) {
+        _ = try board.requireStatus(target)
+        guard board.allows(from: waiting, to: target) else {
+          throw .illegalTransition(
+            task: task.taskId.rawValue, from: waiting, to: target,
+            allowed: board.status(waiting)?.next ?? [])
         }
       }
-      let from = task.status
-      if from != waiting {
-        try Self.refuseLiveLease(task, now: now, actor: actor)
-        try Self.move(&task, to: waiting, on: board)
-        // A new round of questions: the answered ones belong to the last round (and to git
-        // history), and must not decide where this round leads.
-        for key in task.inputRequests.keys where task.inputResponses[key] != nil {
-          task.inputRequests[key] = nil
-          task.inputResponses[key] = nil
-        }
-      }
-      for key in keys {
-        var request = requests[key]!
-        request.requestedAt = now
-        request.requestedBy = actor.id
-        task.inputRequests[key] = request
+    }
+    if task.status != waiting {
+      try move(&task, to: waiting, on: board)
+      for key in task.inputRequests.keys where task.inputResponses[key] != nil {
+        task.inputRequests[key] = nil
         task.inputResponses[key] = nil
       }
-      let asked = "asks \(keys.joined(separator: ", "))"
-      let what = from == waiting ? asked : "\(asked) (\(from) → \(waiting))"
-      return Outcome(
-        what: what, body: keys.map { requests[$0]!.message }.joined(separator: "\n"),
-        action: "request-input")
+    }
+    for (key, var request) in requests {
+      request.requestedAt = now
+      request.requestedBy = actor.id
+      task.inputRequests[key] = request
+      task.inputResponses[key] = nil
     }
   }
 

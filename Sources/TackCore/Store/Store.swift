@@ -70,6 +70,12 @@ public final class Store {
 
   // MARK: Reading and writing
 
+  /// The commit at the tip of the board branch — one ref read, the cheap way for a
+  /// long-running server to notice that somebody (any process) wrote.
+  public func revision() throws(TackError) -> String? {
+    do { return try repository.tip(of: branch)?.hex } catch { throw TackError(error) }
+  }
+
   /// `.tack/<name>` files other modules keep (e.g. `scopes.json`): plain names only.
   static func validateSettingsName(_ name: String) throws(TackError) {
     let base = name.hasSuffix(".json") ? String(name.dropLast(5)) : ""

@@ -1,0 +1,345 @@
+import TackAccess
+import TackCore
+
+/// What the server keeps about MCP tasks between messages. Nothing of the tasks themselves:
+/// every MCP task is a board task in git, read afresh when it is needed, so a restarted
+/// server serves the same handles.
+struct TaskState {
+  static let extensionName = "io.modelcontextprotocol/tasks"
+  static let relatedTask = "io.modelcontextprotocol/related-task"
+  /// How often, while something is watched, the branch ref is read to notice writes made by
+  /// anyone (a person answering with `tack answer`, another agent).
+  static let watchInterval: Int32 = 200
+  static let pollIntervalMs: Int64 = 1000
+
+  /// Tasks this session created as MCP tasks, with the protocol status last reported.
+  var watched: [String: String] = [:]
+  /// Parked `tasks/result` requests, by task id.
+  var waiters: [String: [JSONValue]] = [:]
+  /// `elicitation/create` requests in flight: our request id → task id.
+  var elicitations: [String: String] = [:]
+  /// Questions already put to the client (task id + pending keys), so none is asked twice.
+  var elicited: Set<String> = []
+  var nextRequest = 0
+  var lastRevision: String?
+
+  var isWatching: Bool { !watched.isEmpty || !waiters.isEmpty }
+}
+
+/// How a tool call runs as a task: the 2025-11-25 tasks utility (`params.task`) or the 2026
+/// extension (declared in the request's `_meta`).
+enum TaskMode { case utility, `extension` }
+
+extension MCPServer {
+  // MARK: Modes
+
+  /// Whether the request declares the 2026 tasks extension in
+  /// `_meta["io.modelcontextprotocol/clientCapabilities"].extensions`.
+  static func declaresTasksExtension(_ params: [String: JSONValue]) -> Bool {
+    params["_meta"]?["io.modelcontextprotocol/clientCapabilities"]?["extensions"]?[
+      TaskState.extensionName] != nil
+  }
+
+  /// Whether this call runs as a task, refusing the combinations the protocol forbids.
+  func taskMode(for tool: Tool, _ params: [String: JSONValue]) throws(RPCError) -> TaskMode? {
+    if Self.declaresTasksExtension(params) {
+      // Server-directed: the legacy `params.task` is ignored; what must wait becomes a task.
+      return tool.taskSupport == "required" ? .extension : nil
+    }
+    let wantsTask = params["task"]?.objectValue != nil
+    switch (tool.taskSupport, wantsTask) {
+    case ("forbidden", true):
+      throw RPCError(
+        code: RPCError.methodNotFound, message: "Tool \(tool.name) does not run as a task")
+    case ("required", false):
+      throw RPCError(
+        code: RPCError.methodNotFound,
+        message: "Tool \(tool.name) runs only as a task: call it with params.task")
+    case (_, true): return .utility
+    default: return nil
+    }
+  }
+
+  // MARK: Shapes
+
+  /// The protocol status of a board task, from its board's `mcpStatus`.
+  func protocolStatus(_ task: BoardTask) -> String {
+    (try? access.board(task.board))?.status(task.status)?.mcpStatus ?? "working"
+  }
+
+  static func isTerminal(_ status: String) -> Bool {
+    status == "completed" || status == "failed" || status == "cancelled"
+  }
+
+  func statusMessage(_ task: BoardTask) -> String {
+    let pending = task.pendingInputKeys
+    if !pending.isEmpty, task.status == "input_required" {
+      return pending.compactMap { task.inputRequests[$0]?.message }.joined(separator: " ")
+    }
+    return "\(task.status): \(task.title)"
+  }
+
+  /// The 2025-11-25 `Task` object. Board tasks never expire: `ttl` is null (unlimited).
+  func taskObject(_ task: BoardTask) -> JSONValue {
+    [
+      "taskId": .string(task.taskId.rawValue), "status": .string(protocolStatus(task)),
+      "statusMessage": .string(statusMessage(task)),
+      "createdAt": .string(task.createdAt.description),
+      "lastUpdatedAt": .string(task.updatedAt.description), "ttl": .null,
+      "pollInterval": .int(TaskState.pollIntervalMs),
+    ]
+  }
+
+  /// The 2026 extension's flat task, with `resultType`.
+  func extensionTask(_ task: BoardTask, resultType: String) -> JSONValue {
+    var object: [String: JSONValue] = [
+      "resultType": .string(resultType), "taskId": .string(task.taskId.rawValue),
+      "status": .string(protocolStatus(task)), "statusMessage": .string(statusMessage(task)),
+      "createdAt": .string(task.createdAt.description),
+      "lastUpdatedAt": .string(task.updatedAt.description), "ttlMs": .null,
+      "pollIntervalMs": .int(TaskState.pollIntervalMs),
+    ]
+    guard resultType == "complete" else { return .object(object) }
+    switch protocolStatus(task) {
+    case "input_required":
+      object["inputRequests"] = .object(
+        Dictionary(
+          uniqueKeysWithValues: task.pendingInputKeys.map { ($0, task.inputRequests[$0]!.json) }))
+    case "completed": object["result"] = toolResult(task)
+    case "failed":
+      object["error"] = [
+        "code": .int(Int64(RPCError.internalError)),
+        "message": .string("task \(task.taskId) ended \(task.status): \(task.title)"),
+        "data": ["task": task.json],
+      ]
+    default: break
+    }
+    return .object(object)
+  }
+
+  /// What a finished task gives as the result of the `tools/call` that made it: the task as
+  /// stored (its answers and `result` included); an error result unless it completed.
+  func toolResult(_ task: BoardTask) -> JSONValue {
+    let structured: JSONValue = ["task": task.json]
+    var object: [String: JSONValue] = [
+      "content": [["type": "text", "text": .string(structured.serialized(pretty: false))]],
+      "structuredContent": structured,
+      "_meta": [TaskState.relatedTask: ["taskId": .string(task.taskId.rawValue)]],
+    ]
+    if protocolStatus(task) != "completed" { object["isError"] = true }
+    return .object(object)
+  }
+
+  // MARK: Methods
+
+  func callToolAsTask(
+    _ tool: Tool, _ arguments: Arguments, mode: TaskMode
+  ) throws(RPCError)
+    -> JSONValue
+  {
+    let structured: JSONValue
+    do {
+      structured = try tool.run(ToolContext(access: access, defaultBoard: defaultBoard), arguments)
+    } catch let failure {
+      switch failure {
+      case .protocolError(let error): throw error
+      case .domain(let error): throw .invalidParams(error.description)
+      }
+    }
+    guard let id = structured["task"]?["taskId"]?.stringValue else {
+      throw RPCError(code: RPCError.internalError, message: "\(tool.name) made no task")
+    }
+    let task = try boardTask(id)
+    tasks.watched[task.taskId.rawValue] = protocolStatus(task)
+    log(.info, "\(tool.name) → task \(task.taskId) (\(task.status))")
+    switch mode {
+    case .utility: return ["task": taskObject(task)]
+    case .extension: return extensionTask(task, resultType: "task")
+    }
+  }
+
+  func getTask(_ params: [String: JSONValue], extensionMode: Bool) throws(RPCError) -> JSONValue {
+    let task = try boardTask(try taskID(params))
+    return extensionMode ? extensionTask(task, resultType: "complete") : taskObject(task)
+  }
+
+  func listTasks(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
+    var offset = 0
+    if let cursor = params["cursor"] {
+      guard let text = cursor.stringValue, let value = Int(text), value >= 0 else {
+        throw .invalidParams("tasks/list: cursor is not one this server gave")
+      }
+      offset = value
+    }
+    let all: [BoardTask]
+    do { all = try access.list(TaskFilter()).tasks } catch {
+      throw RPCError(code: RPCError.internalError, message: error.description)
+    }
+    let page = all.dropFirst(offset).prefix(50)
+    var result: [String: JSONValue] = ["tasks": .array(page.map(taskObject))]
+    if offset + page.count < all.count {
+      result["nextCursor"] = .string(String(offset + page.count))
+    }
+    return .object(result)
+  }
+
+  /// Cancels a task: its board task moves to `cancelled` (a commit). Cancelling a finished
+  /// task, or an unknown one, is invalid: terminal is terminal.
+  func cancelTask(_ params: [String: JSONValue], extensionMode: Bool) throws(RPCError) -> JSONValue
+  {
+    let task = try boardTask(try taskID(params))
+    let status = protocolStatus(task)
+    guard !Self.isTerminal(status) else {
+      throw .invalidParams(
+        "task \(task.taskId) is already \(status); a finished task cannot be cancelled")
+    }
+    let cancelled: BoardTask
+    do {
+      let board = try access.board(task.board)
+      guard let target = board.statuses.first(where: { $0.mcpStatus == "cancelled" })?.name else {
+        throw TackError.invalidInput("board \(board.name) has no cancelled status")
+      }
+      cancelled = try access.transition(
+        task.taskId.rawValue, to: target, note: "Cancelled over MCP.")
+    } catch let error as TackError {
+      throw .invalidParams(error.description)
+    } catch {
+      throw .invalidParams("\(error)")
+    }
+    log(.info, "cancelled task \(task.taskId)")
+    return extensionMode ? .object([:]) : taskObject(cancelled)
+  }
+
+  /// `tasks/result`: the result at once when the task is finished; otherwise the request is
+  /// parked and answered when the board task reaches a terminal status — by whoever moves
+  /// it. A client that declared elicitation is asked the task's pending questions meanwhile.
+  func taskResult(_ params: [String: JSONValue], id: JSONValue) throws(RPCError) -> JSONValue? {
+    let task = try boardTask(try taskID(params))
+    if Self.isTerminal(protocolStatus(task)) { return toolResult(task) }
+    tasks.waiters[task.taskId.rawValue, default: []].append(id)
+    if tasks.lastRevision == nil { tasks.lastRevision = try? access.revision() }
+    if protocolStatus(task) == "input_required" { elicit(task) }
+    return nil
+  }
+
+  /// 2026 extension: answers a task's input requests (`inputResponses`), as a commit.
+  func updateTask(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
+    let id = try taskID(params)
+    guard case .object(let given)? = params["inputResponses"] else {
+      throw .invalidParams("tasks/update needs inputResponses (an object)")
+    }
+    do {
+      _ = try access.answer(id, responses: given.mapValues(Self.normalizedAnswer))
+    } catch {
+      throw .invalidParams(error.description)
+    }
+    return .object([:])
+  }
+
+  /// `true`/`false` for a confirmation and a string for text, as well as the stored shapes.
+  static func normalizedAnswer(_ value: JSONValue) -> JSONValue {
+    switch value {
+    case .bool(let confirmed): ["confirmed": .bool(confirmed)]
+    case .string(let text): ["text": .string(text)]
+    default: value
+    }
+  }
+
+  private func taskID(_ params: [String: JSONValue]) throws(RPCError) -> String {
+    guard case .string(let id)? = params["taskId"] else {
+      throw .invalidParams("taskId is required (a string)")
+    }
+    return id
+  }
+
+  /// The board task behind an MCP task id; unknown and out-of-scope ids alike are -32602.
+  private func boardTask(_ id: String) throws(RPCError) -> BoardTask {
+    do { return try access.task(id) } catch { throw .invalidParams(error.description) }
+  }
+
+  // MARK: Watching
+
+  /// Called between messages while something is watched: one ref read; when the branch
+  /// moved, re-read the watched tasks, notify status changes, answer parked results.
+  func watchTasks() {
+    guard let revision = try? access.revision(), revision != tasks.lastRevision else { return }
+    tasks.lastRevision = revision
+    for id in Set(tasks.watched.keys).union(tasks.waiters.keys) {
+      guard let task = try? access.task(id) else { continue }
+      let status = protocolStatus(task)
+      if let reported = tasks.watched[id], reported != status {
+        send([
+          "jsonrpc": "2.0", "method": "notifications/tasks/status",
+          "params": taskObject(task),
+        ])
+        tasks.watched[id] = status
+      }
+      if Self.isTerminal(status) {
+        tasks.watched[id] = nil
+        for waiter in tasks.waiters.removeValue(forKey: id) ?? [] {
+          reply(id: waiter, result: toolResult(task))
+        }
+      } else if status == "input_required", tasks.waiters[id] != nil {
+        elicit(task)
+      }
+    }
+  }
+
+  // MARK: Elicitation
+
+  /// Puts a task's pending questions to the client (`elicitation/create`), once.
+  func elicit(_ task: BoardTask) {
+    let pending = task.pendingInputKeys
+    guard clientElicits, !pending.isEmpty else { return }
+    let key = "\(task.taskId):\(pending.joined(separator: ","))"
+    guard tasks.elicited.insert(key).inserted else { return }
+    tasks.nextRequest += 1
+    let requestID = "tack-elicit-\(tasks.nextRequest)"
+    tasks.elicitations[requestID] = task.taskId.rawValue
+    var properties: [String: JSONValue] = [:]
+    for name in pending {
+      guard let request = task.inputRequests[name] else { continue }
+      properties[name] = [
+        "type": request.type == .confirmation ? "boolean" : "string", "title": .string(name),
+        "description": .string(request.message),
+      ]
+    }
+    send([
+      "jsonrpc": "2.0", "id": .string(requestID), "method": "elicitation/create",
+      "params": [
+        "message": .string("\(task.title): \(statusMessage(task))"),
+        "requestedSchema": [
+          "type": "object", "properties": .object(properties),
+          "required": .array(pending.map { .string($0) }),
+        ],
+        "_meta": [TaskState.relatedTask: ["taskId": .string(task.taskId.rawValue)]],
+      ],
+    ])
+    log(.info, "asked the client about task \(task.taskId): \(pending.joined(separator: ", "))")
+  }
+
+  /// A response to one of our requests: an accepted elicitation becomes the task's answers.
+  func clientResponded(id: JSONValue, result: JSONValue?, error: JSONValue?) {
+    guard let requestID = id.stringValue,
+      let taskID = tasks.elicitations.removeValue(forKey: requestID)
+    else { return }
+    guard let result, result["action"] == "accept", case .object(let content)? = result["content"]
+    else {
+      log(
+        .info,
+        "the client did not answer task \(taskID) (\(result?["action"]?.stringValue ?? error?.serialized(pretty: false) ?? "?"))"
+      )
+      return
+    }
+    do {
+      let task = try access.task(taskID)
+      let answers = content.filter { task.pendingInputKeys.contains($0.key) }.mapValues(
+        Self.normalizedAnswer)
+      guard !answers.isEmpty else { return }
+      _ = try access.answer(taskID, responses: answers)
+      tasks.lastRevision = nil
+    } catch {
+      log(.warning, "could not record the client's answer to task \(taskID): \(error.description)")
+    }
+  }
+}
