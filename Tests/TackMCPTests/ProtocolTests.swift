@@ -12,7 +12,9 @@ final class ServerFixture {
   let taskID: String
 
   init() throws {
-    path = FileManager.default.temporaryDirectory.appendingPathComponent("tackmcp-\(UUID().uuidString)").path
+    path =
+      FileManager.default.temporaryDirectory.appendingPathComponent("tackmcp-\(UUID().uuidString)")
+      .path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     let git = Process()
     git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -22,7 +24,8 @@ final class ServerFixture {
     let local = try BoardAccess.initialize(at: path, board: "main").access
     taskID = try local.create(title: "first").taskId.rawValue
     _ = try local.addPrincipal("bot", kind: .agent, name: "Bot", email: nil)
-    _ = try local.grant("bot", board: "main", labels: nil, can: Set(Verb.allCases).subtracting([.admin]))
+    _ = try local.grant(
+      "bot", board: "main", labels: nil, can: Set(Verb.allCases).subtracting([.admin]))
     server = MCPServer(
       access: try BoardAccess.open(at: path, as: "bot"), defaultBoard: nil,
       log: ServerLog(level: .error))
@@ -35,31 +38,59 @@ final class ServerFixture {
 }
 
 @Suite struct ProtocolTests {
-  @Test(arguments: [
-    ("not json", -32700), ("{\"a\":", -32700), ("[]", -32600), ("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", -32600),
-    ("42", -32600), ("{\"id\":1,\"method\":\"ping\"}", -32600), ("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}", -32600),
-    ("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}", -32600), ("{\"jsonrpc\":\"2.0\",\"id\":1}", -32600),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", -32600), ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"nope\"}", -32601),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\"}", -32601),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":[1]}", -32602),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}", -32602),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}", -32602),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_task\",\"arguments\":{}}}", -32602),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_task\",\"arguments\":{\"taskId\":7}}}", -32602),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_task\",\"arguments\":{\"taskId\":\"task_01ZZZZZZZZZZZZZZZZZZZZZZZZ\"}}}", -32602),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"list_tasks\",\"arguments\":{\"bogus\":1}}}", -32602),
-    ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"tack://nothing\"}}", -32002),
-  ] as [(String, Int)])
+  @Test(
+    arguments: [
+      ("not json", -32700), ("{\"a\":", -32700), ("[]", -32600),
+      ("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", -32600),
+      ("42", -32600), ("{\"id\":1,\"method\":\"ping\"}", -32600),
+      ("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}", -32600),
+      ("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}", -32600),
+      ("{\"jsonrpc\":\"2.0\",\"id\":1}", -32600),
+      ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", -32600),
+      ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"nope\"}", -32601),
+      ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\"}", -32601),
+      ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":[1]}", -32602),
+      ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}", -32602),
+      (
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}",
+        -32602
+      ),
+      (
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_task\",\"arguments\":{}}}",
+        -32602
+      ),
+      (
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_task\",\"arguments\":{\"taskId\":7}}}",
+        -32602
+      ),
+      (
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_task\",\"arguments\":{\"taskId\":\"task_01ZZZZZZZZZZZZZZZZZZZZZZZZ\"}}}",
+        -32602
+      ),
+      (
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"list_tasks\",\"arguments\":{\"bogus\":1}}}",
+        -32602
+      ),
+      (
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"tack://nothing\"}}",
+        -32002
+      ),
+    ] as [(String, Int)])
   func errorsCarryTheRightCode(frame: String, code: Int) throws {
     let fixture = try ServerFixture()
     let reply = try #require(fixture.send(frame))
-    #expect(reply["error"]?["code"]?.intValue == Int64(code), "\(frame) → \(reply.serialized(pretty: false))")
+    #expect(
+      reply["error"]?["code"]?.intValue == Int64(code),
+      "\(frame) → \(reply.serialized(pretty: false))")
     #expect(reply["jsonrpc"] == "2.0")
   }
 
   @Test func invalidUTF8IsAParseError() throws {
     let fixture = try ServerFixture()
-    let reply = try #require(fixture.send(bytes: Array("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"".utf8) + [0xff, 0xfe] + Array("\"}".utf8)))
+    let reply = try #require(
+      fixture.send(
+        bytes: Array("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"".utf8) + [0xff, 0xfe]
+          + Array("\"}".utf8)))
     #expect(reply["error"]?["code"] == .int(-32700))
     #expect(reply["id"] == .null)
   }
@@ -68,14 +99,18 @@ final class ServerFixture {
     let fixture = try ServerFixture()
     #expect(fixture.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}") == nil)
     #expect(fixture.send("{\"jsonrpc\":\"2.0\",\"method\":\"no/such/notification\"}") == nil)
-    #expect(fixture.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":3}}") == nil)
+    #expect(
+      fixture.send(
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":3}}")
+        == nil)
     #expect(fixture.send("{\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{}}") == nil)
   }
 
   @Test func idsAreEchoedExactly() throws {
     let fixture = try ServerFixture()
     for id in ["\"abc\"", "7", "-3", "123456789012345678901234567890", "1.5"] {
-      let reply = try #require(fixture.send("{\"jsonrpc\":\"2.0\",\"id\":\(id),\"method\":\"ping\"}"))
+      let reply = try #require(
+        fixture.send("{\"jsonrpc\":\"2.0\",\"id\":\(id),\"method\":\"ping\"}"))
       #expect(reply["id"]?.serialized(pretty: false) == id)
       #expect(reply["result"] == .object([:]))
     }
@@ -83,22 +118,31 @@ final class ServerFixture {
 
   @Test func initializeNegotiatesTheProtocolVersion() throws {
     let fixture = try ServerFixture()
-    for (asked, answered) in [("2025-06-18", "2025-06-18"), ("2025-11-25", "2025-11-25"), ("2099-01-01", "2025-11-25")] {
-      let reply = try #require(fixture.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"\(asked)\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"))
+    for (asked, answered) in [
+      ("2025-06-18", "2025-06-18"), ("2025-11-25", "2025-11-25"), ("2099-01-01", "2025-11-25"),
+    ] {
+      let reply = try #require(
+        fixture.send(
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"\(asked)\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
+        ))
       #expect(reply["result"]?["protocolVersion"] == .string(answered))
       #expect(reply["result"]?["serverInfo"]?["name"] == "tack")
       #expect(reply["result"]?["capabilities"]?["tools"] != nil)
     }
   }
 
-  @Test func toolsListHasTheTwelveToolsWithSchemas() throws {
+  @Test func toolsListHasTheBoardToolsWithSchemas() throws {
     let fixture = try ServerFixture()
-    let reply = try #require(fixture.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"))
+    let reply = try #require(
+      fixture.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"))
     let tools = try #require(reply["result"]?["tools"]?.arrayValue)
-    #expect(tools.compactMap { $0["name"]?.stringValue } == [
-      "list_boards", "list_tasks", "get_task", "create_task", "update_task", "transition_task", "add_note",
-      "claim_task", "release_task", "request_input", "answer_input", "task_history",
-    ])
+    #expect(
+      tools.compactMap { $0["name"]?.stringValue } == [
+        "list_boards", "list_tasks", "get_task", "create_task", "update_task", "transition_task",
+        "add_note",
+        "claim_task", "release_task", "request_input", "answer_input", "task_history",
+        "request_approval",
+      ])
     for tool in tools {
       #expect(tool["inputSchema"]?["type"] == "object")
       #expect(tool["outputSchema"]?["type"] == "object")
@@ -107,16 +151,24 @@ final class ServerFixture {
 
   @Test func aDomainRefusalIsAToolErrorAndWritesNothing() throws {
     let fixture = try ServerFixture()
-    let reply = try #require(fixture.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"transition_task\",\"arguments\":{\"taskId\":\"\(fixture.taskID)\",\"status\":\"input_required\"}}}"))
+    let reply = try #require(
+      fixture.send(
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"transition_task\",\"arguments\":{\"taskId\":\"\(fixture.taskID)\",\"status\":\"input_required\"}}}"
+      ))
     #expect(reply["result"]?["isError"] == true)
-    #expect(reply["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("cannot move from todo to input_required") == true)
+    #expect(
+      reply["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue?.contains(
+        "cannot move from todo to input_required") == true)
     let task = try BoardAccess.open(at: fixture.path).task(fixture.taskID)
     #expect(task.status == "todo")
   }
 
   @Test func aToolCallReturnsStructuredContentAndTheSameText() throws {
     let fixture = try ServerFixture()
-    let reply = try #require(fixture.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"claim_task\",\"arguments\":{\"taskId\":\"\(fixture.taskID.dropFirst(5).prefix(12))\",\"leaseSeconds\":60}}}"))
+    let reply = try #require(
+      fixture.send(
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"claim_task\",\"arguments\":{\"taskId\":\"\(fixture.taskID.dropFirst(5).prefix(12))\",\"leaseSeconds\":60}}}"
+      ))
     let structured = try #require(reply["result"]?["structuredContent"])
     #expect(structured["task"]?["status"] == "working")
     #expect(structured["task"]?["assignee"] == "bot")
