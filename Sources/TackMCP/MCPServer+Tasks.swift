@@ -46,6 +46,9 @@ extension MCPServer {
       // Server-directed: the legacy `params.task` is ignored; what must wait becomes a task.
       return tool.taskSupport == "required" ? .extension : nil
     }
+    if tool.taskSupport == "required", Self.declaresCapabilitiesPerRequest(params) {
+      throw Self.missingTasksCapability
+    }
     let wantsTask = params["task"]?.objectValue != nil
     switch (tool.taskSupport, wantsTask) {
     case ("forbidden", true):
@@ -59,6 +62,15 @@ extension MCPServer {
     default: return nil
     }
   }
+
+  /// A 2026 client declares its capabilities on every request.
+  static func declaresCapabilitiesPerRequest(_ params: [String: JSONValue]) -> Bool {
+    params["_meta"]?["io.modelcontextprotocol/clientCapabilities"] != nil
+  }
+
+  static let missingTasksCapability = RPCError(
+    code: -32021, message: "Missing required client capability",
+    data: ["requiredCapabilities": ["extensions": [TaskState.extensionName: [:]]]])
 
   // MARK: Shapes
 
@@ -90,31 +102,52 @@ extension MCPServer {
     ]
   }
 
-  /// The 2026 extension's flat task, with `resultType`.
+  /// The 2026 extension's flat task, with `resultType`. A board task that ended `failed`
+  /// (a declined approval, say) is a domain outcome, not a JSON-RPC error, so the extension
+  /// sees it `completed` with an `isError` result, as its `failed` status is reserved for
+  /// protocol errors. Pending questions appear as form elicitations in `inputRequests`.
   func extensionTask(_ task: BoardTask, resultType: String) -> JSONValue {
+    var status = protocolStatus(task)
+    if status == "failed" { status = "completed" }
     var object: [String: JSONValue] = [
       "resultType": .string(resultType), "taskId": .string(task.taskId.rawValue),
-      "status": .string(protocolStatus(task)), "statusMessage": .string(statusMessage(task)),
+      "status": .string(status), "statusMessage": .string(statusMessage(task)),
       "createdAt": .string(task.createdAt.description),
       "lastUpdatedAt": .string(task.updatedAt.description), "ttlMs": .null,
       "pollIntervalMs": .int(TaskState.pollIntervalMs),
     ]
     guard resultType == "complete" else { return .object(object) }
-    switch protocolStatus(task) {
+    switch status {
     case "input_required":
-      object["inputRequests"] = .object(
-        Dictionary(
-          uniqueKeysWithValues: task.pendingInputKeys.map { ($0, task.inputRequests[$0]!.json) }))
+      var requests: [String: JSONValue] = [:]
+      for key in task.pendingInputKeys {
+        guard let request = task.inputRequests[key] else { continue }
+        requests[key] = [
+          "method": "elicitation/create",
+          "params": [
+            "mode": "form", "message": .string(request.message),
+            "requestedSchema": Self.answerSchema(request),
+          ],
+        ]
+      }
+      object["inputRequests"] = .object(requests)
     case "completed": object["result"] = toolResult(task)
-    case "failed":
-      object["error"] = [
-        "code": .int(Int64(RPCError.internalError)),
-        "message": .string("task \(task.taskId) ended \(task.status): \(task.title)"),
-        "data": ["task": task.json],
-      ]
     default: break
     }
     return .object(object)
+  }
+
+  /// The form that answers one request: `{"confirmed": boolean}` or `{"text": string}` —
+  /// exactly what the board task stores as its response.
+  static func answerSchema(_ request: BoardTask.InputRequest) -> JSONValue {
+    let field = request.type == .confirmation ? "confirmed" : "text"
+    let property: JSONValue = [
+      "type": request.type == .confirmation ? "boolean" : "string",
+      "description": .string(request.message),
+    ]
+    return [
+      "type": "object", "properties": .object([field: property]), "required": [.string(field)],
+    ]
   }
 
   /// What a finished task gives as the result of the `tools/call` that made it: the task as
@@ -150,7 +183,9 @@ extension MCPServer {
       throw RPCError(code: RPCError.internalError, message: "\(tool.name) made no task")
     }
     let task = try boardTask(id)
-    tasks.watched[task.taskId.rawValue] = protocolStatus(task)
+    // Status notifications belong to the 2025-11-25 utility; the extension has clients poll
+    // (or subscribe, which this server does not offer).
+    if mode == .utility { tasks.watched[task.taskId.rawValue] = protocolStatus(task) }
     log(.info, "\(tool.name) → task \(task.taskId) (\(task.status))")
     switch mode {
     case .utility: return ["task": taskObject(task)]
@@ -207,7 +242,7 @@ extension MCPServer {
       throw .invalidParams("\(error)")
     }
     log(.info, "cancelled task \(task.taskId)")
-    return extensionMode ? .object([:]) : taskObject(cancelled)
+    return extensionMode ? ["resultType": "complete"] : taskObject(cancelled)
   }
 
   /// `tasks/result`: the result at once when the task is finished; otherwise the request is
@@ -223,25 +258,36 @@ extension MCPServer {
   }
 
   /// 2026 extension: answers a task's input requests (`inputResponses`), as a commit.
+  /// Responses to keys that are not outstanding are ignored, as the extension says; an
+  /// elicitation that was declined or cancelled answers nothing.
   func updateTask(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
-    let id = try taskID(params)
+    let task = try boardTask(try taskID(params))
     guard case .object(let given)? = params["inputResponses"] else {
       throw .invalidParams("tasks/update needs inputResponses (an object)")
     }
-    do {
-      _ = try access.answer(id, responses: given.mapValues(Self.normalizedAnswer))
-    } catch {
-      throw .invalidParams(error.description)
+    var answers: [String: JSONValue] = [:]
+    for (key, value) in given where task.pendingInputKeys.contains(key) {
+      if let answer = Self.normalizedAnswer(value) { answers[key] = answer }
     }
-    return .object([:])
+    if !answers.isEmpty {
+      do { _ = try access.answer(task.taskId.rawValue, responses: answers) } catch {
+        throw .invalidParams(error.description)
+      }
+    }
+    return ["resultType": "complete"]
   }
 
-  /// `true`/`false` for a confirmation and a string for text, as well as the stored shapes.
-  static func normalizedAnswer(_ value: JSONValue) -> JSONValue {
+  /// What a client's answer stores: an elicitation result's `content` when accepted (nil when
+  /// declined or cancelled); `true`/`false` for a confirmation, a string for text; or the
+  /// stored shape itself.
+  static func normalizedAnswer(_ value: JSONValue) -> JSONValue? {
     switch value {
-    case .bool(let confirmed): ["confirmed": .bool(confirmed)]
-    case .string(let text): ["text": .string(text)]
-    default: value
+    case .bool(let confirmed): return ["confirmed": .bool(confirmed)]
+    case .string(let text): return ["text": .string(text)]
+    default:
+      guard let action = value["action"] else { return value }
+      guard action == "accept", let content = value["content"] else { return nil }
+      return content
     }
   }
 
@@ -333,7 +379,7 @@ extension MCPServer {
     }
     do {
       let task = try access.task(taskID)
-      let answers = content.filter { task.pendingInputKeys.contains($0.key) }.mapValues(
+      let answers = content.filter { task.pendingInputKeys.contains($0.key) }.compactMapValues(
         Self.normalizedAnswer)
       guard !answers.isEmpty else { return }
       _ = try access.answer(taskID, responses: answers)

@@ -147,7 +147,9 @@ public final class MCPServer {
     case "tasks/cancel": return try cancelTask(params, extensionMode: extensionMode)
     case "tasks/list" where !extensionMode: return try listTasks(params)
     case "tasks/result" where !extensionMode: return try taskResult(params, id: id)
-    case "tasks/update" where extensionMode: return try updateTask(params)
+    case "tasks/update":
+      guard extensionMode else { throw Self.missingTasksCapability }
+      return try updateTask(params)
     default: break
     }
     switch method {

@@ -91,12 +91,26 @@ private func call(
     let got = try #require(
       call(fixture, 2, "tasks/get", #"{"taskId":"\#(id)",\#(extensionMeta)}"#)?["result"])
     #expect(got["resultType"] == "complete")
-    #expect(got["inputRequests"]?["approve"]?["type"] == "confirmation")
+    #expect(got["inputRequests"]?["approve"]?["method"] == "elicitation/create")
+    #expect(
+      got["inputRequests"]?["approve"]?["params"]?["requestedSchema"]?["properties"]?["confirmed"]?[
+        "type"] == "boolean")
+    // Declined elicitations and keys that are not outstanding answer nothing.
+    let ignored = #"{"approve":{"action":"decline"},"other":true}"#
     #expect(
       call(
         fixture, 3, "tasks/update",
-        #"{"taskId":"\#(id)","inputResponses":{"approve":true},\#(extensionMeta)}"#)?["result"]
-        == .object([:]))
+        #"{"taskId":"\#(id)","inputResponses":\#(ignored),\#(extensionMeta)}"#)?["result"]
+        == ["resultType": "complete"])
+    #expect(
+      call(fixture, 7, "tasks/get", #"{"taskId":"\#(id)",\#(extensionMeta)}"#)?["result"]?["status"]
+        == "input_required")
+    let accepted = #"{"approve":{"action":"accept","content":{"confirmed":true}}}"#
+    #expect(
+      call(
+        fixture, 8, "tasks/update",
+        #"{"taskId":"\#(id)","inputResponses":\#(accepted),\#(extensionMeta)}"#)?["result"]
+        == ["resultType": "complete"])
     let done = try #require(
       call(fixture, 4, "tasks/get", #"{"taskId":"\#(id)",\#(extensionMeta)}"#)?["result"])
     #expect(done["status"] == "completed")
@@ -107,6 +121,34 @@ private func call(
         == .int(-32601))
     #expect(
       call(fixture, 6, "tasks/list", #"{\#(extensionMeta)}"#)?["error"]?["code"] == .int(-32601))
+    // tasks/update without the declaration; a required tool from a 2026 client without it.
+    #expect(
+      call(fixture, 9, "tasks/update", #"{"taskId":"\#(id)","inputResponses":{}}"#)?["error"]?[
+        "code"] == .int(-32021))
+    let undeclared = #"{"io.modelcontextprotocol/clientCapabilities":{}}"#
+    #expect(
+      call(
+        fixture, 10, "tools/call",
+        #"{"name":"request_approval","arguments":{"title":"x"},"_meta":\#(undeclared)}"#)?[
+          "error"]?[
+          "code"] == .int(-32021))
+  }
+
+  @Test func aDeclinedApprovalIsACompletedToolErrorInTheExtension() throws {
+    let fixture = try ServerFixture()
+    let id = try #require(
+      call(
+        fixture, 1, "tools/call",
+        #"{"name":"request_approval","arguments":{"title":"Drop it"},\#(extensionMeta)}"#)?[
+          "result"]?["taskId"]?.stringValue)
+    _ = call(
+      fixture, 2, "tasks/update",
+      #"{"taskId":"\#(id)","inputResponses":{"approve":false},\#(extensionMeta)}"#)
+    let got = try #require(
+      call(fixture, 3, "tasks/get", #"{"taskId":"\#(id)",\#(extensionMeta)}"#)?["result"])
+    #expect(got["status"] == "completed")
+    #expect(got["result"]?["isError"] == true)
+    #expect(try BoardAccess.open(at: fixture.path).task(id).status == "failed")
   }
 
   @Test func tasksListShowsBoardTasksInScope() throws {
