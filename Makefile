@@ -1,5 +1,6 @@
 # Tack: `make demo` installs what is missing, builds, and runs a demo board;
-# `make test` installs what is missing and runs every test.
+# `make test` installs what is missing and runs every test: the Swift suites, then the MCP
+# server against the official Python SDK (both client lines, in venvs under .build/).
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
@@ -20,6 +21,7 @@ demo: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	TACK_BINARY="$$($(SWIFT) build --show-bin-path)/tack" bash scripts/mcp-tests.sh
 
 # Regenerate the embedded copy of BoardTemplate/ (a test fails when it is stale).
 template:

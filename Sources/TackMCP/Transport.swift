@@ -20,6 +20,9 @@ struct Transport {
   private let output: Int32
   private var buffer: [UInt8] = []
   private var start = 0
+  /// Where the search for the next newline resumes: bytes before it hold none, so a long
+  /// frame arriving in many reads is scanned once, not once per read.
+  private var scanned = 0
   private var discarding = 0
   private var atEOF = false
 
@@ -32,32 +35,35 @@ struct Transport {
   /// With `timeout` (milliseconds), gives up waiting for input after that long.
   mutating func next(timeout: Int32? = nil) -> Frame? {
     while true {
-      if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+      if let newline = buffer[max(start, scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
+        let size = discarding + newline - start
         var end = newline
         if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        let line = Array(buffer[start..<end])
+        let line = size > Self.maxFrame ? [] : Array(buffer[start..<end])
         start = newline + 1
+        scanned = start
+        discarding = 0
         compact()
-        if discarding > 0 {
-          let size = discarding + line.count
-          discarding = 0
-          return .oversize(size)
-        }
+        if size > Self.maxFrame { return .oversize(size) }
         if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
         return .message(line)
       }
+      scanned = buffer.count
       if buffer.count - start > Self.maxFrame {
+        // Too long already: drop what is buffered and only count the rest of the line.
         discarding += buffer.count - start
         buffer.removeAll(keepingCapacity: true)
         start = 0
+        scanned = 0
       }
       if atEOF {
         defer {
           buffer.removeAll()
           start = 0
+          scanned = 0
         }
-        if discarding > 0 {
-          let size = discarding + buffer.count - start
+        let size = discarding + buffer.count - start
+        if size > Self.maxFrame {
           discarding = 0
           return .oversize(size)
         }
@@ -81,6 +87,7 @@ struct Transport {
   private mutating func compact() {
     if start > 64 * 1024 && start * 2 > buffer.count {
       buffer.removeSubrange(0..<start)
+      scanned -= start
       start = 0
     }
   }

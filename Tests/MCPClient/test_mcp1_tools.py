@@ -1,0 +1,532 @@
+"""The twelve board tools and the resources through the official SDK's 1.x client
+(`mcp.ClientSession` over `mcp.client.stdio.stdio_client`), checked against the repository
+with plain git: every write is one commit authored by the agent."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from conftest import MCP_MAJOR, MISSING_ID, mcp_session, refusal, structured
+
+if MCP_MAJOR >= 2:
+    pytest.skip("the 1.x client API (ClientSession over stdio streams)", allow_module_level=True)
+
+from mcp.shared.exceptions import McpError  # noqa: E402
+from pydantic import AnyUrl  # noqa: E402
+
+pytestmark = pytest.mark.anyio
+
+TOOLS = {
+    "list_boards",
+    "list_tasks",
+    "get_task",
+    "create_task",
+    "update_task",
+    "transition_task",
+    "add_note",
+    "claim_task",
+    "release_task",
+    "request_input",
+    "answer_input",
+    "task_history",
+}
+APPROVAL = {
+    "approve": {
+        "type": "confirmation",
+        "message": "Ship?",
+        "onConfirm": "completed",
+        "onDecline": "failed",
+    }
+}
+
+
+def short(task_id: str, length: int = 16) -> str:
+    """A unique prefix of the id's 26 characters (tasks made in one millisecond share 10)."""
+    return task_id[len("task_") : len("task_") + length]
+
+
+def assert_committed_by_bot(repo, task_id, before):
+    """main moved by exactly one commit, authored by the agent, with its trailers."""
+    assert repo.git("rev-parse", "main~1").strip() == before
+    author, body = repo.last_commit()
+    assert author == "bot"
+    lines = body.splitlines()
+    assert "Tack-Actor: agent:bot" in lines, body
+    assert f"Tack-Task: {task_id}" in lines, body
+
+
+# MARK: handshake and listing
+
+
+async def test_initialize_and_list_tools(repo):
+    async with mcp_session(repo) as (session, init):
+        assert init.protocolVersion in ("2025-11-25", "2025-06-18")
+        assert init.serverInfo.name == "tack"
+        assert init.capabilities.tools is not None
+        assert init.capabilities.resources is not None
+        listed = await session.list_tools()
+        names = [tool.name for tool in listed.tools]
+        assert sorted(names) == sorted(TOOLS) and len(names) == 12
+        assert listed.nextCursor is None
+        for tool in listed.tools:
+            assert tool.description
+            assert tool.inputSchema["type"] == "object", tool.name
+            assert isinstance(tool.inputSchema.get("properties"), dict), tool.name
+            assert tool.outputSchema is not None and tool.outputSchema["type"] == "object", tool.name
+        by_name = {tool.name: tool for tool in listed.tools}
+        assert set(by_name["get_task"].inputSchema["required"]) == {"taskId"}
+        assert set(by_name["create_task"].inputSchema["required"]) == {"title"}
+        assert by_name["list_tasks"].annotations.readOnlyHint is True
+        assert by_name["create_task"].annotations.readOnlyHint is False
+        await session.send_ping()
+
+
+async def test_connect_and_list_tools_is_quick(repo):
+    started = time.monotonic()
+    async with mcp_session(repo) as (session, _):
+        listed = await session.list_tools()
+        elapsed = time.monotonic() - started
+    print(f"mcp 1.x connect + list_tools: {elapsed:.3f} s")
+    assert len(listed.tools) == 12
+    assert elapsed < 5
+
+
+async def test_list_boards(repo):
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        boards = structured(await session.call_tool("list_boards", {}))["boards"]
+    # bot is granted main only: ops is invisible.
+    assert [b["name"] for b in boards] == ["main"]
+    assert boards[0]["default"] is True
+    assert "todo" in json.dumps(boards[0])
+    assert repo.tip() == before
+
+
+# MARK: the tools' happy paths, checked in git
+
+
+async def test_create_task(repo):
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        task = structured(
+            await session.call_tool(
+                "create_task",
+                {"title": "Write the docs", "description": "All of them.", "labels": ["docs"]},
+            )
+        )["task"]
+    assert task["title"] == "Write the docs"
+    assert task["description"] == "All of them."
+    assert task["labels"] == ["docs"]
+    assert task["status"] == "todo" and task["board"] == "main"
+    assert task["taskId"].startswith("task_")
+    assert_committed_by_bot(repo, task["taskId"], before)
+    assert repo.stored(task["taskId"]) == task
+    assert repo.path_of(task["taskId"]).startswith("boards/main/tasks/")
+
+
+async def test_create_task_keeps_unicode_and_refuses_bad_titles(repo):
+    title = "Résumé ✓ 日本語 🙂 \"quoted\" back\\slash"
+    description = "line one\nline two\ttabbed\n"
+    async with mcp_session(repo) as (session, _):
+        task = structured(
+            await session.call_tool("create_task", {"title": title, "description": description})
+        )["task"]
+        assert task["title"] == title and task["description"] == description
+        assert repo.stored(task["taskId"]) == task
+        before = repo.tip()
+        for bad in ("two\nlines", "", "   ", "nul\u0000byte"):
+            refusal(await session.call_tool("create_task", {"title": bad}))
+        assert repo.tip() == before
+
+
+async def test_get_task_accepts_full_and_short_ids(repo):
+    task_id = repo.add("Read me", description="Some text")
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        for given in (task_id, short(task_id), "task_" + short(task_id), short(task_id, 26)):
+            task = structured(await session.call_tool("get_task", {"taskId": given}))["task"]
+            assert task["taskId"] == task_id, given
+            assert task["description"] == "Some text"
+    assert task == repo.stored(task_id)
+    assert repo.tip() == before
+
+
+async def test_update_task(repo):
+    task_id = repo.add("Old title", labels=["a", "b"])
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        task = structured(
+            await session.call_tool(
+                "update_task",
+                {
+                    "taskId": short(task_id),
+                    "title": "New title",
+                    "description": "Now described.",
+                    "labels": ["b", "c"],
+                },
+            )
+        )["task"]
+    assert task["title"] == "New title"
+    assert task["description"] == "Now described."
+    assert sorted(task["labels"]) == ["b", "c"]
+    assert_committed_by_bot(repo, task_id, before)
+    assert repo.stored(task_id) == task
+
+
+async def test_transition_task_with_note(repo):
+    task_id = repo.add("Move me")
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        task = structured(
+            await session.call_tool(
+                "transition_task",
+                {"taskId": short(task_id), "status": "working", "note": "on it"},
+            )
+        )["task"]
+    assert task["status"] == "working"
+    assert "on it" in json.dumps(task["notes"])
+    assert_committed_by_bot(repo, task_id, before)
+    _, body = repo.last_commit()
+    assert "todo → working" in body, body
+    assert "Tack-Status: working" in body.splitlines(), body
+    assert repo.stored(task_id) == task
+
+
+async def test_add_note(repo):
+    task_id = repo.add("Note me")
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        task = structured(
+            await session.call_tool("add_note", {"taskId": short(task_id), "text": "halfway there"})
+        )["task"]
+    assert len(task["notes"]) == 1
+    assert "halfway there" in json.dumps(task["notes"][0])
+    assert "bot" in json.dumps(task["notes"][0])
+    assert_committed_by_bot(repo, task_id, before)
+    assert repo.stored(task_id) == task
+
+
+async def test_claim_and_release(repo):
+    task_id = repo.add("Claim me")
+    async with mcp_session(repo) as (session, _):
+        before = repo.tip()
+        claimed = structured(
+            await session.call_tool("claim_task", {"taskId": short(task_id), "leaseSeconds": 600})
+        )["task"]
+        assert claimed["assignee"] == "bot"
+        assert claimed["status"] == "working"
+        assert claimed["lease"] is not None
+        assert_committed_by_bot(repo, task_id, before)
+        assert repo.stored(task_id) == claimed
+
+        renewed = structured(await session.call_tool("claim_task", {"taskId": task_id}))["task"]
+        assert renewed["assignee"] == "bot"
+
+        before = repo.tip()
+        released = structured(await session.call_tool("release_task", {"taskId": task_id}))["task"]
+        assert released["assignee"] is None
+        assert released["lease"] is None
+        assert released["status"] == "todo"
+        assert_committed_by_bot(repo, task_id, before)
+        assert repo.stored(task_id) == released
+
+
+async def test_request_input_approval_then_answer(repo):
+    task_id = repo.add("Ship it")
+    async with mcp_session(repo) as (session, _):
+        structured(await session.call_tool("transition_task", {"taskId": task_id, "status": "working"}))
+        before = repo.tip()
+        asked = structured(
+            await session.call_tool(
+                "request_input", {"taskId": short(task_id), "inputRequests": APPROVAL}
+            )
+        )["task"]
+        assert asked["status"] == "input_required"
+        request = asked["inputRequests"]["approve"]
+        assert request["type"] == "confirmation" and request["message"] == "Ship?"
+        assert request["onConfirm"] == "completed" and request["onDecline"] == "failed"
+        assert_committed_by_bot(repo, task_id, before)
+        assert repo.stored(task_id) == asked
+
+        before = repo.tip()
+        answered = structured(
+            await session.call_tool(
+                "answer_input", {"taskId": short(task_id), "inputResponses": {"approve": True}}
+            )
+        )["task"]
+        assert answered["status"] == "completed"
+        assert answered["inputResponses"]["approve"]["confirmed"] is True
+        assert_committed_by_bot(repo, task_id, before)
+        assert repo.stored(task_id) == answered
+
+
+async def test_declined_approval_fails_and_text_answer_moves_on(repo):
+    declined = repo.add("Declined")
+    asked_text = repo.add("Text")
+    async with mcp_session(repo) as (session, _):
+        for task_id in (declined, asked_text):
+            structured(await session.call_tool("transition_task", {"taskId": task_id, "status": "working"}))
+        structured(await session.call_tool("request_input", {"taskId": declined, "inputRequests": APPROVAL}))
+        task = structured(
+            await session.call_tool(
+                "answer_input", {"taskId": declined, "inputResponses": {"approve": {"confirmed": False}}}
+            )
+        )["task"]
+        assert task["status"] == "failed"
+
+        structured(
+            await session.call_tool(
+                "request_input",
+                {
+                    "taskId": asked_text,
+                    "inputRequests": {"where": {"type": "text", "message": "Where to?", "next": "working"}},
+                },
+            )
+        )
+        task = structured(
+            await session.call_tool("answer_input", {"taskId": asked_text, "inputResponses": {"where": "staging"}})
+        )["task"]
+        assert task["status"] == "working"
+        assert task["inputResponses"]["where"]["text"] == "staging"
+    assert repo.stored(declined)["status"] == "failed"
+    assert repo.stored(asked_text)["status"] == "working"
+
+
+async def test_task_history_newest_first(repo):
+    task_id = repo.add("History")
+    async with mcp_session(repo) as (session, _):
+        structured(await session.call_tool("transition_task", {"taskId": task_id, "status": "working"}))
+        structured(await session.call_tool("add_note", {"taskId": task_id, "text": "n"}))
+        structured(await session.call_tool("transition_task", {"taskId": task_id, "status": "completed"}))
+        before = repo.tip()
+        history = structured(await session.call_tool("task_history", {"taskId": short(task_id)}))["history"]
+        limited = structured(await session.call_tool("task_history", {"taskId": task_id, "limit": 2}))["history"]
+    assert repo.tip() == before
+    assert len(history) == 4
+    commits = repo.git("log", "--format=%H", "main", "--", repo.path_of(task_id)).split()
+    assert [entry["commit"] for entry in history] == commits  # git's order: newest first
+    assert [entry["status"] for entry in history] == ["completed", "working", "working", "todo"]
+    assert [entry["actor"] for entry in history] == ["agent:bot"] * 3 + ["person:ada@example.com"]
+    assert history[0]["author"]["name"] == "bot"
+    assert limited == history[:2]
+
+
+async def test_list_tasks_filters(repo):
+    a = repo.add("Alpha deploy", labels=["deploy"])
+    b = repo.add("Beta", labels=["deploy", "urgent"], description="needle in here")
+    c = repo.add("Gamma")
+    repo.tack("start", c)
+    repo.add("Elsewhere", board="ops", labels=["deploy"])  # bot cannot see ops
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+
+        async def ids(**arguments):
+            tasks = structured(await session.call_tool("list_tasks", arguments))["tasks"]
+            return [t["taskId"] for t in tasks]
+
+        assert await ids() == [a, b, c]
+        assert await ids(board="main") == [a, b, c]
+        assert await ids(label=["deploy"]) == [a, b]
+        assert await ids(label=["deploy", "urgent"]) == [b]
+        assert await ids(status=["working"]) == [c]
+        assert await ids(status=["todo", "working"]) == [a, b, c]
+        assert await ids(text="NEEDLE") == [b]
+        assert await ids(assignee="") == [a, b, c]
+        assert await ids(assignee="nobody") == []
+    assert repo.tip() == before
+
+
+async def test_list_tasks_pagination(repo):
+    created = [repo.add(f"Task {i}") for i in range(7)]
+    async with mcp_session(repo) as (session, _):
+        seen, cursor, pages = [], None, 0
+        while True:
+            arguments = {"limit": 3}
+            if cursor is not None:
+                arguments["cursor"] = cursor
+            page = structured(await session.call_tool("list_tasks", arguments))
+            pages += 1
+            assert len(page["tasks"]) <= 3
+            seen += [t["taskId"] for t in page["tasks"]]
+            cursor = page.get("nextCursor")
+            if cursor is None:
+                break
+            assert isinstance(cursor, str)
+        assert pages == 3
+        assert seen == created
+
+        everything = structured(await session.call_tool("list_tasks", {"limit": 500}))
+        assert [t["taskId"] for t in everything["tasks"]] == created
+        assert "nextCursor" not in everything
+
+        with pytest.raises(McpError) as caught:
+            await session.call_tool("list_tasks", {"cursor": "not-a-cursor"})
+        assert caught.value.error.code == -32602
+
+
+# MARK: resources
+
+
+async def test_resources(repo):
+    task_id = repo.add("As a resource", labels=["x"])
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        listed = await session.list_resources()
+        uris = [str(r.uri) for r in listed.resources]
+        assert "tack://board/main" in uris
+        assert "tack://board/ops" not in uris  # not granted
+
+        templates = await session.list_resource_templates()
+        assert {t.uriTemplate for t in templates.resourceTemplates} >= {"tack://task/{taskId}"}
+
+        board = await session.read_resource(AnyUrl("tack://board/main"))
+        assert len(board.contents) == 1
+        assert board.contents[0].mimeType == "application/json"
+        data = json.loads(board.contents[0].text)
+        assert data["name"] == "main"
+        assert task_id in json.dumps(data)
+
+        task = await session.read_resource(AnyUrl(f"tack://task/{task_id}"))
+        assert json.loads(task.contents[0].text) == repo.stored(task_id)
+        by_short = await session.read_resource(AnyUrl(f"tack://task/{short(task_id)}"))
+        assert json.loads(by_short.contents[0].text)["taskId"] == task_id
+
+        for uri in (
+            "tack://nothing/here",
+            f"tack://task/{MISSING_ID}",
+            "tack://board/nosuchboard",
+            "tack://board/ops",  # exists, but not for bot
+            "file:///etc/passwd",
+        ):
+            with pytest.raises(McpError) as caught:
+                await session.read_resource(AnyUrl(uri))
+            assert caught.value.error.code == -32002, uri
+    assert repo.tip() == before
+
+
+# MARK: protocol errors (-32602) and domain refusals (isError)
+
+BAD_CALLS = [
+    pytest.param("get_task", {"taskId": MISSING_ID}, "task", id="unknown-task-id"),
+    pytest.param("get_task", {"taskId": "zzzz"}, "zzzz", id="unknown-short-id"),
+    pytest.param("get_task", {"taskId": "../../etc/passwd"}, None, id="path-in-id"),
+    pytest.param("get_task", {}, "taskId", id="missing-argument"),
+    pytest.param("get_task", {"taskId": 42}, "taskId", id="ill-typed-argument"),
+    pytest.param("get_task", {"taskId": "{ID}", "verbose": True}, "verbose", id="unknown-argument"),
+    pytest.param("no_such_tool", {}, "no_such_tool", id="unknown-tool"),
+    pytest.param("create_task", {"title": 5}, "title", id="create-ill-typed-title"),
+    pytest.param("create_task", {"title": "x", "labels": "deploy"}, "labels", id="create-labels-not-array"),
+    pytest.param("create_task", {"title": "x", "board": "nosuchboard"}, None, id="create-unknown-board"),
+    pytest.param("create_task", {"title": "x", "board": "ops"}, None, id="create-hidden-board"),
+    pytest.param("list_tasks", {"limit": 0}, "limit", id="limit-out-of-range"),
+    pytest.param("list_tasks", {"limit": "5"}, "limit", id="limit-a-string"),
+    pytest.param("list_tasks", {"board": "ops"}, None, id="list-hidden-board"),
+    pytest.param("transition_task", {"taskId": "{ID}"}, "status", id="transition-missing-status"),
+    pytest.param("transition_task", {"taskId": "{ID}", "status": "nonsense"}, None, id="unknown-status"),
+    pytest.param("add_note", {"taskId": MISSING_ID, "text": "x"}, None, id="note-unknown-task"),
+    pytest.param("claim_task", {"taskId": "{ID}", "leaseSeconds": -1}, "leaseSeconds", id="lease-negative"),
+    pytest.param("request_input", {"taskId": "{ID}", "inputRequests": []}, "inputRequests", id="requests-not-object"),
+    pytest.param(
+        "request_input",
+        {"taskId": "{ID}", "inputRequests": {"k": {"type": "poll", "message": "?"}}},
+        "type",
+        id="request-unknown-type",
+    ),
+    pytest.param("answer_input", {"taskId": "{ID}"}, "inputResponses", id="answer-missing-responses"),
+    pytest.param("task_history", {"taskId": "{ID}", "limit": 1.5}, "limit", id="history-limit-fraction"),
+]
+
+
+@pytest.mark.parametrize("tool, arguments, mentions", BAD_CALLS)
+async def test_bad_calls_are_invalid_params(repo, tool, arguments, mentions):
+    task_id = repo.add("Target")
+    arguments = {k: (task_id if v == "{ID}" else v) for k, v in arguments.items()}
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        with pytest.raises(McpError) as caught:
+            await session.call_tool(tool, arguments)
+        assert caught.value.error.code == -32602, caught.value.error
+        if mentions:
+            assert mentions in caught.value.error.message, caught.value.error.message
+        # The session goes on after an error.
+        assert structured(await session.call_tool("get_task", {"taskId": task_id}))["task"]["taskId"] == task_id
+    assert repo.tip() == before
+
+
+async def test_illegal_transition_is_refused_and_commits_nothing(repo):
+    task_id = repo.add("Still todo")
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        text = refusal(await session.call_tool("transition_task", {"taskId": task_id, "status": "input_required"}))
+        assert "todo" in text and "input_required" in text, text
+        text = refusal(await session.call_tool("request_input", {"taskId": task_id, "inputRequests": APPROVAL}))
+        assert "input_required" in text, text
+        # Nothing pending to answer.
+        refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": {"approve": True}}))
+    assert repo.tip() == before
+    assert repo.stored(task_id)["status"] == "todo"
+
+
+async def test_terminal_task_is_refused_and_commits_nothing(repo):
+    task_id = repo.add("Finished")
+    repo.tack("done", task_id)
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        for status in ("working", "todo", "failed"):
+            text = refusal(await session.call_tool("transition_task", {"taskId": task_id, "status": status}))
+            assert "completed" in text, text
+        refusal(await session.call_tool("claim_task", {"taskId": task_id}))
+        refusal(await session.call_tool("request_input", {"taskId": task_id, "inputRequests": APPROVAL}))
+        assert repo.tip() == before
+        # Notes are still welcome on terminal tasks.
+        structured(await session.call_tool("add_note", {"taskId": task_id, "text": "post-mortem"}))
+    assert repo.git("rev-parse", "main~1").strip() == before
+    assert repo.stored(task_id)["status"] == "completed"
+
+
+async def test_another_agents_lease_is_refused_and_commits_nothing(repo):
+    repo.agent("other", ("main", (), "read,claim,transition"))
+    task_id = repo.add("Contended")
+    repo.tack("claim", task_id, "--as", "other")
+    assert repo.stored(task_id)["assignee"] == "other"
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        text = refusal(await session.call_tool("claim_task", {"taskId": task_id}))
+        assert "other" in text, text
+        text = refusal(await session.call_tool("release_task", {"taskId": task_id}))
+        assert "other" in text, text
+    assert repo.tip() == before
+    assert repo.stored(task_id)["assignee"] == "other"
+
+
+async def test_bad_requests_and_answers_commit_nothing(repo):
+    task_id = repo.add("Pending")
+    repo.tack("start", task_id)
+    repo.tack("ask", task_id, "approve", "Ship?", "--approval")
+    other = repo.add("Working")
+    repo.tack("start", other)
+    before = repo.tip()
+    async with mcp_session(repo) as (session, _):
+        for responses in ({"approve": 5}, {"approve": "yes"}, {"approve": None}, {"nope": True}, {}):
+            refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": responses}))
+        refusal(await session.call_tool("request_input", {"taskId": other, "inputRequests": {}}))
+        refusal(
+            await session.call_tool(
+                "request_input", {"taskId": other, "inputRequests": {"k": {"type": "text", "message": ""}}}
+            )
+        )
+        for requests in (
+            {"k": {"type": "confirmation", "message": "?", "onConfirm": "nope"}},
+            {"k": {"type": "text", "message": "?", "extra": 1}},
+            {"K K": {"type": "text", "message": "?"}},
+            {"k": 5},
+        ):
+            with pytest.raises(McpError) as caught:
+                await session.call_tool("request_input", {"taskId": other, "inputRequests": requests})
+            assert caught.value.error.code == -32602, requests
+    assert repo.tip() == before
+    assert repo.stored(task_id)["status"] == "input_required"
+    assert repo.stored(other)["status"] == "working"
