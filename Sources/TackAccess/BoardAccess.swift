@@ -111,6 +111,12 @@ public final class BoardAccess {
     try store.reopen(id, title: title, actor: actor)
   }
 
+  /// Adds tasks in one commit (see `Store.importTasks`).
+  @discardableResult
+  public func importTasks(_ items: [Store.ImportItem]) throws(TackError) -> [BoardTask] {
+    try store.importTasks(items, actor: actor)
+  }
+
   public func transition(
     _ id: String, to status: String, note: String? = nil
   ) throws(TackError)
