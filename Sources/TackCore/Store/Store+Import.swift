@@ -6,7 +6,8 @@ extension Store {
   /// `description`; an id is minted).
   public enum ImportItem: Sendable {
     case task(BoardTask)
-    case draft(title: String, board: String?, status: String?, labels: [String], description: String)
+    case draft(
+      title: String, board: String?, status: String?, labels: [String], description: String)
 
     /// Reads one JSON line; `line` numbers the messages.
     public init(json bytes: [UInt8], line: Int) throws(TackError) {
@@ -27,7 +28,8 @@ extension Store {
       let allowed: Set<String> = ["title", "board", "status", "labels", "description"]
       if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
         throw .invalidInput(
-          "line \(line): unknown field \(unknown); a new task takes title, board, status, labels, description.")
+          "line \(line): unknown field \(unknown); a new task takes title, board, status, labels, description."
+        )
       }
       func string(_ key: String) throws(TackError) -> String? {
         switch object[key] {
@@ -93,20 +95,24 @@ extension Store {
           view.rules.labels(forNewTaskOn: board.name, given: task.labels))
         try view.rules.admit(task, after: .create)
         guard seen.insert(task.taskId).inserted, try view.locate(task.taskId) == nil else {
-          throw .invalidInput("task \(task.taskId) is imported twice or exists already; nothing was imported.")
+          throw .invalidInput(
+            "task \(task.taskId) is imported twice or exists already; nothing was imported.")
         }
         let contents = task.fileContents
         guard contents.count <= Limits.taskFileBytes else {
           throw .invalidInput("task \(task.taskId) is over the \(Limits.taskFileBytes)-byte limit.")
         }
-        changes.append(FileChange(path: Store.taskPath(task.taskId, board: board.name), content: contents))
+        changes.append(
+          FileChange(path: Store.taskPath(task.taskId, board: board.name), content: contents))
         imported.append(task)
       }
       let boardList = boards.keys.sorted().joined(separator: ", ")
       let message = CommitMessage(
         subject: "\(boardList): import \(imported.count) task\(imported.count == 1 ? "" : "s")",
         body: nil,
-        trailers: [("Tack-Board", boardList), ("Tack-Action", "import"), ("Tack-Actor", actor.trailer)])
+        trailers: [
+          ("Tack-Board", boardList), ("Tack-Action", "import"), ("Tack-Actor", actor.trailer),
+        ])
       return (changes, message)
     }
     return imported

@@ -10,7 +10,8 @@ import TackCore
 
 struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Add tasks from JSON lines: exported tasks (ids kept) or {\"title\", \"board\"?, \"status\"?, \"labels\"?, \"description\"?}.",
+    abstract:
+      "Add tasks from JSON lines: exported tasks (ids kept) or {\"title\", \"board\"?, \"status\"?, \"labels\"?, \"description\"?}.",
     discussion: """
       Every line is checked before anything is written; each batch is one commit, and a \
       batch with a bad line or an id that exists already writes nothing.
@@ -21,7 +22,9 @@ struct Import: ParsableCommand {
 
   func run() throws {
     try running { () throws(TackError) in
-      guard (1...100_000).contains(batch) else { throw .invalidInput("--batch must be 1 to 100000.") }
+      guard (1...100_000).contains(batch) else {
+        throw .invalidInput("--batch must be 1 to 100000.")
+      }
       let access = try global.open()
       let bytes = try InputFile.read(file)
       var items: [Store.ImportItem] = []
