@@ -81,3 +81,27 @@ enum InputFile {
     }
   }
 }
+
+struct GC: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gc",
+    abstract:
+      "Pack the loose objects Tack's writes leave (libgit2 never packs); safe while others write.")
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    try running { () throws(TackError) in
+      let report = try global.open().pack()
+      if global.json {
+        Console.json([
+          "packed": .int(Int64(report.packed)), "removedLoose": .int(Int64(report.removedLoose)),
+          "keptLoose": .int(Int64(report.keptLoose)),
+        ])
+      } else {
+        Console.out(
+          "Packed \(report.packed) objects; removed \(report.removedLoose) loose copies, kept \(report.keptLoose) loose (unreachable or newer)."
+        )
+      }
+    }
+  }
+}
