@@ -4,7 +4,7 @@
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: deps build release demo test template format lint clean
+.PHONY: deps build release demo test bench template format lint clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -22,6 +22,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	TACK_BINARY="$$($(SWIFT) build --show-bin-path)/tack" bash scripts/mcp-tests.sh
+
+# Numbers, not a test: p50/p95 per operation against the git CLI (BENCH_SIZES=1000,10000,100000).
+bench: deps
+	python3 scripts/bench.py
 
 # Regenerate the embedded copy of BoardTemplate/ (a test fails when it is stale).
 template:

@@ -28,6 +28,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Not shipped: in-process timings for scripts/bench.py (`make bench`).
+    .executableTarget(name: "tack-bench", dependencies: ["TackAccess"], path: "Sources/TackBench"),
     .testTarget(name: "TackGitTests", dependencies: ["TackGit"]),
     .testTarget(name: "TackCoreTests", dependencies: ["TackCore"]),
     .testTarget(name: "TackAccessTests", dependencies: ["TackAccess"]),

@@ -117,6 +117,19 @@ public final class BoardAccess {
     try store.reopen(id, title: title, actor: actor)
   }
 
+  /// Adds tasks in one commit (see `Store.importTasks`).
+  @discardableResult
+  public func importTasks(_ items: [Store.ImportItem]) throws(TackError) -> [BoardTask] {
+    try store.importTasks(items, actor: actor)
+  }
+
+  /// fsync every write unless `TACK_FSYNC` or the repository's config says otherwise (the
+  /// MCP server's default: agents' acknowledged writes must survive a crash).
+  public func preferDurableWrites() { store.durableByDefault = true }
+
+  /// Packs the loose objects (`tack gc`); admin on every board.
+  public func pack() throws(TackError) -> Store.PackReport { try store.pack() }
+
   public func transition(
     _ id: String, to status: String, note: String? = nil
   ) throws(TackError)

@@ -25,7 +25,7 @@ extension Repository {
   ) throws -> OID? {
     let clock = ContinuousClock()
     let deadline = clock.now + .milliseconds(policy.maxWaitMilliseconds)
-    worktreeWarning = nil
+    writeWarning = nil
     let worktree = try checkedOutWorktree(for: branch)
     let lock = try worktree.map { _ in
       try FileLock.acquire(path: commonDirectory + "tack.lock", until: deadline, clock: clock)
@@ -48,6 +48,10 @@ extension Repository {
         commit = try commitAndSwap(branch: branch, tip: tip, base: tree, request: request)
       } catch let error {
         guard error.isContention else { throw error }
+        if error.kind == .locked, let cleared = clearStaleLock(for: branch) {
+          writeWarning = cleared
+          continue
+        }
         guard clock.now < deadline else {
           let message =
             error.kind == .locked
@@ -66,12 +70,21 @@ extension Repository {
         do {
           try worktree.repository.syncWorktree(worktree.folder, with: request.changes)
         } catch {
-          worktreeWarning =
+          writeWarning =
             "the commit \(commit.hex.prefix(10)) landed, but the checked-out files in \(worktree.folder) could not be updated (\(error)); run 'git status' there and 'git checkout -- PATH' to bring them in line"
         }
       }
       return commit
     }
+  }
+
+  /// A ref lock older than this was left by a process that died mid-write (git and libgit2
+  /// hold one for milliseconds): it is removed so that later writes are not blocked forever.
+  static let staleLockSeconds = 5
+
+  /// Removes `<branch>.lock` when it is stale, and says so.
+  private func clearStaleLock(for branch: String) -> String? {
+    LocalFile.removeIfStale(commonDirectory + branch + ".lock", olderThan: Self.staleLockSeconds)
   }
 
   /// The working tree that has `branch` checked out, if any: this repository's own, or a

@@ -54,6 +54,12 @@ extension Repository {
       if code == 0 { return }
       attempt += 1
       if code != GIT_ELOCKED.rawValue || attempt > 50 { try check("git_index_write", code) }
+      if let cleared = LocalFile.removeIfStale(
+        gitDirectory + "index.lock", olderThan: Self.staleLockSeconds)
+      {
+        writeWarning = cleared
+        continue
+      }
       usleep(20_000)
     }
   }

@@ -13,8 +13,9 @@ let libgit2Ready: Void = { git_libgit2_init() }()
 /// An open git repository. Not thread-safe: keep one per thread or behind an actor.
 public final class Repository {
   let pointer: OpaquePointer
-  /// Set by `update` when its commit landed but the checked-out files could not follow.
-  public internal(set) var worktreeWarning: String?
+  /// Set by `update` when something needed attention but did not fail the write: the commit
+  /// landed while the checked-out files could not follow, or a dead lock was cleared.
+  public internal(set) var writeWarning: String?
 
   init(pointer: OpaquePointer) {
     self.pointer = pointer
@@ -34,6 +35,14 @@ public final class Repository {
     }
     try check("git_repository_open_ext", code)
     return Repository(pointer: repo!)
+  }
+
+  /// Whether libgit2 fsyncs the objects, refs and packs it writes (process-wide; off by
+  /// default, as in libgit2). With it on, an acknowledged write survives a power loss.
+  public static func setFsync(_ enabled: Bool) throws(GitError) {
+    _ = libgit2Ready
+    try check(
+      "git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR)", tack_git_enable_fsync(enabled ? 1 : 0))
   }
 
   /// Creates a repository at `path` (like `git init`), or opens the one already there.

@@ -16,7 +16,9 @@ struct TackCommand: ParsableCommand {
     subcommands: [
       Init.self, BoardCommand.self, Add.self, List.self, Show.self, Move.self, Start.self,
       Done.self, Fail.self, Cancel.self, Note.self, Edit.self, Ask.self, Answer.self, Claim.self,
-      Release.self, Reopen.self, Log.self, Check.self, ScopeCommand.self, MCPCommand.self,
+      Release.self, Reopen.self, Log.self, Import.self, Export.self, GC.self, Check.self,
+      ScopeCommand.self,
+      MCPCommand.self,
     ]
   )
 }

@@ -376,3 +376,53 @@ private let bot = StoreFixture.bot
     #expect(try fixture.git(["log", "-1", "--format=%B", "main"]).contains("Tack-Action: reopen"))
   }
 }
+
+@Suite struct ImportTests {
+  @Test func importIsOneCommitAndExportReadsBackLosslessly() throws {
+    let fixture = try StoreFixture()
+    let lines = [
+      #"{"title": "one", "labels": ["a"]}"#, #"{"title": "two", "status": "working"}"#,
+      #"{"title": "three", "description": "d"}"#,
+    ]
+    let items = try lines.enumerated().map {
+      try Store.ImportItem(json: Array($1.utf8), line: $0 + 1)
+    }
+    let count = fixture.commitCount
+    let imported = try fixture.store.importTasks(items, actor: alice)
+    #expect(fixture.commitCount == count + 1)
+    #expect(imported.map(\.status) == ["todo", "working", "todo"])
+    #expect(try fixture.git(["log", "-1", "--format=%s", "main"]) == "main: import 3 tasks\n")
+    // Exported tasks (full objects) go into another repository unchanged.
+    let other = try StoreFixture()
+    let exported = try fixture.store.list().tasks
+    let again = try exported.enumerated().map { index, task in
+      try Store.ImportItem(json: task.json.serializedBytes(pretty: false), line: index + 1)
+    }
+    try other.store.importTasks(again, actor: alice)
+    #expect(try other.store.list().tasks == exported)
+  }
+
+  @Test func aBadBatchWritesNothing() throws {
+    let fixture = try StoreFixture()
+    let existing = try fixture.store.create(title: "x", actor: alice)
+    let before = try fixture.git(["rev-parse", "main"])
+    for bad in [
+      [#"{"title": "ok"}"#, #"{"title": "bad", "status": "nope"}"#],
+      [#"{"title": "ok"}"#, #"{"title": "bad", "board": "../x"}"#],
+      [
+        #"{"title": "ok"}"#,
+        String(decoding: existing.json.serializedBytes(pretty: false), as: UTF8.self),
+      ],
+    ] {
+      let items = try bad.enumerated().map {
+        try Store.ImportItem(json: Array($1.utf8), line: $0 + 1)
+      }
+      #expect(throws: TackError.self) { try fixture.store.importTasks(items, actor: alice) }
+      #expect(try fixture.git(["rev-parse", "main"]) == before)
+    }
+    #expect(throws: TackError.self) {
+      _ = try Store.ImportItem(json: Array(#"{"title": 7}"#.utf8), line: 1)
+    }
+    #expect(throws: TackError.self) { _ = try Store.ImportItem(json: Array("[1]".utf8), line: 1) }
+  }
+}

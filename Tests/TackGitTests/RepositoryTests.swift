@@ -168,3 +168,41 @@ import Testing
     #expect(fixture.commitCount == 1)
   }
 }
+
+@Suite struct MaintenanceTests {
+  @Test func aStaleRefLockIsClearedAndTheWriteLands() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    try repository.update(branch: branch) { _ in request(["a": "1"], "seed") }
+    let lock = fixture.path + "/refs/heads/main.lock"
+    try fixture.write("refs/heads/main.lock", "")
+    try FileManager.default.setAttributes(
+      [.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: lock)
+    try repository.update(branch: branch, policy: RetryPolicy(maxWaitMilliseconds: 2000)) { _ in
+      request(["a": "2"], "after a crash")
+    }
+    #expect(fixture.commitCount == 2)
+    #expect(repository.writeWarning?.contains("main.lock") == true)
+    #expect(!FileManager.default.fileExists(atPath: lock))
+  }
+
+  @Test func packingFoldsLooseObjectsAndKeepsEverythingReadable() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    for n in 0..<20 {
+      try repository.update(branch: "refs/heads/main") { _ in
+        request(["d/\(n).json": "\(n)\n"], "write \(n)")
+      }
+    }
+    #expect(repository.looseObjectCount() >= 60)
+    let report = try repository.pack()
+    #expect(report.packed >= 60 && report.removedLoose == report.packed)
+    #expect(repository.looseObjectCount() == report.keptLoose)
+    try fixture.git(["fsck", "--strict"])
+    #expect(try fixture.git(["show", "main:d/7.json"]) == "7\n")
+    // Writing on top of the pack still works.
+    try repository.update(branch: "refs/heads/main") { _ in request(["d/x.json": "x\n"], "after") }
+    #expect(fixture.commitCount == 21)
+  }
+}

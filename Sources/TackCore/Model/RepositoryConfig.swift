@@ -5,12 +5,17 @@ public struct RepositoryConfig: Sendable, Equatable {
 
   /// The board used when a command names none.
   public var defaultBoard: String
+  /// Whether writes are fsynced (objects, refs, packs): an acknowledged write then survives
+  /// a power loss, at about 4 ms per write (docs/reliability.md). `nil`: the front end's
+  /// default (off for the CLI, on for the MCP server). `TACK_FSYNC=1|0` overrides both.
+  public var fsync: Bool?
   public var extra: [String: JSONValue] = [:]
 
   public var json: JSONValue {
     var object = extra
     object["schemaVersion"] = .int(Self.schemaVersion)
     object["defaultBoard"] = .string(defaultBoard)
+    if let fsync { object["fsync"] = .bool(fsync) }
     return .object(object)
   }
 
@@ -29,7 +34,8 @@ public struct RepositoryConfig: Sendable, Equatable {
         throw TackError.unsupportedFormat(path: Self.path, version: version)
       }
       defaultBoard = try fields.string("defaultBoard")
-      extra = fields.extra(known: ["schemaVersion", "defaultBoard"])
+      fsync = fields.object["fsync"] == nil ? nil : try fields.bool("fsync", default: false)
+      extra = fields.extra(known: ["schemaVersion", "defaultBoard", "fsync"])
     } catch let failure as FieldReader.Failure {
       throw corrupt(failure.message)
     } catch let error as TackError {

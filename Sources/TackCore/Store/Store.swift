@@ -1,4 +1,11 @@
+import Synchronization
 import TackGit
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The board repository: every read and write of boards and tasks. Each write is one commit
 /// on the board branch (the branch HEAD points to), made through TackGit's compare-and-swap
@@ -76,6 +83,26 @@ public final class Store {
     do { return try repository.tip(of: branch)?.hex } catch { throw TackError(error) }
   }
 
+  /// Whether writes are fsynced when neither `TACK_FSYNC` nor the repository's config says.
+  public var durableByDefault = false
+
+  /// The fsync setting in force for this process: `TACK_FSYNC` (1 or 0) when set, else the
+  /// repository's `.tack/config.json` `fsync`, else `fallback`. Applied before every write
+  /// writes an object.
+  static func applyDurability(config: RepositoryConfig?, fallback: Bool) throws(TackError) {
+    var wanted = config?.fsync ?? fallback
+    if let value = getenv("TACK_FSYNC") { wanted = String(cString: value) == "1" }
+    guard
+      durability.withLock({ current in
+        defer { current = wanted }
+        return current != wanted
+      })
+    else { return }
+    do { try Repository.setFsync(wanted) } catch { throw TackError(error) }
+  }
+
+  private static let durability = Mutex<Bool>(false)
+
   /// `.tack/<name>` files other modules keep (e.g. `scopes.json`): plain names only.
   static func validateSettingsName(_ name: String) throws(TackError) {
     let base = name.hasSuffix(".json") ? String(name.dropLast(5)) : ""
@@ -84,6 +111,18 @@ public final class Store {
         kind: "settings file", value: name, reason: "use a name like scopes.json under .tack/")
     }
   }
+
+  public typealias PackReport = TackGit.PackReport
+
+  /// `tack gc`: folds the loose objects Tack's writes leave into one pack (libgit2 never
+  /// packs). Takes admin on the whole repository.
+  public func pack() throws(TackError) -> PackReport {
+    try authorize(.admin, board: "*")
+    do { return try repository.pack() } catch { throw TackError(error) }
+  }
+
+  /// Loose objects in the repository.
+  public var looseObjectCount: Int { repository.looseObjectCount() }
 
   /// The bytes of `.tack/<name>` at the tip, read without any access rule: for the access
   /// layer itself, which keeps its rules there.
@@ -144,11 +183,12 @@ public final class Store {
     actor: Actor,
     _ body: (View) throws(TackError) -> (changes: [FileChange], message: CommitMessage)?
   ) throws(TackError) -> OID? {
-    defer { if let warning = repository.worktreeWarning { Warnings.emit(warning) } }
+    defer { if let warning = repository.writeWarning { Warnings.emit(warning) } }
     do {
       return try repository.update(branch: branch, policy: retryPolicy) { snapshot in
         let view = try View(repository: repository, snapshot: snapshot, branch: branch)
           .applying(accessGuard)
+        try Store.applyDurability(config: try? view.config(), fallback: durableByDefault)
         guard let (changes, message) = try body(view) else { return nil }
         return CommitRequest(
           changes: changes, message: message.text, author: actor.signature, committer: committer)

@@ -48,7 +48,7 @@ struct Ask: ParsableCommand {
         onDecline: onNo ?? (approval ? "failed" : nil))
       let access = try global.open()
       let task = try access.requestInput(id, key: key, request: request)
-      report(task, "waiting for \(key) (\(task.status))", json: global.json, access: access)
+      report(task, "waiting for \(key) (\(task.status))", json: global.json)
     }
   }
 }
@@ -95,7 +95,7 @@ struct Answer: ParsableCommand {
       let updated = try access.answer(task.taskId.rawValue, responses: responses)
       let moved =
         before == updated.status ? "still \(updated.status)" : "\(before) → \(updated.status)"
-      report(updated, "answered (\(moved))", json: global.json, access: access)
+      report(updated, "answered (\(moved))", json: global.json)
     }
   }
 }

@@ -33,6 +33,7 @@ struct MCPCommand: ParsableCommand {
         )
       }
       let access = try BoardAccess.open(at: global.repositoryPath, as: principal)
+      access.preferDurableWrites()
       _ = try access.config()
       if let board { _ = try access.board(board) }
       MCPServer(access: access, defaultBoard: board, log: ServerLog(level: level)).run()

@@ -87,11 +87,11 @@ struct Show: ParsableCommand {
   }
 }
 
-/// Prints what a write did: the task with --json, else one line led by its short id.
-func report(_ task: BoardTask, _ text: String, json: Bool, access: BoardAccess) {
+/// Prints what a write did: the task with --json, else one line led by its full id (a short
+/// form would need every id on the board read to be sure it is unique — `tack list` shows them).
+func report(_ task: BoardTask, _ text: String, json: Bool) {
   if json { return Console.json(task.json) }
-  let short = (try? access.shortIDs()[task.taskId]) ?? String(task.taskId.ulid)
-  Console.out("\(short) \(text)")
+  Console.out("\(task.taskId) \(text)")
 }
 
 struct Move: ParsableCommand {
@@ -110,7 +110,7 @@ func moveTask(_ global: GlobalOptions, _ id: String, to status: String, note: St
     let access = try global.open()
     let before = try access.task(id).status
     let task = try access.transition(id, to: status, note: note)
-    report(task, "\(before) → \(task.status)", json: global.json, access: access)
+    report(task, "\(before) → \(task.status)", json: global.json)
   }
 }
 
@@ -168,7 +168,7 @@ struct Note: ParsableCommand {
   func run() throws {
     try running { () throws(TackError) in
       let access = try global.open()
-      report(try access.addNote(id, text: text), "note added", json: global.json, access: access)
+      report(try access.addNote(id, text: text), "note added", json: global.json)
     }
   }
 }
@@ -196,8 +196,7 @@ struct Edit: ParsableCommand {
         id, title: title, description: description, addLabels: addLabels, removeLabels: removeLabels
       )
       report(
-        task, changed ? "edited" : "unchanged (nothing to commit)", json: global.json,
-        access: access)
+        task, changed ? "edited" : "unchanged (nothing to commit)", json: global.json)
     }
   }
 }
@@ -218,7 +217,7 @@ struct Claim: ParsableCommand {
       report(
         task,
         "claimed by \(task.assignee ?? "?") until \(task.lease?.expiresAt.description ?? "?")",
-        json: global.json, access: access)
+        json: global.json)
     }
   }
 }
@@ -232,7 +231,7 @@ struct Release: ParsableCommand {
     try running { () throws(TackError) in
       let access = try global.open()
       let task = try access.release(id)
-      report(task, "released (\(task.status))", json: global.json, access: access)
+      report(task, "released (\(task.status))", json: global.json)
     }
   }
 }

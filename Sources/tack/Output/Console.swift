@@ -12,6 +12,9 @@ enum Console {
 
   static func json(_ value: JSONValue) { write(1, value.serialized(pretty: true)) }
 
+  /// One compact JSON value per line (JSON lines).
+  static func line(_ value: JSONValue) { write(1, value.serialized(pretty: false) + "\n") }
+
   static func error(_ text: String) { write(2, "tack: error: \(text)\n") }
 
   static func warning(_ text: String) { write(2, "tack: warning: \(text)\n") }
