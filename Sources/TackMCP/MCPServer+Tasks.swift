@@ -249,10 +249,13 @@ extension MCPServer {
   /// parked and answered when the board task reaches a terminal status — by whoever moves
   /// it. A client that declared elicitation is asked the task's pending questions meanwhile.
   func taskResult(_ params: [String: JSONValue], id: JSONValue) throws(RPCError) -> JSONValue? {
+    // The revision is taken before the task is read, so a write landing in between is seen
+    // by the next watch rather than missed.
+    let revision = try? access.revision()
     let task = try boardTask(try taskID(params))
     if Self.isTerminal(protocolStatus(task)) { return toolResult(task) }
+    if tasks.waiters.isEmpty && tasks.watched.isEmpty { tasks.lastRevision = revision }
     tasks.waiters[task.taskId.rawValue, default: []].append(id)
-    if tasks.lastRevision == nil { tasks.lastRevision = try? access.revision() }
     if protocolStatus(task) == "input_required" { elicit(task) }
     return nil
   }
@@ -266,7 +269,9 @@ extension MCPServer {
       throw .invalidParams("tasks/update needs inputResponses (an object)")
     }
     var answers: [String: JSONValue] = [:]
-    for (key, value) in given where task.pendingInputKeys.contains(key) {
+    // A finished task waits for nothing: what it still lists as unanswered is not outstanding.
+    let outstanding = Self.isTerminal(protocolStatus(task)) ? [] : task.pendingInputKeys
+    for (key, value) in given where outstanding.contains(key) {
       if let answer = Self.normalizedAnswer(value) { answers[key] = answer }
     }
     if !answers.isEmpty {
@@ -328,6 +333,16 @@ extension MCPServer {
       } else if status == "input_required", tasks.waiters[id] != nil {
         elicit(task)
       }
+    }
+  }
+
+  /// `notifications/cancelled` for a parked `tasks/result`: it gets no reply (the board task
+  /// itself goes on; cancelling it is `tasks/cancel`).
+  func forgetWaiter(_ requestID: JSONValue) {
+    for (taskID, waiting) in tasks.waiters where waiting.contains(requestID) {
+      let rest = waiting.filter { $0 != requestID }
+      tasks.waiters[taskID] = rest.isEmpty ? nil : rest
+      log(.info, "tasks/result \(requestID.serialized(pretty: false)) cancelled by the client")
     }
   }
 

@@ -169,10 +169,8 @@ public final class MCPServer {
     switch method {
     case "notifications/initialized": log(.info, "client initialized")
     case "notifications/cancelled":
-      // Requests are answered in order, so one being cancelled has been answered already.
-      log(
-        .debug,
-        "cancelled \(params["requestId"]?.serialized(pretty: false) ?? "?"): already answered")
+      // Requests are answered in order, so only a parked `tasks/result` can still be open.
+      if let requestID = params["requestId"] { forgetWaiter(requestID) }
     default: log(.debug, "ignored notification \(method)")
     }
   }
@@ -268,6 +266,9 @@ public final class MCPServer {
     transport.send(message.serializedBytes(pretty: false))
   }
 
-  /// Whether the client declared elicitation in `initialize`.
-  var clientElicits: Bool { clientCapabilities["elicitation"] != nil }
+  /// Whether the client declared form elicitation in `initialize` (`{}` means form mode).
+  var clientElicits: Bool {
+    guard case .object(let modes)? = clientCapabilities["elicitation"] else { return false }
+    return modes.isEmpty || modes["form"] != nil
+  }
 }

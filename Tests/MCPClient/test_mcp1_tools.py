@@ -1,4 +1,4 @@
-"""The twelve board tools and the resources through the official SDK's 1.x client
+"""The thirteen board tools and the resources through the official SDK's 1.x client
 (`mcp.ClientSession` over `mcp.client.stdio.stdio_client`), checked against the repository
 with plain git: every write is one commit authored by the agent."""
 
@@ -31,6 +31,7 @@ TOOLS = {
     "release_task",
     "request_input",
     "answer_input",
+    "request_approval",
     "task_history",
 }
 APPROVAL = {
@@ -69,7 +70,7 @@ async def test_initialize_and_list_tools(repo):
         assert init.capabilities.resources is not None
         listed = await session.list_tools()
         names = [tool.name for tool in listed.tools]
-        assert sorted(names) == sorted(TOOLS) and len(names) == 12
+        assert sorted(names) == sorted(TOOLS) and len(names) == 13
         assert listed.nextCursor is None
         for tool in listed.tools:
             assert tool.description
@@ -90,7 +91,7 @@ async def test_connect_and_list_tools_is_quick(repo):
         listed = await session.list_tools()
         elapsed = time.monotonic() - started
     print(f"mcp 1.x connect + list_tools: {elapsed:.3f} s")
-    assert len(listed.tools) == 12
+    assert len(listed.tools) == 13
     assert elapsed < 5
 
 
