@@ -92,6 +92,10 @@ public final class BoardAccess {
     try store.history(id, limit: limit)
   }
   public func check() throws(TackError) -> [Problem] { try store.check() }
+  /// `tack check --fix` (admin on every board).
+  public func repair() throws(TackError) -> (fixed: [Problem], remaining: [Problem]) {
+    try store.repair(actor: actor)
+  }
 
   // MARK: Writes
 

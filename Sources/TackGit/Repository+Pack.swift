@@ -74,6 +74,18 @@ extension Repository {
     return PackReport(packed: packed, removedLoose: removed, keptLoose: kept)
   }
 
+  /// About how many loose objects there are, from one of the 256 fan-out folders (git's own
+  /// `gc --auto` estimate): one directory read, cheap enough to do after every write.
+  public func looseObjectEstimate() -> Int {
+    guard let directory = opendir(commonDirectory + "objects/17") else { return 0 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+      if entry.pointee.d_name.0 != 46 { count += 1 }  // not "." or ".."
+    }
+    return count * 256
+  }
+
   /// How many loose objects the repository holds (what `pack` would fold into a pack).
   public func looseObjectCount() -> Int {
     let objects = commonDirectory + "objects/"

@@ -426,3 +426,95 @@ private let bot = StoreFixture.bot
     #expect(throws: TackError.self) { _ = try Store.ImportItem(json: Array("[1]".utf8), line: 1) }
   }
 }
+
+@Suite struct MaintenanceStoreTests {
+  @Test func writesPackLooseObjectsPastTheThreshold() throws {
+    let fixture = try StoreFixture()
+    fixture.store.autoPackThreshold = 1000
+    let items = try (0..<2000).map { n in
+      try Store.ImportItem(json: Array("{\"title\": \"t\(n)\"}".utf8), line: n + 1)
+    }
+    try fixture.store.importTasks(items, actor: alice)
+    #expect(fixture.store.looseObjectCount < 50)
+    #expect(try fixture.store.list().tasks.count == 2000)
+    try fixture.git(["fsck", "--strict"])
+  }
+
+  @Test func checkFixMovesAMisplacedTaskFile() throws {
+    let fixture = try StoreFixture(bare: false)
+    let task = try fixture.store.create(title: "lost", actor: alice)
+    let home = Store.taskPath(task.taskId, board: "main")
+    try fixture.git(["mv", home, "boards/main/tasks/\(task.taskId).json"])
+    try fixture.git(["commit", "-qm", "flatten by hand"])
+    #expect(try fixture.store.check().map(\.path) == ["boards/main/tasks/\(task.taskId).json"])
+    #expect(throws: TackError.self) { _ = try fixture.store.task(task.taskId.rawValue) }
+    let (fixed, remaining) = try fixture.store.repair(actor: alice)
+    #expect(fixed.count == 1 && remaining.isEmpty)
+    #expect(try fixture.store.task(task.taskId.rawValue).title == "lost")
+    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    #expect(try fixture.git(["log", "-1", "--format=%B", "main"]).contains("Tack-Action: repair"))
+  }
+
+  @Test func checkReportsAnIdFoundTwice() throws {
+    let fixture = try StoreFixture(bare: false)
+    _ = try fixture.store.addBoard("ops", actor: alice)
+    let task = try fixture.store.create(title: "twin", actor: alice)
+    let copy = Store.taskPath(task.taskId, board: "ops")
+    try FileManager.default.createDirectory(
+      atPath: fixture.path + "/" + copy.split(separator: "/").dropLast().joined(separator: "/"),
+      withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      atPath: fixture.path + "/" + Store.taskPath(task.taskId, board: "main"),
+      toPath: fixture.path + "/" + copy)
+    try fixture.git(["add", "-A"])
+    try fixture.git(["commit", "-qm", "copy by hand"])
+    let problems = try fixture.store.check()
+    #expect(problems.contains { $0.path == copy && $0.reason.contains("also in") })
+  }
+}
+
+@Suite struct FuzzTests {
+  /// Seeded random mutations of a real task file: the decoder either reads it or throws a
+  /// TackError naming the path; it never crashes or hangs.
+  @Test func theTaskDecoderSurvivesMutatedFiles() throws {
+    let fixture = try StoreFixture()
+    var task = try fixture.store.create(title: "fuzz me", labels: ["a"], actor: alice)
+    task.notes = [.init(at: fixture.clock.now, by: "x", text: "a note with \u{e9} and \"quotes\"")]
+    let original = task.fileContents
+    var generator = SeededGenerator(seed: 0x7ac7)
+    var decoded = 0
+    var refused = 0
+    for _ in 0..<20_000 {
+      var bytes = original
+      for _ in 0..<Int.random(in: 1...4, using: &generator) {
+        let position = Int.random(in: 0..<bytes.count, using: &generator)
+        switch Int.random(in: 0..<3, using: &generator) {
+        case 0: bytes[position] = UInt8.random(in: 0...255, using: &generator)
+        case 1: bytes.remove(at: position)
+        default: bytes.insert(UInt8.random(in: 0...255, using: &generator), at: position)
+        }
+      }
+      do {
+        _ = try BoardTask(fileContents: bytes, path: "fuzz.json")
+        decoded += 1
+      } catch {
+        if case .corruptFile(let path, _) = error { #expect(path == "fuzz.json") }
+        refused += 1
+      }
+    }
+    #expect(decoded + refused == 20_000)
+    #expect(refused > 0)
+  }
+}
+
+struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

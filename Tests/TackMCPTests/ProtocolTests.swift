@@ -176,3 +176,39 @@ final class ServerFixture {
     #expect(try JSONValue.parse(text) == structured)
   }
 }
+
+@Suite struct FrameFuzzTests {
+  /// Seeded random frames: every reply is a JSON-RPC object (or none, for notifications), the
+  /// server never crashes, and nothing is written.
+  @Test func randomFramesNeverBreakTheServer() throws {
+    let fixture = try ServerFixture()
+    let before = try BoardAccess.open(at: fixture.path).list(TaskFilter()).tasks
+    let seeds = [
+      #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_task","arguments":{"taskId":"x"}}}"#,
+      #"{"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#,
+      #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, #"[{"jsonrpc":"2.0"}]"#,
+    ].map { Array($0.utf8) }
+    var state: UInt64 = 0x5eed
+    func next(_ bound: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(bound))
+    }
+    for round in 0..<5000 {
+      var bytes = seeds[round % seeds.count]
+      for _ in 0..<(1 + next(4)) {
+        let position = next(bytes.count)
+        switch next(3) {
+        case 0: bytes[position] = UInt8(next(256))
+        case 1: bytes.remove(at: position)
+        default: bytes.insert(UInt8(next(256)), at: position)
+        }
+        if bytes.isEmpty { bytes = [0x7b] }
+      }
+      if let reply = fixture.send(bytes: bytes) {
+        #expect(reply["jsonrpc"] == "2.0")
+        #expect(reply["result"] != nil || reply["error"]?["code"]?.intValue != nil)
+      }
+    }
+    #expect(try BoardAccess.open(at: fixture.path).list(TaskFilter()).tasks == before)
+  }
+}

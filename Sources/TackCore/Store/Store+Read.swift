@@ -85,31 +85,81 @@ extension Store {
     return result
   }
 
-  /// `tack check`: every file under `.tack/` and `boards/` that Tack cannot use.
+  /// `tack check`: every file under `.tack/` and `boards/` that Tack cannot use, and task ids
+  /// found twice.
   public func check() throws(TackError) -> [Problem] {
-    let view = try view()
+    try inspect(try view()).problems
+  }
+
+  /// `tack check --fix`: moves task files that sit in the wrong shard folder (the task parses
+  /// and belongs to its board) to where their id says, in one commit. Everything else is
+  /// only reported: a repair that needs judgement is a person's. Takes admin on every board.
+  /// Returns the problems that remain.
+  public func repair(actor: Actor) throws(TackError) -> (fixed: [Problem], remaining: [Problem]) {
+    var fixed: [Problem] = []
+    try write(actor: actor) { (view) throws(TackError) in
+      try view.rules.authorize(.admin, board: "*")
+      let moves = try inspect(view).moves
+      fixed = moves.map { Problem(path: $0.from, reason: "moved to \($0.to)") }
+      guard !moves.isEmpty else { return nil }
+      var changes: [FileChange] = []
+      for move in moves {
+        changes.append(FileChange(path: move.from, content: nil))
+        changes.append(FileChange(path: move.to, content: move.bytes))
+      }
+      let message = CommitMessage(
+        subject: "check: move \(moves.count) misplaced task file\(moves.count == 1 ? "" : "s")",
+        body: moves.map { "\($0.from) → \($0.to)" }.joined(separator: "\n"),
+        trailers: [("Tack-Action", "repair"), ("Tack-Actor", actor.trailer)])
+      return (changes, message)
+    }
+    return (fixed, try check())
+  }
+
+  private struct Move {
+    var from: String
+    var to: String
+    var bytes: [UInt8]
+  }
+
+  private func inspect(_ view: View) throws(TackError) -> (problems: [Problem], moves: [Move]) {
     var problems: [Problem] = []
+    var moves: [Move] = []
     do { _ = try view.config() } catch {
       if case .notInitialized = error { throw error }
       problems.append(Problem(path: RepositoryConfig.path, reason: error.reason))
     }
+    var seen: [TaskID: String] = [:]
     for name in try view.boardNames() {
       do {
         try Names.validate(name, as: "board name")
         let board = try view.board(name)
         for file in try view.taskFiles(board: name) {
           do {
-            guard let task = try view.readTask(at: file.path, board: name) else { continue }
+            guard let bytes = try view.file(file.path) else { continue }
+            let task = try BoardTask(fileContents: bytes, path: file.path)
+            if let first = seen[task.taskId] {
+              throw TackError.corruptFile(
+                path: file.path, reason: "task id \(task.taskId) is also in \(first)")
+            }
+            seen[task.taskId] = file.path
+            let home = Store.taskPath(task.taskId, board: name)
+            if task.board == name, file.path != home, try !view.exists(home) {
+              moves.append(Move(from: file.path, to: home, bytes: bytes))
+            }
+            guard try view.readTask(at: file.path, board: name) != nil else { continue }
             _ = try board.requireStatus(task.status)
-          } catch {
+          } catch let error as TackError {
             problems.append(Problem(path: file.path, reason: error.reason))
+          } catch {
+            problems.append(Problem(path: file.path, reason: "\(error)"))
           }
         }
       } catch {
         problems.append(Problem(path: Store.boardPath(name), reason: error.reason))
       }
     }
-    return problems
+    return (problems, moves)
   }
 }
 

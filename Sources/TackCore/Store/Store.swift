@@ -121,6 +121,23 @@ public final class Store {
     do { return try repository.pack() } catch { throw TackError(error) }
   }
 
+  /// Above this many loose objects (git's `gc.auto` default), a write packs them;
+  /// `TACK_AUTOPACK=0` turns it off.
+  public var autoPackThreshold =
+    getenv("TACK_AUTOPACK").map { String(cString: $0) == "0" ? 0 : 6700 } ?? 6700
+
+  /// libgit2 never packs; git's estimate decides when Tack does, after a write.
+  private func packIfNeeded() {
+    guard autoPackThreshold > 0, repository.looseObjectEstimate() > autoPackThreshold else {
+      return
+    }
+    do {
+      _ = try repository.pack()
+    } catch {
+      Warnings.emit("could not pack loose objects: \(error)")
+    }
+  }
+
   /// Loose objects in the repository.
   public var looseObjectCount: Int { repository.looseObjectCount() }
 
@@ -184,6 +201,7 @@ public final class Store {
     _ body: (View) throws(TackError) -> (changes: [FileChange], message: CommitMessage)?
   ) throws(TackError) -> OID? {
     defer { if let warning = repository.writeWarning { Warnings.emit(warning) } }
+    defer { packIfNeeded() }
     do {
       return try repository.update(branch: branch, policy: retryPolicy) { snapshot in
         let view = try View(repository: repository, snapshot: snapshot, branch: branch)

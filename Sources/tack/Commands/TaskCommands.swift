@@ -273,20 +273,32 @@ struct Log: ParsableCommand {
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Report every board or task file that does not parse or is misplaced.")
+    abstract: "Report every board or task file that does not parse, is misplaced or repeats an id.",
+    discussion:
+      "Exits 8 when it finds a problem. --fix moves task files that sit in the wrong folder to where their id says (one commit; admin); it reports the rest."
+  )
   @OptionGroup var global: GlobalOptions
+  @Flag(help: "Repair what can be repaired safely (misplaced task files), as one commit.")
+  var fix = false
 
   func run() throws {
     var found = 0
     try running { () throws(TackError) in
-      let problems = try global.open().check()
+      let access = try global.open()
+      var fixed: [Problem] = []
+      var problems: [Problem]
+      if fix { (fixed, problems) = try access.repair() } else { problems = try access.check() }
       found = problems.count
+      let rows = { (list: [Problem]) -> JSONValue in
+        .array(list.map { ["path": .string($0.path), "reason": .string($0.reason)] })
+      }
       if global.json {
-        Console.json([
-          "problems": .array(
-            problems.map { ["path": .string($0.path), "reason": .string($0.reason)] })
-        ])
-      } else if problems.isEmpty {
+        Console.json(
+          fix ? ["fixed": rows(fixed), "problems": rows(problems)] : ["problems": rows(problems)])
+        return
+      }
+      for problem in fixed { Console.out("fixed \(problem.path): \(problem.reason)") }
+      if problems.isEmpty {
         Console.out("All board and task files are valid.")
       } else {
         for problem in problems { Console.out("\(problem.path): \(problem.reason)") }
