@@ -84,3 +84,48 @@ async def test_two_servers_on_one_repository(repo):
     assert repo.commit_count() == before + 12
     assert sorted(repo.git("log", "-12", "--format=%an", "main").split()) == ["bot"] * 6 + ["other"] * 6
     repo.fsck()
+
+
+async def test_cli_and_mcp_servers_writing_at_once(repo):
+    """Two MCP servers and two CLI writers on one task at the same moment: every
+    acknowledged note lands, the checkout stays clean, and of two racing terminal moves
+    exactly one wins — the loser is checked against the new status, never applied to a
+    stale one."""
+    import os
+    import subprocess
+
+    from conftest import TACK
+
+    repo.agent("other", ("main", (), "read,comment,transition"))
+    task_id = repo.add("Shared by everyone")
+    before = repo.commit_count()
+    loop = 'for i in 1 2 3 4 5 6 7 8; do "$TACK" note "$TASK" "cli$W $i" || exit 1; done'
+    cli = [
+        subprocess.Popen(["/bin/sh", "-c", loop], cwd=repo.dir,
+                         env={**os.environ, **repo.env, "TACK": TACK, "TASK": task_id, "W": str(w)},
+                         stdout=subprocess.DEVNULL)
+        for w in range(2)
+    ]
+    async with mcp_session(repo, "bot") as (bot, _), mcp_session(repo, "other") as (other, _):
+        results = await asyncio.gather(
+            *(session.call_tool("add_note", {"taskId": task_id, "text": f"{name} {i}"})
+              for i in range(8) for session, name in ((bot, "bot"), (other, "other")))
+        )
+        for result in results:
+            structured(result)
+        for process in cli:
+            assert process.wait(timeout=120) == 0
+        task = repo.stored(task_id)
+        assert len(task["notes"]) == 32
+        assert repo.commit_count() == before + 32
+        # Two terminal moves race: one lands, the other is refused on the state it finds.
+        done, cancel = await asyncio.gather(
+            bot.call_tool("transition_task", {"taskId": task_id, "status": "completed"}),
+            other.call_tool("transition_task", {"taskId": task_id, "status": "cancelled"}),
+        )
+        outcomes = sorted([bool(done.isError), bool(cancel.isError)])
+        assert outcomes == [False, True]
+    assert repo.stored(task_id)["status"] in ("completed", "cancelled")
+    assert repo.commit_count() == before + 33
+    assert repo.git("status", "--porcelain") == ""
+    repo.fsck()
