@@ -71,3 +71,41 @@ import Testing
     print("reliability: \(acknowledged.count) acknowledged writes, \(killed) kills, nothing lost")
   }
 }
+
+@Suite struct HostileInputTests {
+  /// Control characters that a hand edit put in a task never reach the terminal raw.
+  @Test func controlCharactersFromAHandEditAreShownEscaped() throws {
+    let sandbox = try Sandbox(.board())
+    let id = try sandbox.add("plain")
+    let path = try #require(try sandbox.trackedFiles().first { $0.contains(id) })
+    let url = URL(fileURLWithPath: sandbox.repo + "/" + path)
+    var task = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    task["title"] = "evil \u{1B}[31mred\u{1B}[0m\ttab"
+    task["notes"] = [["at": "2026-01-01T00:00:00Z", "by": "x", "text": "bell\u{07} and \u{9B}csi"]]
+    try JSONSerialization.data(withJSONObject: task, options: [.sortedKeys]).write(to: url)
+    try sandbox.git(["commit", "-qam", "hostile hand edit"])
+    for arguments in [["list"], ["show", id], ["log", id]] {
+      let output = try sandbox.ok(arguments)
+      #expect(
+        !output.unicodeScalars.contains {
+          $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B
+        }, "\(arguments)")
+    }
+    #expect(try sandbox.ok(["list"]).contains("evil \\u{1B}[31mred"))
+    // JSON output keeps the exact value, escaped as JSON.
+    #expect(try sandbox.ok(["show", id, "--json"]).contains("\\u001b[31mred"))
+  }
+
+  /// Arguments that are not valid UTF-8 are refused, not silently altered.
+  @Test func invalidUTF8ArgumentsAreRefused() throws {
+    let sandbox = try Sandbox(.board())
+    let before = try sandbox.tip()
+    let output = try sandbox.run(
+      "/bin/sh", ["-c", #""$TACK" add "$(printf 'bad\377title')""#],
+      env: ["TACK": try Programs.tack.get()], in: sandbox.repo)
+    #expect(output.status == 4)
+    #expect(output.stderr.contains("not valid UTF-8"))
+    #expect(try sandbox.tip() == before)
+  }
+}

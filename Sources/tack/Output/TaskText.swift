@@ -9,11 +9,11 @@ enum TaskText {
     for task in tasks {
       let id = shortIDs[task.taskId] ?? String(task.taskId.ulid)
       rows.append(
-        (showBoard ? [id, task.board] : [id])
+        ((showBoard ? [id, task.board] : [id])
           + [
             task.status, task.assignee ?? "-",
             task.labels.isEmpty ? "-" : task.labels.joined(separator: ","), task.title,
-          ])
+          ]).map { $0.terminalSafe() })
     }
     let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.map { row in
@@ -84,7 +84,7 @@ enum TaskText {
           })
       }
     }
-    return lines.joined(separator: "\n")
+    return lines.joined(separator: "\n").terminalSafe(keeping: ["\n", "\t"])
   }
 
   static func history(_ entries: [HistoryEntry]) -> String {
@@ -94,12 +94,27 @@ enum TaskText {
       if !entry.changes.isEmpty {
         text += "\n    changed: " + entry.changes.joined(separator: "; ")
       }
-      return text
+      return text.terminalSafe(keeping: ["\n"])
     }.joined(separator: "\n")
   }
 }
 
 extension String {
+  /// The text with control characters (other than those `keeping`) shown as `\u{1B}`
+  /// escapes, so a hand-edited file can never move the cursor or recolour a terminal.
+  func terminalSafe(keeping kept: Set<Unicode.Scalar> = []) -> String {
+    var result = String.UnicodeScalarView()
+    for scalar in unicodeScalars {
+      let v = scalar.value
+      if (v < 0x20 || v == 0x7f || (0x80...0x9f).contains(v)) && !kept.contains(scalar) {
+        result.append(contentsOf: "\\u{\(String(v, radix: 16, uppercase: true))}".unicodeScalars)
+      } else {
+        result.append(scalar)
+      }
+    }
+    return String(result)
+  }
+
   func padding(_ width: Int) -> String {
     count >= width ? self + " " : self + String(repeating: " ", count: width - count)
   }
