@@ -74,6 +74,8 @@ public final class BoardAccess {
   // MARK: Reads
 
   public func config() throws(TackError) -> RepositoryConfig { try store.config() }
+  /// The board branch's commit; it changes whenever anybody writes (see `Store.revision`).
+  public func revision() throws(TackError) -> String? { try store.revision() }
   public func boards() throws(TackError) -> (boards: [Board], problems: [Problem]) {
     try store.boards()
   }

@@ -3,6 +3,12 @@ import TackGit
 extension Store {
   public func config() throws(TackError) -> RepositoryConfig { try view().config() }
 
+  /// The commit the board branch points to (hex), or `nil` before the first commit: cheap to
+  /// poll, so a watcher reads the board again only when this changes.
+  public func revision() throws(TackError) -> String? {
+    do { return try repository.tip(of: branch)?.hex } catch { throw TackError(error) }
+  }
+
   /// Every board in scope, sorted by name, and the board files that do not parse (which
   /// never hide the others).
   public func boards() throws(TackError) -> (boards: [Board], problems: [Problem]) {
