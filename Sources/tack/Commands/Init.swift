@@ -12,7 +12,7 @@ struct Init: ParsableCommand {
   var board: String?
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let (access, outcome) = try BoardAccess.initialize(
         at: global.repositoryPath, board: board, as: global.principalID)
       if global.json {
