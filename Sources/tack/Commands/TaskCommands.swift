@@ -180,7 +180,13 @@ struct Note: ParsableCommand {
 
 struct Edit: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Change a task's title, description or labels.")
+    abstract: "Change a task's title, description or labels (no flags: in your editor).",
+    discussion: """
+      Without flags, opens the task in $VISUAL or $EDITOR (else vi): a Title: line, a \
+      Labels: line, a blank line, then the description; lines starting with # are ignored. \
+      Saving commits the fields that changed, in one commit. When the text cannot be \
+      applied, it is kept in a temporary file whose path is printed (exit 4).
+      """)
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "New title.") var title: String?
@@ -195,6 +201,9 @@ struct Edit: ParsableCommand {
   var removeLabels: [String] = []
 
   func run() throws {
+    if title == nil && description == nil && addLabels.isEmpty && removeLabels.isEmpty {
+      return try EditorSession(global: global, id: id).run()
+    }
     try running(global) { () throws(TackError) in
       let access = try global.open()
       let (task, changed) = try access.edit(
