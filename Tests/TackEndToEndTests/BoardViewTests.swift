@@ -74,7 +74,7 @@ import Testing
   @Test func wideTerminalsShowTheTerminalColumnsAndNarrowOnesStack() throws {
     let board = try Board()
     let wide = try board.sandbox.ok(
-      ["board", "show", "main"], env: ["NO_COLOR": "1", "COLUMNS": "160"])
+      ["board", "show", "main"], env: ["NO_COLOR": "1", "COLUMNS": "200"])
     let header = try #require(wide.split(separator: "\n").first { $0.hasPrefix("todo (") })
     for column in [
       "todo (2)", "working (1)", "input_required (0)", "completed (1)", "failed (0)",
@@ -83,7 +83,7 @@ import Testing
       #expect(header.contains(column), "\(header)")
     }
     #expect(wide.contains(try board.shortID(board.finished) + " Write the"))
-    #expect(wide.split(separator: "\n").allSatisfy { $0.count <= 160 })
+    #expect(wide.split(separator: "\n").allSatisfy { $0.count <= 200 })
 
     let narrow = try board.sandbox.ok(["board"], env: ["NO_COLOR": "1", "COLUMNS": "30"])
     let lines = narrow.split(separator: "\n").map(String.init)

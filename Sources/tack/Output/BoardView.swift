@@ -11,6 +11,9 @@ struct BoardView {
 
   /// Narrower columns than this are unreadable: fewer columns are shown instead.
   static let minimumColumnWidth = 20
+  /// Terminal columns get room only when every column can be this wide; the open work
+  /// matters more than the finished.
+  static let terminalColumnWidth = 30
   /// Wider columns only spread the text out.
   static let maximumColumnWidth = 48
   static let gap = 2
@@ -58,7 +61,9 @@ struct BoardView {
     var lines: [StyledLine] = [heading.truncated(to: width), StyledLine()]
     let open = columns.filter { !$0.terminal }
     let terminal = columns.filter(\.terminal)
-    if let columnWidth = Self.columnWidth(count: columns.count, in: width) {
+    if let columnWidth = Self.columnWidth(count: columns.count, in: width),
+      terminal.isEmpty || columnWidth >= Self.terminalColumnWidth
+    {
       lines += sideBySide(columns, columnWidth: columnWidth)
     } else if let columnWidth = Self.columnWidth(count: open.count, in: width) {
       lines += sideBySide(open, columnWidth: columnWidth)
