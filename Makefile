@@ -4,7 +4,7 @@
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: deps build release demo test bench template format lint clean
+.PHONY: deps build release demo test bench template man format lint clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,6 +30,10 @@ bench: deps
 # Regenerate the embedded copy of BoardTemplate/ (a test fails when it is stale).
 template:
 	python3 scripts/generate-template.py
+
+# Regenerate docs/tack.1 from the built tack's commands (a test fails when it misses one).
+man: build
+	python3 scripts/generate-man.py "$$($(SWIFT) build --show-bin-path)/tack" > docs/tack.1
 
 format:
 	$(SWIFT) format format --in-place --recursive Package.swift Sources Tests

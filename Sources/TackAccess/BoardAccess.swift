@@ -74,6 +74,8 @@ public final class BoardAccess {
   // MARK: Reads
 
   public func config() throws(TackError) -> RepositoryConfig { try store.config() }
+  /// The board branch's commit; it changes whenever anybody writes (see `Store.revision`).
+  public func revision() throws(TackError) -> String? { try store.revision() }
   public func boards() throws(TackError) -> (boards: [Board], problems: [Problem]) {
     try store.boards()
   }
@@ -112,9 +114,6 @@ public final class BoardAccess {
       title: title, board: board, description: description, labels: labels,
       inputRequests: inputRequests, actor: actor)
   }
-
-  /// The tip of the board branch, to notice writes by anyone.
-  public func revision() throws(TackError) -> String? { try store.revision() }
 
   /// A new task that takes up a finished one (which gets a note pointing to it).
   public func reopen(_ id: String, title: String? = nil) throws(TackError) -> BoardTask {

@@ -7,7 +7,7 @@ import TackCore
 /// time, in order; every request gets exactly one reply, notifications none.
 public final class MCPServer {
   static let supportedVersions = ["2025-11-25", "2025-06-18"]
-  static let serverVersion = "0.1.0"
+  static let serverVersion = TackVersion.current
 
   let access: BoardAccess
   /// The board tools use when a call names none (`tack mcp --board`).

@@ -49,12 +49,14 @@ struct GlobalOptions: ParsableArguments {
   }
 }
 
-/// Runs a command body, turning a `TackError` into a message on stderr and its exit code.
-func running(_ body: () throws(TackError) -> Void) throws {
+/// Runs a command body, turning a `TackError` into a message on stderr and its exit code. With
+/// `global`, a mistyped board or status gets a "did you mean" hint (see `Suggestion`).
+func running(_ global: GlobalOptions? = nil, _ body: () throws(TackError) -> Void) throws {
   do {
     try body()
   } catch {
-    Console.error(error.description)
+    let hint = Suggestion.hint(for: error, global: global)
+    Console.error(error.description + (hint.map { " " + $0 } ?? ""))
     throw ExitCode(error.exitCode)
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TackCore
 
 struct TackCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -13,6 +14,7 @@ struct TackCommand: ParsableCommand {
       in the way, 7 not a board repository, 8 a file that does not parse, 9 not allowed \
       (unknown principal or missing grant), 64 bad usage.
       """,
+    version: TackVersion.current,
     subcommands: [
       Init.self, BoardCommand.self, Add.self, List.self, Show.self, Move.self, Start.self,
       Done.self, Fail.self, Cancel.self, Note.self, Edit.self, Ask.self, Answer.self, Claim.self,

@@ -110,7 +110,12 @@ import Testing
     }
     try sandbox.expectRefused(["note", id, ""], exit: 4)
     try sandbox.expectRefused(["note", id, "nul-free but \u{1b}[31mred"], exit: 4)
-    try sandbox.expectRefused(["edit", id], exit: 4)
+    // Without flags, edit opens the editor; one that fails changes nothing.
+    try sandbox.expectRefused(
+      ["edit", id], exit: 4, env: ["EDITOR": "false", "VISUAL": "", "TMPDIR": sandbox.root])
+    // With no editor chosen and no terminal, it refuses rather than start vi blind.
+    try sandbox.expectRefused(
+      ["edit", id], exit: 4, mentions: ["--title"], env: ["EDITOR": "", "VISUAL": ""])
     #expect(try sandbox.storedTask(id)["title"]?.string == "Fine")
   }
 

@@ -25,11 +25,12 @@ extension Sandbox {
   @discardableResult
   func expectOneCommit(
     _ arguments: [String], task id: String?, board: String = "main", action: String,
-    status: String?, what: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    status: String?, what: String? = nil, env: [String: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation
   ) throws -> (output: Output, commit: Commit) {
     let before = try commitCount()
     let oldTip = try tip()
-    let output = try tack(arguments)
+    let output = try tack(arguments, env: env)
     try #require(
       output.status == 0, "tack \(arguments):\n\(output)", sourceLocation: sourceLocation)
     #expect(output.stderr.isEmpty, "tack \(arguments):\n\(output)", sourceLocation: sourceLocation)

@@ -81,7 +81,7 @@ import Testing
     #expect(boards.first?["initialStatus"]?.string == "todo")
     let text = try sandbox.ok(["board", "list"])
     #expect(text == "main (default)\nother\n")
-    let shown = try JSON.parse(sandbox.ok(["board", "show", "other", "--json"]))
+    let shown = try JSON.parse(sandbox.ok(["board", "show", "other", "--statuses", "--json"]))
     #expect(shown["name"]?.string == "other")
     #expect(
       shown["statuses"]?.array?.compactMap { $0["name"]?.string }

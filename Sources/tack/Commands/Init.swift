@@ -12,7 +12,7 @@ struct Init: ParsableCommand {
   var board: String?
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let (access, outcome) = try BoardAccess.initialize(
         at: global.repositoryPath, board: board, as: global.principalID)
       if global.json {
@@ -40,7 +40,13 @@ struct Init: ParsableCommand {
         Console.out(
           "Tack board \(outcome.defaultBoard) ready in \(access.location) (\(outcome.addedFiles.count) files committed)."
         )
-        Console.out("Next: tack add \"My first task\"")
+        Console.out(
+          """
+          Try next:
+            tack add "My first task"     create a task; prints its id
+            tack board                   the board, a column per status
+            tack --help                  every command
+          """)
       }
     }
   }

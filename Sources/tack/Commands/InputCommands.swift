@@ -10,7 +10,7 @@ struct Ask: ParsableCommand {
       when answered no (the same as --type confirmation --on-yes completed --on-no failed).
       """)
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Argument(help: "A key naming the question, e.g. approve_release.") var key: String
   @Argument(help: "The question.") var message: String
   @Option(help: "confirmation (yes/no) or text.") var type: String = "text"
@@ -30,7 +30,7 @@ struct Ask: ParsableCommand {
   var onNo: String?
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       guard var kind = BoardTask.InputRequest.Kind(rawValue: type) else {
         throw .invalidInput("--type must be confirmation or text, not \(type).")
       }
@@ -57,11 +57,11 @@ struct Answer: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Answer a task's input requests: KEY=VALUE (yes/no/true/false for confirmations).")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Argument(help: "One answer per request: KEY=VALUE.") var answers: [String]
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       guard !answers.isEmpty else { throw .invalidInput("give at least one answer: KEY=VALUE.") }
       let access = try global.open()
       let task = try access.task(id)

@@ -15,7 +15,9 @@ struct MCPCommand: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: ArgumentHelp("Board for tools called without one.", valueName: "name"))
+  @Option(
+    help: ArgumentHelp("Board for tools called without one.", valueName: "name"),
+    completion: .boardNames)
   var board: String?
 
   @Option(name: .customLong("log-level"), help: "error, warning, info or debug.")
@@ -26,7 +28,7 @@ struct MCPCommand: ParsableCommand {
       Console.error("--log-level must be error, warning, info or debug, not \(logLevel).")
       throw ExitCode(TackError.invalidInput("").exitCode)
     }
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       guard let principal = global.principalID else {
         throw .invalidInput(
           "tack mcp needs a principal: --as ID (or TACK_PRINCIPAL). Add one with 'tack scope add ID --kind agent' and grant it a board."

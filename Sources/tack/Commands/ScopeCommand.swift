@@ -23,7 +23,7 @@ struct ScopeCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-      try running { () throws(TackError) in
+      try running(global) { () throws(TackError) in
         let scopes = try global.open().scopes()
         let entries = scopes.entries.keys.sorted().map { scopes.entries[$0]! }
         if global.json {
@@ -47,7 +47,7 @@ struct ScopeCommand: ParsableCommand {
     @Argument(help: "The principal's id.") var id: String
 
     func run() throws {
-      try running { () throws(TackError) in
+      try running(global) { () throws(TackError) in
         let entry = try global.open().scope(id)
         if global.json { Console.json(entry.json) } else { Console.out(scopeLine(entry)) }
       }
@@ -65,7 +65,7 @@ struct ScopeCommand: ParsableCommand {
       String?
 
     func run() throws {
-      try running { () throws(TackError) in
+      try running(global) { () throws(TackError) in
         guard let kind = Actor.Kind(rawValue: kind) else {
           throw .invalidInput("--kind must be agent or person, not \(kind).")
         }
@@ -99,7 +99,7 @@ struct ScopeCommand: ParsableCommand {
     var can: String
 
     func run() throws {
-      try running { () throws(TackError) in
+      try running(global) { () throws(TackError) in
         let verbs = try Grant.verbs(can)
         let entry = try global.open().grant(
           id, board: board, labels: labels.isEmpty ? nil : labels, can: verbs)
@@ -116,7 +116,7 @@ struct ScopeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A board, or '*'.", valueName: "board")) var board: String
 
     func run() throws {
-      try running { () throws(TackError) in
+      try running(global) { () throws(TackError) in
         let entry = try global.open().revoke(id, board: board)
         if global.json { Console.json(entry.json) } else { Console.out(scopeLine(entry)) }
       }
@@ -130,7 +130,7 @@ struct ScopeCommand: ParsableCommand {
     @Argument(help: "The principal's id.") var id: String
 
     func run() throws {
-      try running { () throws(TackError) in
+      try running(global) { () throws(TackError) in
         try global.open().removePrincipal(id)
         if !global.json {
           Console.out("Removed \(id).")

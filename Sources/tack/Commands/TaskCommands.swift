@@ -7,7 +7,9 @@ struct Add: ParsableCommand {
     abstract: "Create a task; prints its id (or the task with --json).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "The task's title (one line).") var title: String
-  @Option(help: ArgumentHelp("Board (default: the repository's default board).", valueName: "name"))
+  @Option(
+    help: ArgumentHelp("Board (default: the repository's default board).", valueName: "name"),
+    completion: .boardNames)
   var board: String?
   @Option(
     name: .customLong("label"), help: ArgumentHelp("A label; repeat for more.", valueName: "label"))
@@ -15,7 +17,7 @@ struct Add: ParsableCommand {
   @Option(help: "A longer description.") var description: String = ""
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let task = try global.open().create(
         title: title, board: board, description: description, labels: labels)
       if global.json { Console.json(task.json) } else { Console.out(task.taskId.rawValue) }
@@ -27,11 +29,14 @@ struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List tasks, oldest first; filters combine (labels: all must match).")
   @OptionGroup var global: GlobalOptions
-  @Option(help: ArgumentHelp("Only this board (default: all boards).", valueName: "name"))
+  @Option(
+    help: ArgumentHelp("Only this board (default: all boards).", valueName: "name"),
+    completion: .boardNames)
   var board: String?
   @Option(
     name: .customLong("status"),
-    help: ArgumentHelp("Only this status; repeat for any of several.", valueName: "status"))
+    help: ArgumentHelp("Only this status; repeat for any of several.", valueName: "status"),
+    completion: .statuses)
   var statuses: [String] = []
   @Option(
     name: .customLong("label"),
@@ -47,7 +52,7 @@ struct List: ParsableCommand {
   var text: String?
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let access = try global.open()
       for label in labels { try Names.validate(label, as: "label") }
       let (tasks, problems) = try access.list(
@@ -72,10 +77,10 @@ struct Show: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Show one task (--json: exactly as stored).")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let access = try global.open()
       let task = try access.task(id)
       if global.json {
@@ -98,15 +103,15 @@ struct Move: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Move a task to another status, if its board allows it.")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
-  @Argument(help: "The new status.") var status: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(help: "The new status.", completion: .statuses) var status: String
   @Option(help: "A note to record with the move.") var note: String?
 
   func run() throws { try moveTask(global, id, to: status, note: note) }
 }
 
 func moveTask(_ global: GlobalOptions, _ id: String, to status: String, note: String?) throws {
-  try running { () throws(TackError) in
+  try running(global) { () throws(TackError) in
     let access = try global.open()
     let before = try access.task(id).status
     let task = try access.transition(id, to: status, note: note)
@@ -130,7 +135,7 @@ struct Start: MoveShortcut {
   static let configuration = CommandConfiguration(abstract: "Move a task to working.")
   static let status = "working"
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -138,7 +143,7 @@ struct Done: MoveShortcut {
   static let configuration = CommandConfiguration(abstract: "Move a task to completed.")
   static let status = "completed"
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -146,7 +151,7 @@ struct Fail: MoveShortcut {
   static let configuration = CommandConfiguration(abstract: "Move a task to failed.")
   static let status = "failed"
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -154,7 +159,7 @@ struct Cancel: MoveShortcut {
   static let configuration = CommandConfiguration(abstract: "Move a task to cancelled.")
   static let status = "cancelled"
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -162,11 +167,11 @@ struct Note: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Add a note to a task (terminal tasks too).")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Argument(help: "The note's text.") var text: String
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let access = try global.open()
       report(try access.addNote(id, text: text), "note added", json: global.json)
     }
@@ -175,9 +180,15 @@ struct Note: ParsableCommand {
 
 struct Edit: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Change a task's title, description or labels.")
+    abstract: "Change a task's title, description or labels (no flags: in your editor).",
+    discussion: """
+      Without flags, opens the task in $VISUAL or $EDITOR (else vi): a Title: line, a \
+      Labels: line, a blank line, then the description; lines starting with # are ignored. \
+      Saving commits the fields that changed, in one commit. When the text cannot be \
+      applied, it is kept in a temporary file whose path is printed (exit 4).
+      """)
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "New title.") var title: String?
   @Option(help: "New description.") var description: String?
   @Option(
@@ -190,7 +201,10 @@ struct Edit: ParsableCommand {
   var removeLabels: [String] = []
 
   func run() throws {
-    try running { () throws(TackError) in
+    if title == nil && description == nil && addLabels.isEmpty && removeLabels.isEmpty {
+      return try EditorSession(global: global, id: id).run()
+    }
+    try running(global) { () throws(TackError) in
       let access = try global.open()
       let (task, changed) = try access.edit(
         id, title: title, description: description, addLabels: addLabels, removeLabels: removeLabels
@@ -205,12 +219,12 @@ struct Claim: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Claim a task: assign it to you with a lease (renews your own claim).")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: ArgumentHelp("How long the claim holds, e.g. 30m, 2h, 1d.", valueName: "duration"))
   var lease: String = "30m"
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let seconds = try DurationText.seconds(lease)
       let access = try global.open()
       let task = try access.claim(id, leaseSeconds: seconds)
@@ -225,10 +239,10 @@ struct Claim: ParsableCommand {
 struct Release: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Give back a claimed task.")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let access = try global.open()
       let task = try access.release(id)
       report(task, "released (\(task.status))", json: global.json)
@@ -240,11 +254,12 @@ struct Reopen: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Take up a finished task again: a new task that links back; prints its id.")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "The finished task's id or unique short id.") var id: String
+  @Argument(help: "The finished task's id or unique short id.", completion: .taskIDs)
+  var id: String
   @Option(help: "A title for the new task (default: the old one's).") var title: String?
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let task = try global.open().reopen(id, title: title)
       if global.json { Console.json(task.json) } else { Console.out(task.taskId.rawValue) }
     }
@@ -255,11 +270,11 @@ struct Log: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "A task's history from git: when, who, what changed.")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.") var id: String
+  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "Show at most this many commits.") var limit: Int?
 
   func run() throws {
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       if let limit, limit < 1 { throw .invalidInput("--limit must be 1 or more.") }
       let entries = try global.open().history(id, limit: limit)
       if global.json {
@@ -283,7 +298,7 @@ struct Check: ParsableCommand {
 
   func run() throws {
     var found = 0
-    try running { () throws(TackError) in
+    try running(global) { () throws(TackError) in
       let access = try global.open()
       var fixed: [Problem] = []
       var problems: [Problem]

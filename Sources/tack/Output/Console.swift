@@ -21,6 +21,9 @@ enum Console {
 
   static func info(_ text: String) { write(2, text + "\n") }
 
+  /// Clears a terminal and puts the cursor top left, for a view drawn again in place.
+  static func clearScreen() { write(1, "\u{1B}[H\u{1B}[2J") }
+
   private static func write(_ fd: Int32, _ text: String) {
     var bytes = Array(text.utf8)
     var offset = 0

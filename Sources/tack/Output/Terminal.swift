@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What the CLI needs to know about the terminal on stdout.
+enum Terminal {
+  /// True when stdout is a terminal.
+  static var isInteractive: Bool { isatty(1) == 1 }
+
+  /// Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org).
+  static var usesColor: Bool { isInteractive && getenv("NO_COLOR") == nil }
+
+  /// The width to render for: the terminal's (TIOCGWINSZ on stdout), else `COLUMNS`, else 80.
+  static var width: Int {
+    var size = winsize()
+    if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+    if let text = getenv("COLUMNS").map({ String(cString: $0) }), let columns = Int(text),
+      columns > 0
+    {
+      return columns
+    }
+    return 80
+  }
+}
+
+/// ANSI styles for text on a terminal.
+enum Style: Equatable {
+  case plain, bold, dim, id, header
+
+  var escape: String {
+    switch self {
+    case .plain: ""
+    case .bold: "\u{1B}[1m"
+    case .dim: "\u{1B}[2m"
+    case .id: "\u{1B}[33m"
+    case .header: "\u{1B}[1;36m"
+    }
+  }
+}
+
+/// A line of text made of styled pieces, measured in terminal columns.
+struct StyledLine {
+  var pieces: [(text: String, style: Style)] = []
+
+  init(_ pieces: [(text: String, style: Style)] = []) { self.pieces = pieces }
+
+  var width: Int { pieces.reduce(0) { $0 + $1.text.terminalWidth } }
+
+  /// The line cut to at most `width` columns, ending in "…" when something was cut.
+  func truncated(to width: Int) -> StyledLine {
+    guard self.width > width else { return self }
+    guard width > 0 else { return StyledLine() }
+    var result = StyledLine()
+    var room = width - 1
+    for piece in pieces {
+      var kept = ""
+      for character in piece.text {
+        let needed = String(character).terminalWidth
+        if needed > room { break }
+        kept.append(character)
+        room -= needed
+      }
+      result.pieces.append((kept, piece.style))
+      if kept.count < piece.text.count {
+        result.pieces.append(("…", piece.style))
+        break
+      }
+    }
+    return result
+  }
+
+  /// The text, with ANSI escapes when `color` is on, padded with spaces to `width` columns.
+  func rendered(color: Bool, padTo width: Int = 0) -> String {
+    var text = ""
+    for piece in pieces where !piece.text.isEmpty {
+      if color && piece.style != .plain {
+        text += piece.style.escape + piece.text + "\u{1B}[0m"
+      } else {
+        text += piece.text
+      }
+    }
+    let padding = width - self.width
+    return padding > 0 ? text + String(repeating: " ", count: padding) : text
+  }
+}
+
+extension String {
+  /// Columns the text takes in a terminal: wide (East Asian, emoji) characters take two,
+  /// control characters none; a close approximation of wcwidth without a locale.
+  var terminalWidth: Int {
+    var total = 0
+    for character in self {
+      guard let scalar = character.unicodeScalars.first else { continue }
+      let value = scalar.value
+      if value < 0x20 || (0x7F..<0xA0).contains(value) { continue }
+      let wide =
+        (0x1100...0x115F).contains(value) || (0x2E80...0xA4CF).contains(value)
+        || (0xAC00...0xD7A3).contains(value) || (0xF900...0xFAFF).contains(value)
+        || (0xFE30...0xFE4F).contains(value) || (0xFF00...0xFF60).contains(value)
+        || (0xFFE0...0xFFE6).contains(value) || (0x1F300...0x1FAFF).contains(value)
+        || (0x20000...0x3FFFD).contains(value)
+      total += wide ? 2 : 1
+    }
+    return total
+  }
+}
