@@ -13,6 +13,10 @@ struct TackCommand: ParsableCommand {
       4 invalid input, 5 refused by the board's rules, 6 conflict or uncommitted changes \
       in the way, 7 not a board repository, 8 a file that does not parse, 9 not allowed \
       (unknown principal or missing grant), 64 bad usage.
+
+      The state machine of a board: tack board show --statuses. Who may do what: tack scope \
+      and docs/scoping.md. Agents over MCP: tack mcp and docs/mcp.md. A walk from install to \
+      an agent working a board: docs/guide.md.
       """,
     version: TackVersion.current,
     subcommands: [

@@ -50,9 +50,15 @@ struct List: ParsableCommand {
     help: ArgumentHelp(
       "Only tasks whose title, description or notes contain this text.", valueName: "text"))
   var text: String?
+  @Option(
+    help: ArgumentHelp(
+      "For scripts: print these fields, tab-separated, one task a line, no header (\(ListField.allNames)).",
+      valueName: "fields"))
+  var fields: String?
 
   func run() throws {
     try running(global) { () throws(TackError) in
+      let columns = try fields.map { (text) throws(TackError) in try ListField.parse(text) }
       let access = try global.open()
       for label in labels { try Names.validate(label, as: "label") }
       let (tasks, problems) = try access.list(
@@ -63,12 +69,50 @@ struct List: ParsableCommand {
         Console.json(["tasks": .array(tasks.map(\.json))])
         return
       }
+      if let columns {
+        for task in tasks {
+          Console.out(columns.map { $0.value(of: task).terminalSafe() }.joined(separator: "\t"))
+        }
+        return
+      }
       if tasks.isEmpty {
         Console.info("No tasks match.")
         return
       }
       let showBoard = board == nil && Set(tasks.map(\.board)).count > 1
       Console.out(TaskText.table(tasks, shortIDs: try access.shortIDs(), showBoard: showBoard))
+    }
+  }
+}
+
+/// The fields `tack list --fields` prints.
+enum ListField: String, CaseIterable {
+  case id, board, status, assignee, labels, title, created, updated
+
+  static var allNames: String { allCases.map(\.rawValue).joined(separator: ",") }
+
+  static func parse(_ text: String) throws(TackError) -> [ListField] {
+    var result: [ListField] = []
+    for name in text.split(separator: ",", omittingEmptySubsequences: false) {
+      guard let field = ListField(rawValue: String(name)) else {
+        throw .invalidInput(
+          "--fields: unknown field \"\(name.prefix(40))\"; use some of \(allNames).")
+      }
+      result.append(field)
+    }
+    return result
+  }
+
+  func value(of task: BoardTask) -> String {
+    switch self {
+    case .id: task.taskId.rawValue
+    case .board: task.board
+    case .status: task.status
+    case .assignee: task.assignee ?? ""
+    case .labels: task.labels.joined(separator: ",")
+    case .title: task.title
+    case .created: task.createdAt.description
+    case .updated: task.updatedAt.description
     }
   }
 }

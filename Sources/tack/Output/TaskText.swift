@@ -3,15 +3,16 @@ import TackCore
 /// The human-readable forms of tasks: a table for lists, a page for one task.
 enum TaskText {
   static func table(_ tasks: [BoardTask], shortIDs: [TaskID: String], showBoard: Bool) -> String {
+    let now = Timestamp.now()
     var rows: [[String]] = [
-      (showBoard ? ["ID", "BOARD"] : ["ID"]) + ["STATUS", "ASSIGNEE", "LABELS", "TITLE"]
+      (showBoard ? ["ID", "BOARD"] : ["ID"]) + ["STATUS", "UPDATED", "ASSIGNEE", "LABELS", "TITLE"]
     ]
     for task in tasks {
       let id = shortIDs[task.taskId] ?? String(task.taskId.ulid)
       rows.append(
         ((showBoard ? [id, task.board] : [id])
           + [
-            task.status, task.assignee ?? "-",
+            task.status, task.updatedAt.relative(to: now), task.assignee ?? "-",
             task.labels.isEmpty ? "-" : task.labels.joined(separator: ","), task.title,
           ]).map { $0.terminalSafe() })
     }
@@ -37,12 +38,13 @@ enum TaskText {
     if let assignee = task.assignee {
       var text = assignee
       if let lease = task.lease {
-        text += " (lease held by \(lease.holder) until \(lease.expiresAt))"
+        text +=
+          " (lease held by \(lease.holder) until \(lease.expiresAt), \(lease.expiresAt.relative()))"
       }
       field("Assignee:", text)
     }
-    field("Created:", task.createdAt.description)
-    field("Updated:", task.updatedAt.description)
+    field("Created:", "\(task.createdAt) (\(task.createdAt.relative()))")
+    field("Updated:", "\(task.updatedAt) (\(task.updatedAt.relative()))")
     for link in task.links { field("Link:", "\(link.rel) \(link.taskId)") }
     if !task.description.isEmpty {
       lines.append("")
