@@ -30,10 +30,12 @@ let package = Package(
     ),
     // Not shipped: in-process timings for scripts/bench.py (`make bench`).
     .executableTarget(name: "tack-bench", dependencies: ["TackAccess"], path: "Sources/TackBench"),
-    .testTarget(name: "TackGitTests", dependencies: ["TackGit"]),
-    .testTarget(name: "TackCoreTests", dependencies: ["TackCore"]),
-    .testTarget(name: "TackAccessTests", dependencies: ["TackAccess"]),
-    .testTarget(name: "TackMCPTests", dependencies: ["TackMCP"]),
+    // Helpers the test targets share (the git CLI, temporary folders); not shipped.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "TackGitTests", dependencies: ["TackGit", "TestSupport"]),
+    .testTarget(name: "TackCoreTests", dependencies: ["TackCore", "TestSupport"]),
+    .testTarget(name: "TackAccessTests", dependencies: ["TackAccess", "TestSupport"]),
+    .testTarget(name: "TackMCPTests", dependencies: ["TackMCP", "TestSupport"]),
     .testTarget(name: "TackEndToEndTests", dependencies: ["tack"]),
   ],
   swiftLanguageModes: [.v6]

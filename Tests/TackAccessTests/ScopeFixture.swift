@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import TackAccess
 import TackCore
 
@@ -15,10 +16,7 @@ final class ScopeFixture {
   var secretTask = ""
 
   init() throws {
-    path =
-      FileManager.default.temporaryDirectory
-      .appendingPathComponent("tackaccess-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    path = try TestGit.temporaryFolder("tackaccess")
     try git(["init", "-q", "-b", "main"])
     try git(["config", "user.name", "Admin"])
     try git(["config", "user.email", "admin@example.com"])
@@ -51,20 +49,7 @@ final class ScopeFixture {
 
   @discardableResult
   func git(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-C", path] + arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    environment["HOME"] = path
-    process.environment = environment
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = Pipe()
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try TestGit.run(arguments, in: path, allowFailure: true)
   }
 
   var tip: String { (try? git(["rev-parse", "main"])) ?? "" }

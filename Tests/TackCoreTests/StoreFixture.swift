@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 @testable import TackCore
 
@@ -14,10 +15,7 @@ final class StoreFixture {
   static let bot = Actor(id: "bot", kind: .agent, name: "Bot", email: "bot@agents.example")
 
   init(bare: Bool = true, board: String = "main") throws {
-    path =
-      FileManager.default.temporaryDirectory
-      .appendingPathComponent("tackcore-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    path = try TestGit.temporaryFolder("tackcore")
     try Self.git(
       path, bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
     store = try Store.openOrCreate(at: path).store
@@ -31,29 +29,15 @@ final class StoreFixture {
   @discardableResult
   func git(_ arguments: [String]) throws -> String { try Self.git(path, arguments) }
 
+  /// Plain git, committing as a person ("Hand") when a test edits files by hand.
   @discardableResult
   static func git(_ path: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-C", path] + arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    environment["HOME"] = path
-    environment["GIT_AUTHOR_NAME"] = "Hand"
-    environment["GIT_AUTHOR_EMAIL"] = "hand@example.com"
-    environment["GIT_COMMITTER_NAME"] = "Hand"
-    environment["GIT_COMMITTER_EMAIL"] = "hand@example.com"
-    process.environment = environment
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = Pipe()
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw CocoaError(.fileReadUnknown, userInfo: ["git": arguments.joined(separator: " ")])
-    }
-    return String(decoding: data, as: UTF8.self)
+    try TestGit.run(
+      arguments, in: path,
+      environment: [
+        "GIT_AUTHOR_NAME": "Hand", "GIT_AUTHOR_EMAIL": "hand@example.com",
+        "GIT_COMMITTER_NAME": "Hand", "GIT_COMMITTER_EMAIL": "hand@example.com",
+      ])
   }
 
   var commitCount: Int {

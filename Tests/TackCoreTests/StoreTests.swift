@@ -481,7 +481,7 @@ private let bot = StoreFixture.bot
     var task = try fixture.store.create(title: "fuzz me", labels: ["a"], actor: alice)
     task.notes = [.init(at: fixture.clock.now, by: "x", text: "a note with \u{e9} and \"quotes\"")]
     let original = task.fileContents
-    var generator = SeededGenerator(seed: 0x7ac7)
+    var generator = JSONTests.SplitMix64(seed: 0x7ac7)
     var decoded = 0
     var refused = 0
     for _ in 0..<20_000 {
@@ -504,17 +504,5 @@ private let bot = StoreFixture.bot
     }
     #expect(decoded + refused == 20_000)
     #expect(refused > 0)
-  }
-}
-
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

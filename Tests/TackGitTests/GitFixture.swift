@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import TackGit
 
 /// A temporary git repository made by the `git` CLI, removed when the fixture goes away.
@@ -6,10 +7,7 @@ final class GitFixture {
   let path: String
 
   init(bare: Bool = false) throws {
-    path =
-      FileManager.default.temporaryDirectory
-      .appendingPathComponent("tackgit-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    path = try TestGit.temporaryFolder("tackgit")
     try git(bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
     try git(["config", "user.name", "Fixture"])
     try git(["config", "user.email", "fixture@example.com"])
@@ -20,28 +18,7 @@ final class GitFixture {
   /// Runs git in the repository and returns its stdout; throws on a non-zero exit.
   @discardableResult
   func git(_ arguments: [String], allowFailure: Bool = false) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-C", path] + arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    environment["HOME"] = path
-    process.environment = environment
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 && !allowFailure {
-      throw FixtureError(
-        message:
-          "git \(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))"
-      )
-    }
-    return String(decoding: data, as: UTF8.self)
+    try TestGit.run(arguments, in: path, allowFailure: allowFailure)
   }
 
   func write(_ relative: String, _ text: String) throws {
@@ -62,11 +39,6 @@ final class GitFixture {
       (try? git(["rev-list", "--count", "main"]))?.trimmingCharacters(in: .whitespacesAndNewlines)
         ?? "") ?? 0
   }
-}
-
-struct FixtureError: Error, CustomStringConvertible {
-  var message: String
-  var description: String { message }
 }
 
 let author = Signature(name: "Ada Agent", email: "ada@agents.example")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import TackAccess
 import TackCore
 import Testing
@@ -12,15 +13,8 @@ final class ServerFixture {
   let taskID: String
 
   init() throws {
-    path =
-      FileManager.default.temporaryDirectory.appendingPathComponent("tackmcp-\(UUID().uuidString)")
-      .path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    let git = Process()
-    git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    git.arguments = ["git", "init", "-q", "-b", "main", path]
-    try git.run()
-    git.waitUntilExit()
+    path = try TestGit.temporaryFolder("tackmcp")
+    try TestGit.run(["init", "-q", "-b", "main"], in: path)
     let local = try BoardAccess.initialize(at: path, board: "main").access
     taskID = try local.create(title: "first").taskId.rawValue
     _ = try local.addPrincipal("bot", kind: .agent, name: "Bot", email: nil)
