@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # A demo board in a temporary folder: create tasks, move one through its life, show git log.
 set -euo pipefail
-tack="${1:?usage: demo.sh PATH-TO-TACK}"
+tack_binary="${1:?usage: demo.sh PATH-TO-TACK}"
+# Run it as plain `tack`, the way a reader would type it.
+bin=$(mktemp -d "${TMPDIR:-/tmp}/tack-bin.XXXXXX")
+ln -s "$(cd "$(dirname "$tack_binary")" && pwd)/$(basename "$tack_binary")" "$bin/tack"
+export PATH="$bin:$PATH"
+tack=tack
 demo=$(mktemp -d "${TMPDIR:-/tmp}/tack-demo.XXXXXX")
 cd "$demo"
 run() { printf '\n$ %s\n' "$*"; "$@"; }
@@ -18,6 +23,7 @@ run "$tack" claim "$id" --lease 1h
 run "$tack" note "$id" "Canary is healthy; asking for the go-ahead."
 run "$tack" ask "$id" approve_release "Ship v2 to everyone?" --approval
 run "$tack" list
+run env NO_COLOR=1 COLUMNS=100 "$tack" board
 run "$tack" answer "$id" approve_release=yes
 run "$tack" show "$id"
 run "$tack" move "$id" working || echo "(refused, as it should be: completed is terminal)"

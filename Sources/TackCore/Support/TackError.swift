@@ -75,7 +75,7 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
         ? "task \(task) cannot move from \(from) to \(to): \(from) allows no further moves."
         : "task \(task) cannot move from \(from) to \(to); from \(from) it can move to: \(allowed.joined(separator: ", "))."
     case .terminalTask(let task, let status):
-      "task \(task) is \(status), a terminal status: it accepts notes only. Create a new task (tack add) to reopen the work."
+      "task \(task) is \(status), a terminal status: it accepts notes only. To take the work up again, reopen it as a new task (tack reopen)."
     case .leaseHeld(let task, let holder, let expiresAt):
       "task \(task) is claimed by \(holder) until \(expiresAt); wait for the lease to expire or ask them to release it."
     case .noPendingRequest(let task, let key, let pending):
