@@ -130,6 +130,12 @@ public final class BoardAccess {
   /// MCP server's default: agents' acknowledged writes must survive a crash).
   public func preferDurableWrites() { store.durableByDefault = true }
 
+  /// `tack install-merge-driver`: git merges task files with Tack's rules in this clone.
+  /// `command` is how git should run tack (default: `tack` on the PATH).
+  public func installMergeDriver(command: String = "tack") throws(TackError) {
+    try store.installMergeDriver(command: command)
+  }
+
   /// Packs the loose objects (`tack gc`); admin on every board.
   public func pack() throws(TackError) -> Store.PackReport { try store.pack() }
 

@@ -106,6 +106,18 @@ public final class Repository {
     return String(cString: value)
   }
 
+  /// Sets a value in this repository's own configuration (`.git/config`).
+  public func setConfigValue(_ key: String, _ value: String) throws(GitError) {
+    var config: OpaquePointer?
+    try check("git_repository_config", git_repository_config(&config, pointer))
+    defer { git_config_free(config) }
+    var local: OpaquePointer?
+    try check(
+      "git_config_open_level", git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL))
+    defer { git_config_free(local) }
+    try check("git_config_set_string", git_config_set_string(local, key, value))
+  }
+
   /// The identity git would use for a commit here (`user.name`, `user.email`), if configured.
   public func defaultSignature() -> Signature? {
     guard let name = configValue("user.name"), let email = configValue("user.email") else {

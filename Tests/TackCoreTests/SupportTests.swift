@@ -206,3 +206,71 @@ import Testing
     }
   }
 }
+
+@Suite struct TaskMergeTests {
+  let terminal: (String) -> Bool = { ["completed", "failed", "cancelled"].contains($0) }
+
+  func task(_ fields: [String: JSONValue]) -> JSONValue {
+    var object: [String: JSONValue] = [
+      "title": "t", "status": "working", "labels": ["a"], "notes": [],
+      "updatedAt": "2026-01-01T00:00:00.000Z",
+      "lease": .null, "assignee": .null,
+    ]
+    for (key, value) in fields { object[key] = value }
+    return .object(object)
+  }
+
+  @Test func differentFieldsBothKeptNotesUnionedLabelsAsSets() {
+    let base = task(["notes": [["at": "1", "by": "x", "text": "base"]]])
+    let ours = task([
+      "title": "ours", "labels": ["a", "b"],
+      "notes": [["at": "1", "by": "x", "text": "base"], ["at": "3", "by": "x", "text": "ours"]],
+    ])
+    let theirs = task([
+      "description": "theirs", "labels": ["c"],
+      "notes": [
+        ["at": "1", "by": "x", "text": "base"], ["at": "2", "by": "y", "text": "theirs"],
+      ],
+    ])
+    let result = TaskMerge.merge(base: base, ours: ours, theirs: theirs, isTerminal: terminal)
+    #expect(result.conflicts.isEmpty)
+    #expect(result.merged["title"] == "ours")
+    #expect(result.merged["description"] == "theirs")
+    #expect(result.merged["labels"] == ["b", "c"])
+    #expect(
+      result.merged["notes"]?.arrayValue?.compactMap { $0["text"]?.stringValue } == [
+        "base", "theirs", "ours",
+      ])
+  }
+
+  @Test func aTerminalStatusWinsAndTwoTerminalsConflict() {
+    let base = task([:])
+    let done = task(["status": "completed", "lease": ["holder": "a", "expiresAt": "9"]])
+    let back = task(["status": "todo"])
+    let won = TaskMerge.merge(base: base, ours: back, theirs: done, isTerminal: terminal)
+    #expect(
+      won.conflicts.isEmpty && won.merged["status"] == "completed" && won.merged["lease"] == .null)
+    let clash = TaskMerge.merge(
+      base: base, ours: done, theirs: task(["status": "failed"]), isTerminal: terminal)
+    #expect(clash.conflicts == ["status"])
+    #expect(clash.merged["status"] == "working")
+    #expect(clash.merged["mergeConflict"]?["status"] == ["completed", "failed"])
+  }
+
+  @Test func theLaterClaimWinsAndTwoTitlesConflict() {
+    let base = task([:])
+    let ours = task([
+      "assignee": "a", "lease": ["holder": "a", "expiresAt": "2026-01-01T10:00:00.000Z"],
+      "title": "x",
+    ])
+    let theirs = task([
+      "assignee": "b", "lease": ["holder": "b", "expiresAt": "2026-01-01T11:00:00.000Z"],
+      "title": "y",
+    ])
+    let result = TaskMerge.merge(base: base, ours: ours, theirs: theirs, isTerminal: terminal)
+    #expect(result.merged["assignee"] == "b")
+    #expect(result.merged["lease"]?["holder"] == "b")
+    #expect(result.conflicts == ["title"])
+    #expect(result.merged["title"] == "t")
+  }
+}

@@ -149,6 +149,13 @@ extension Store {
             }
             guard try view.readTask(at: file.path, board: name) != nil else { continue }
             _ = try board.requireStatus(task.status)
+            if let conflict = task.extra["mergeConflict"] {
+              throw TackError.corruptFile(
+                path: file.path,
+                reason:
+                  "an unresolved merge: both sides changed \(conflict.objectValue?.keys.sorted().joined(separator: ", ") ?? "it") (\(conflict.serialized(pretty: false))); set the value you want (tack move / edit the file), remove mergeConflict, and commit"
+              )
+            }
           } catch let error as TackError {
             problems.append(Problem(path: file.path, reason: error.reason))
           } catch {

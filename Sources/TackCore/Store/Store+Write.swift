@@ -292,6 +292,8 @@ extension Store {
       }
       try view.rules.admit(task, after: verb)
       task.updatedAt = max(now, task.updatedAt)
+      // A write after a conflicted merge is the person's decision: the record goes.
+      task.extra["mergeConflict"] = nil
       let contents = task.fileContents
       guard contents.count <= Limits.taskFileBytes else {
         throw .invalidInput(

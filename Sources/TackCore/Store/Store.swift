@@ -39,6 +39,16 @@ public final class Store {
     }
   }
 
+  /// Registers `tack merge-driver` as git's `merge.tack` driver in this repository's config,
+  /// so plain `git merge` and `git pull` merge task files field by field (the attribute is
+  /// in `boards/.gitattributes`).
+  public func installMergeDriver(command tack: String = "tack") throws(TackError) {
+    do {
+      try repository.setConfigValue("merge.tack.name", "Tack task files, merged field by field")
+      try repository.setConfigValue("merge.tack.driver", "\(tack) merge-driver %O %A %B %P")
+    } catch { throw TackError(error) }
+  }
+
   /// The local git identity (`user.name`, `user.email`), if configured.
   public var gitIdentity: (name: String, email: String)? {
     repository.defaultSignature().map { ($0.name, $0.email) }

@@ -117,6 +117,9 @@ Use the `tack` command rather than editing files by hand: `tack list`, `tack sho
     "boards/.gitattributes": #"""
 # Tack task files are JSON written with LF line endings; keep them byte-for-byte.
 *.json text eol=lf
+# Two edits of one task merge field by field (tack install-merge-driver registers the
+# driver; without it git merges the text as usual).
+*/tasks/**/*.json merge=tack
 """# + "\n",
   ]
 }

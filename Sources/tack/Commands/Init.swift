@@ -15,6 +15,8 @@ struct Init: ParsableCommand {
     try running(global) { () throws(TackError) in
       let (access, outcome) = try BoardAccess.initialize(
         at: global.repositoryPath, board: board, as: global.principalID)
+      // Plain git merges task files with Tack's rules in this clone (local config only).
+      try? access.installMergeDriver(command: runningBinary())
       if global.json {
         Console.json([
           "repository": .string(access.location),

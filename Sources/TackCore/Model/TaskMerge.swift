@@ -1,0 +1,140 @@
+/// The three-way merge of one task edited on two sides (git's merge driver: `tack
+/// merge-driver`). Field by field: notes are unioned in time order, labels merged as sets,
+/// and a status change keeps the state machine's rules — a terminal status wins over a
+/// non-terminal one; two different terminal statuses are a conflict. Other fields take the
+/// side that changed them; two different changes to one field are a conflict.
+public enum TaskMerge {
+  public struct Result: Sendable {
+    /// The merged task object (on a conflict: the best merge, with the conflicting fields
+    /// at their base value and listed under `mergeConflict`).
+    public var merged: JSONValue
+    /// The fields both sides changed differently.
+    public var conflicts: [String]
+  }
+
+  public static func merge(
+    base: JSONValue, ours: JSONValue, theirs: JSONValue, isTerminal: (String) -> Bool
+  ) -> Result {
+    let b = base.objectValue ?? [:]
+    let o = ours.objectValue ?? [:]
+    let t = theirs.objectValue ?? [:]
+    var merged: [String: JSONValue] = [:]
+    var conflicts: [String] = []
+    var conflictDetail: [String: JSONValue] = [:]
+    for key in Set(b.keys).union(o.keys).union(t.keys).sorted() where key != "mergeConflict" {
+      let (was, mine, other) = (b[key], o[key], t[key])
+      switch key {
+      case "notes":
+        merged[key] = .array(unionNotes(was, mine, other))
+      case "labels", "links":
+        merged[key] = .array(
+          mergeSets(was?.arrayValue ?? [], mine?.arrayValue ?? [], other?.arrayValue ?? []))
+      case "updatedAt":
+        merged[key] = [mine, other].compactMap { $0 }.max {
+          ($0.stringValue ?? "") < ($1.stringValue ?? "")
+        }
+      case "inputRequests", "inputResponses":
+        let (value, clash) = mergeObjects(
+          was?.objectValue ?? [:], mine?.objectValue ?? [:], other?.objectValue ?? [:])
+        merged[key] = .object(value)
+        conflicts += clash.map { "\(key).\($0)" }
+      case "status":
+        switch (mine == other, mine == was, other == was) {
+        case (true, _, _), (_, _, true): merged[key] = mine
+        case (_, true, _): merged[key] = other
+        default:
+          let (a, z) = (mine?.stringValue ?? "", other?.stringValue ?? "")
+          switch (isTerminal(a), isTerminal(z)) {
+          case (true, false): merged[key] = mine
+          case (false, true): merged[key] = other
+          case (false, false):
+            // Both moved on without finishing: the later write wins.
+            merged[key] =
+              (o["updatedAt"]?.stringValue ?? "") >= (t["updatedAt"]?.stringValue ?? "")
+              ? mine : other
+          case (true, true):
+            merged[key] = was
+            conflicts.append(key)
+            conflictDetail[key] = [mine ?? .null, other ?? .null]
+          }
+        }
+      case "lease", "assignee":
+        // The later valid claim wins: the lease that runs longer (with its assignee).
+        let ourLease = o["lease"]?["expiresAt"]?.stringValue ?? ""
+        let theirLease = t["lease"]?["expiresAt"]?.stringValue ?? ""
+        if mine == other || other == was {
+          merged[key] = mine
+        } else if mine == was {
+          merged[key] = other
+        } else {
+          merged[key] = ourLease >= theirLease ? mine : other
+        }
+      default:
+        if mine == other || other == was {
+          merged[key] = mine
+        } else if mine == was {
+          merged[key] = other
+        } else {
+          merged[key] = was ?? mine
+          conflicts.append(key)
+          conflictDetail[key] = [mine ?? .null, other ?? .null]
+        }
+      }
+      if merged[key] == nil { merged.removeValue(forKey: key) }
+    }
+    // Status and lease go together: a task that ended holds no lease.
+    if let status = merged["status"]?.stringValue, isTerminal(status), merged["lease"] != nil {
+      merged["lease"] = .null
+    }
+    if !conflictDetail.isEmpty { merged["mergeConflict"] = .object(conflictDetail) }
+    return Result(merged: .object(merged), conflicts: conflicts)
+  }
+
+  /// Every note of either side, once, in time order.
+  private static func unionNotes(
+    _ base: JSONValue?, _ ours: JSONValue?, _ theirs: JSONValue?
+  ) -> [JSONValue] {
+    var seen = Set<JSONValue>()
+    var notes: [JSONValue] = []
+    for note in (ours?.arrayValue ?? []) + (theirs?.arrayValue ?? [])
+    where seen.insert(note).inserted {
+      notes.append(note)
+    }
+    return notes.enumerated().sorted {
+      let (a, b) = ($0.element["at"]?.stringValue ?? "", $1.element["at"]?.stringValue ?? "")
+      return a == b ? $0.offset < $1.offset : a < b
+    }.map(\.element)
+  }
+
+  /// A set merge: what either side added, minus what either side removed, in our order.
+  private static func mergeSets(
+    _ base: [JSONValue], _ ours: [JSONValue], _ theirs: [JSONValue]
+  ) -> [JSONValue] {
+    let removed = base.filter { !ours.contains($0) || !theirs.contains($0) }
+    var result = ours.filter { !removed.contains($0) }
+    for item in theirs where !result.contains(item) && !removed.contains(item) {
+      result.append(item)
+    }
+    return result
+  }
+
+  /// Keys from both sides; a key both changed differently keeps its base value and clashes.
+  private static func mergeObjects(
+    _ base: [String: JSONValue], _ ours: [String: JSONValue], _ theirs: [String: JSONValue]
+  ) -> ([String: JSONValue], [String]) {
+    var result: [String: JSONValue] = [:]
+    var clashes: [String] = []
+    for key in Set(base.keys).union(ours.keys).union(theirs.keys).sorted() {
+      let (was, mine, other) = (base[key], ours[key], theirs[key])
+      if mine == other || other == was {
+        result[key] = mine
+      } else if mine == was {
+        result[key] = other
+      } else {
+        result[key] = was
+        clashes.append(key)
+      }
+    }
+    return (result.compactMapValues { $0 }, clashes)
+  }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import TackAccess
+import TackCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `git merge` calls this for task files (`merge=tack` in boards/.gitattributes): it writes
+/// the merged task into OURS and exits 0, or 1 when both sides changed something
+/// incompatibly (git then stops with a conflict; `tack check` lists the task).
+struct MergeDriver: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "merge-driver",
+    abstract:
+      "Merge two edits of one task file field by field (git's merge driver; see install-merge-driver)."
+  )
+  @Argument(help: "The common ancestor's version (%O).") var base: String
+  @Argument(help: "Our version, replaced by the result (%A).") var ours: String
+  @Argument(help: "Their version (%B).") var theirs: String
+  @Argument(help: "The file's path in the repository (%P).") var path: String
+
+  func run() throws {
+    var conflicts: [String] = []
+    try running { () throws(TackError) in
+      func parse(_ file: String) throws(TackError) -> JSONValue {
+        do { return try JSONValue.parse(InputFile.read(file)) } catch let error as JSONError {
+          throw .corruptFile(path: path, reason: "invalid JSON (\(error.description))")
+        } catch {
+          throw error as! TackError
+        }
+      }
+      let (b, o, t) = (try parse(base), try parse(ours), try parse(theirs))
+      let board = Self.board(for: path)
+      let result = TaskMerge.merge(base: b, ours: o, theirs: t) { status in
+        board?.isTerminal(status) ?? ["completed", "failed", "cancelled"].contains(status)
+      }
+      conflicts = result.conflicts
+      let bytes = result.merged.serializedBytes(pretty: true)
+      let fd = open(ours, O_WRONLY | O_TRUNC | O_CREAT, 0o644)
+      guard fd >= 0 else { throw .invalidInput("cannot write \(ours)") }
+      defer { close(fd) }
+      _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      if !conflicts.isEmpty {
+        Console.error(
+          "\(path): both sides changed \(conflicts.joined(separator: ", ")); kept the base value and recorded both under mergeConflict — resolve with tack move/edit, then commit."
+        )
+      }
+    }
+    if !conflicts.isEmpty { throw ExitCode(1) }
+  }
+
+  /// The task's board, read from the working tree (`boards/<name>/board.json`).
+  static func board(for path: String) -> Board? {
+    let parts = path.split(separator: "/")
+    guard parts.count > 2, parts[0] == "boards" else { return nil }
+    let name = String(parts[1])
+    let file = "boards/\(name)/board.json"
+    guard let bytes = try? InputFile.read(file) else { return nil }
+    return try? Board(fileContents: bytes, name: name, path: file)
+  }
+}
+
+struct InstallMergeDriver: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "install-merge-driver",
+    abstract:
+      "Make plain git merge task files with Tack's rules in this clone (sets merge.tack.driver).")
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    try running { () throws(TackError) in
+      try global.open().installMergeDriver(command: runningBinary())
+      Console.out(
+        "git now merges task files with 'tack merge-driver' in \(try global.open().location).")
+    }
+  }
+}
+
+/// This binary's absolute path (quoted for the shell), so git runs the same tack that
+/// installed the driver; `tack` when it cannot be told.
+func runningBinary() -> String {
+  var buffer = [CChar](repeating: 0, count: 4096)
+  let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+  guard count > 0 else { return "tack" }
+  let path = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  return "'"
+    + path.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// Two clones edit one task and meet through a bare remote: plain `git pull` merges the task
+/// field by field with `tack merge-driver` (installed by `tack init` / `install-merge-driver`).
+@Suite struct MergeDriverTests {
+  struct Clones {
+    let sandbox: Sandbox
+    let a: String
+    let b: String
+
+    init() throws {
+      sandbox = try Sandbox(.board())
+      a = sandbox.repo
+      let remote = sandbox.root + "/remote.git"
+      b = sandbox.root + "/b"
+      try sandbox.git(["clone", "-q", "--bare", a, remote], in: sandbox.root)
+      try sandbox.git(["remote", "add", "origin", remote], in: a)
+      try sandbox.git(["clone", "-q", remote, b], in: sandbox.root)
+      try sandbox.git(["config", "user.name", "Bea"], in: b)
+      try sandbox.git(["config", "user.email", "bea@example.com"], in: b)
+      try sandbox.ok(["install-merge-driver"], in: b)
+    }
+
+    func tack(_ clone: String, _ arguments: [String]) throws -> String {
+      try sandbox.ok(["--repo", clone] + arguments, in: clone)
+    }
+  }
+
+  @Test func editsOnBothSidesMergeFieldByField() throws {
+    let clones = try Clones()
+    let id = try clones.sandbox.add("Shared", ["--label", "base"])
+    try clones.sandbox.git(["push", "-q", "origin", "main"])
+    try clones.sandbox.git(["pull", "-q", "--no-rebase", "origin", "main"], in: clones.b)
+    _ = try clones.tack(clones.a, ["note", id, "from A"])
+    _ = try clones.tack(clones.a, ["edit", id, "--add-label", "from-a"])
+    try clones.sandbox.git(["push", "-q", "origin", "main"])
+    _ = try clones.tack(clones.b, ["note", id, "from B"])
+    _ = try clones.tack(
+      clones.b, ["edit", id, "--title", "Title from B", "--remove-label", "base"])
+    try clones.sandbox.git(
+      ["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"], in: clones.b)
+    let merged = try clones.tack(clones.b, ["show", id, "--json"])
+    let task = try #require(
+      try JSONSerialization.jsonObject(with: Data(merged.utf8)) as? [String: Any])
+    #expect(task["title"] as? String == "Title from B")
+    #expect(task["labels"] as? [String] == ["from-a"])
+    #expect(
+      (task["notes"] as? [[String: Any]])?.compactMap { $0["text"] as? String }.sorted() == [
+        "from A", "from B",
+      ])
+    #expect(try clones.sandbox.git(["status", "--porcelain"], in: clones.b) == "")
+    #expect(try clones.tack(clones.b, ["check"]).contains("valid"))
+  }
+
+  @Test func twoDifferentEndingsAreAConflictThatCheckLists() throws {
+    let clones = try Clones()
+    let id = try clones.sandbox.add("Contested")
+    try clones.sandbox.git(["push", "-q", "origin", "main"])
+    try clones.sandbox.git(["pull", "-q", "--no-rebase", "origin", "main"], in: clones.b)
+    _ = try clones.tack(clones.a, ["done", id])
+    try clones.sandbox.git(["push", "-q", "origin", "main"])
+    _ = try clones.tack(clones.b, ["cancel", id])
+    let pull = try clones.sandbox.gitOutput(
+      ["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"], in: clones.b)
+    #expect(pull.status != 0)
+    // The file holds the base status and both endings; git stops so a person decides.
+    try clones.sandbox.git(["add", "-A"], in: clones.b)
+    try clones.sandbox.git(["commit", "-qm", "merge with a conflict recorded"], in: clones.b)
+    let check = try clones.sandbox.tack(["--repo", clones.b, "check"], in: clones.b)
+    #expect(check.status == 8)
+    #expect(check.stdout.contains("unresolved merge") && check.stdout.contains("completed"))
+    // Deciding with tack clears the record.
+    _ = try clones.tack(clones.b, ["done", id])
+    #expect(try clones.sandbox.tack(["--repo", clones.b, "check"], in: clones.b).status == 0)
+  }
+}
