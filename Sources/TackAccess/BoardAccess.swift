@@ -136,6 +136,11 @@ public final class BoardAccess {
     try store.installMergeDriver(command: command)
   }
 
+  /// `tack sync`: fetch, merge (task files field by field) and push; admin on every board.
+  public func sync(remote: String?) throws(TackError) -> Store.SyncReport {
+    try store.sync(remote: remote, actor: actor)
+  }
+
   /// Packs the loose objects (`tack gc`); admin on every board.
   public func pack() throws(TackError) -> Store.PackReport { try store.pack() }
 

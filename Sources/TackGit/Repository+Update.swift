@@ -133,6 +133,11 @@ extension Repository {
   )
     throws(GitError) -> OID
   {
+    if let target = request.fastForwardTo {
+      var raw = target.raw
+      try swapReference(branch: branch, tip: tip, to: &raw, reason: "tack: fast-forward")
+      return target
+    }
     let baseTree: Tree
     if let base { baseTree = base } else { baseTree = try emptyTree() }
     var updates: [git_tree_update] = []
@@ -173,27 +178,41 @@ extension Repository {
 
     var commitID = git_oid()
     var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+    defer { for other in parents.dropFirst(parent == nil ? 0 : 1) { git_commit_free(other) } }
+    for other in request.otherParents {
+      var raw = other.raw
+      var commit: OpaquePointer?
+      try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
+      parents.append(commit)
+    }
     try check(
       "git_commit_create",
       git_commit_create(
         &commitID, pointer, nil, author, committer, nil, request.message, newTree,
         parents.count, &parents))
-
     let subject = request.message.prefix { $0 != "\n" }
+    try swapReference(branch: branch, tip: tip, to: &commitID, reason: "tack: \(subject)")
+    return OID(commitID)
+  }
+
+  /// Moves `branch` from `tip` to `target` only if it is still at `tip` (compare-and-swap).
+  private func swapReference(
+    branch: String, tip: OID?, to target: inout git_oid, reason: String
+  )
+    throws(GitError)
+  {
     var ref: OpaquePointer?
     if let tip {
       var expected = tip.raw
       try check(
         "git_reference_create_matching",
-        git_reference_create_matching(
-          &ref, pointer, branch, &commitID, 1, &expected, "tack: \(subject)"))
+        git_reference_create_matching(&ref, pointer, branch, &target, 1, &expected, reason))
     } else {
       try check(
         "git_reference_create",
-        git_reference_create(&ref, pointer, branch, &commitID, 0, "tack: \(subject)"))
+        git_reference_create(&ref, pointer, branch, &target, 0, reason))
     }
     git_reference_free(ref)
-    return OID(commitID)
   }
 
   func writeBlob(_ content: [UInt8]) throws(GitError) -> OID {

@@ -15,6 +15,11 @@ public struct CommitRequest: Sendable {
   public var message: String
   public var author: Signature
   public var committer: Signature
+  /// Parents after the tip, for a merge commit (`tack sync`).
+  public var otherParents: [OID] = []
+  /// Move the branch to this existing commit instead of making one (a fast-forward);
+  /// `changes` then say what it changes in the tip's tree, for the working tree.
+  public var fastForwardTo: OID?
 
   public init(changes: [FileChange], message: String, author: Signature, committer: Signature) {
     self.changes = changes

@@ -210,6 +210,26 @@ public final class Store {
     actor: Actor,
     _ body: (View) throws(TackError) -> (changes: [FileChange], message: CommitMessage)?
   ) throws(TackError) -> OID? {
+    try commit(actor: actor) { (view) throws(TackError) in
+      try body(view).map { PendingCommit(changes: $0.changes, message: $0.message) }
+    }
+  }
+
+  /// What one write commits; a merge names more parents, a fast-forward the commit to move to.
+  struct PendingCommit {
+    var changes: [FileChange]
+    var message: CommitMessage
+    var otherParents: [OID] = []
+    var fastForwardTo: OID?
+  }
+
+  /// The one write path: `write`, and `sync`'s merges and fast-forwards.
+  @discardableResult
+  func commit(
+    actor: Actor, _ body: (View) throws(TackError) -> PendingCommit?
+  ) throws(TackError)
+    -> OID?
+  {
     defer { if let warning = repository.writeWarning { Warnings.emit(warning) } }
     defer { packIfNeeded() }
     do {
@@ -217,9 +237,13 @@ public final class Store {
         let view = try View(repository: repository, snapshot: snapshot, branch: branch)
           .applying(accessGuard)
         try Store.applyDurability(config: try? view.config(), fallback: durableByDefault)
-        guard let (changes, message) = try body(view) else { return nil }
-        return CommitRequest(
-          changes: changes, message: message.text, author: actor.signature, committer: committer)
+        guard let pending = try body(view) else { return nil }
+        var request = CommitRequest(
+          changes: pending.changes, message: pending.message.text, author: actor.signature,
+          committer: committer)
+        request.otherParents = pending.otherParents
+        request.fastForwardTo = pending.fastForwardTo
+        return request
       }
     } catch let error as TackError {
       throw error

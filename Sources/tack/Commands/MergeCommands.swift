@@ -89,3 +89,33 @@ func runningBinary() -> String {
   return "'"
     + path.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
 }
+
+struct Sync: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract:
+      "Fetch the board branch, merge it (task files field by field) and push; never forced.",
+    discussion:
+      "REMOTE defaults to the branch's upstream remote, else origin. SSH remotes authenticate through the ssh agent. When something cannot be merged automatically, nothing is written and the message says what to do."
+  )
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "The remote (default: the upstream remote, else origin).") var remote: String?
+
+  func run() throws {
+    try running { () throws(TackError) in
+      let report = try global.open().sync(remote: remote)
+      if global.json {
+        Console.json([
+          "remote": .string(report.remote), "merge": .string(report.merge.rawValue),
+          "mergedTasks": .array(report.mergedTasks.map { .string($0) }),
+          "pushed": .bool(report.pushed),
+        ])
+        return
+      }
+      var line = "Synced with \(report.remote): \(report.merge.rawValue)"
+      if !report.mergedTasks.isEmpty {
+        line += ", \(report.mergedTasks.count) task(s) merged field by field"
+      }
+      Console.out(line + (report.pushed ? ", pushed." : "."))
+    }
+  }
+}

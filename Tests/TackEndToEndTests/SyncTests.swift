@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// `tack sync` between two clones of a bare remote, through libgit2.
+@Suite struct SyncTests {
+  struct Clones {
+    let sandbox: Sandbox
+    let a: String
+    let b: String
+
+    init() throws {
+      sandbox = try Sandbox(.board())
+      a = sandbox.repo
+      let remote = sandbox.root + "/remote.git"
+      b = sandbox.root + "/b"
+      try sandbox.git(["clone", "-q", "--bare", a, remote], in: sandbox.root)
+      try sandbox.git(["remote", "add", "origin", remote], in: a)
+      try sandbox.git(["clone", "-q", remote, b], in: sandbox.root)
+      try sandbox.git(["config", "user.name", "Bea"], in: b)
+      try sandbox.git(["config", "user.email", "bea@example.com"], in: b)
+    }
+
+    @discardableResult
+    func tack(_ clone: String, _ arguments: [String]) throws -> String {
+      try sandbox.ok(["--repo", clone] + arguments, in: clone)
+    }
+  }
+
+  @Test func clonesMeetThroughSyncWithTasksMergedFieldByField() throws {
+    let clones = try Clones()
+    let id = try clones.tack(clones.a, ["add", "Shared"]).trimmingCharacters(in: .newlines)
+    #expect(try clones.tack(clones.a, ["sync"]).contains("pushed"))
+    #expect(try clones.tack(clones.b, ["sync"]).contains("fast-forward"))
+    #expect(try clones.tack(clones.b, ["show", id, "--json"]).contains("Shared"))
+    #expect(try clones.sandbox.git(["status", "--porcelain"], in: clones.b) == "")
+
+    try clones.tack(clones.a, ["note", id, "from A"])
+    try clones.tack(clones.a, ["edit", id, "--add-label", "from-a"])
+    try clones.tack(clones.a, ["sync"])
+    try clones.tack(clones.b, ["note", id, "from B"])
+    let merged = try clones.tack(clones.b, ["sync"])
+    #expect(merged.contains("merged") && merged.contains("1 task"))
+    let task = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(try clones.tack(clones.b, ["show", id, "--json"]).utf8))
+        as? [String: Any])
+    #expect(
+      (task["notes"] as? [[String: Any]])?.compactMap { $0["text"] as? String } == [
+        "from A", "from B",
+      ])
+    #expect(task["labels"] as? [String] == ["from-a"])
+    let commit = try clones.sandbox.git(["log", "-1", "--format=%P%n%B"], in: clones.b)
+    #expect(commit.split(separator: "\n").first?.split(separator: " ").count == 2)
+    #expect(commit.contains("Tack-Action: sync"))
+    #expect(try clones.sandbox.git(["status", "--porcelain"], in: clones.b) == "")
+    // A sees B's merge by fast-forward; both now have the same tip as the remote.
+    #expect(try clones.tack(clones.a, ["sync"]).contains("fast-forward"))
+    #expect(
+      try clones.sandbox.git(["rev-parse", "main"], in: clones.a)
+        == (try clones.sandbox.git(["rev-parse", "main"], in: clones.b)))
+    try clones.sandbox.expectFsckClean()
+  }
+
+  @Test func whatCannotBeMergedStopsTheSyncWithNothingWritten() throws {
+    let clones = try Clones()
+    let id = try clones.tack(clones.a, ["add", "Contested"]).trimmingCharacters(in: .newlines)
+    try clones.tack(clones.a, ["sync"])
+    try clones.tack(clones.b, ["sync"])
+    try clones.tack(clones.a, ["done", id])
+    try clones.tack(clones.a, ["sync"])
+    try clones.tack(clones.b, ["cancel", id])
+    let before = try clones.sandbox.git(["rev-parse", "main"], in: clones.b)
+    let refused = try clones.sandbox.tack(["--repo", clones.b, "sync"], in: clones.b)
+    #expect(refused.status == 6)
+    #expect(refused.stderr.contains("status") && refused.stderr.contains("nothing was written"))
+    #expect(try clones.sandbox.git(["rev-parse", "main"], in: clones.b) == before)
+    #expect(try clones.sandbox.git(["status", "--porcelain"], in: clones.b) == "")
+  }
+}
