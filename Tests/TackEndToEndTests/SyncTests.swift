@@ -76,4 +76,71 @@ import Testing
     #expect(try clones.sandbox.git(["rev-parse", "main"], in: clones.b) == before)
     #expect(try clones.sandbox.git(["status", "--porcelain"], in: clones.b) == "")
   }
+
+  @Test func aTerminalStatusWinsARaceAndTheMergeCommitSaysSo() throws {
+    let clones = try Clones()
+    let id = try clones.tack(clones.a, ["add", "Race"]).trimmingCharacters(in: .newlines)
+    let other = try clones.tack(clones.a, ["add", "Created in A"]).trimmingCharacters(in: .newlines)
+    try clones.tack(clones.a, ["sync"])
+    try clones.tack(clones.b, ["sync"])
+    try clones.tack(clones.a, ["done", id])
+    try clones.tack(clones.a, ["sync"])
+    try clones.tack(clones.b, ["start", id])
+    let created = try clones.tack(clones.b, ["add", "Created in B"]).trimmingCharacters(
+      in: .newlines)
+    try clones.tack(clones.b, ["sync"])
+    #expect(
+      try clones.tack(clones.b, ["show", id, "--json"]).contains("\"status\": \"completed\""))
+    let body = try clones.sandbox.git(["log", "-1", "--format=%B"], in: clones.b)
+    #expect(body.contains("status: completed (terminal) over working"))
+    // Tasks created on both sides are all there: ULIDs never collide.
+    let listed = try clones.tack(clones.b, ["list", "--fields", "id"])
+    for task in [id, other, created] { #expect(listed.contains(task)) }
+  }
+
+  @Test func twoClonesSyncingAtOnceBothLand() throws {
+    let clones = try Clones()
+    try clones.tack(clones.a, ["sync"])
+    try clones.tack(clones.b, ["sync"])
+    for n in 0..<3 {
+      try clones.tack(clones.a, ["add", "A \(n)"])
+      try clones.tack(clones.b, ["add", "B \(n)"])
+    }
+    let tack = try Programs.tack.get()
+    let racing = try [clones.a, clones.b].map { clone in
+      try clones.sandbox.start(tack, ["--repo", clone, "sync"], in: clone)
+    }
+    for run in racing { #expect(try run.wait().status == 0) }
+    try clones.tack(clones.a, ["sync"])
+    try clones.tack(clones.b, ["sync"])
+    let a = try clones.tack(clones.a, ["list", "--fields", "title"])
+    let b = try clones.tack(clones.b, ["list", "--fields", "title"])
+    #expect(a == b)
+    #expect(a.split(separator: "\n").count == 6)
+  }
+
+  @Test func aSyncKilledMidwayLeavesAUsableRepository() throws {
+    let clones = try Clones()
+    try clones.tack(clones.a, ["sync"])
+    try clones.tack(clones.b, ["sync"])
+    let tack = try Programs.tack.get()
+    var generator = SystemRandomNumberGenerator()
+    for round in 0..<4 {
+      try clones.tack(clones.a, ["add", "A \(round)"])
+      try clones.tack(clones.a, ["sync"])
+      try clones.tack(clones.b, ["add", "B \(round)"])
+      let run = try clones.sandbox.start(tack, ["--repo", clones.b, "sync"], in: clones.b)
+      usleep(UInt32.random(in: 0...40_000, using: &generator))
+      if run.process.isRunning { kill(run.process.processIdentifier, SIGKILL) }
+      _ = try run.wait()
+    }
+    // The next sync finishes the job; nothing is lost and the checkout is clean.
+    try clones.tack(clones.b, ["sync"])
+    try clones.tack(clones.a, ["sync"])
+    let titles = try clones.tack(clones.a, ["list", "--fields", "title"])
+    for round in 0..<4 { #expect(titles.contains("A \(round)") && titles.contains("B \(round)")) }
+    #expect(try clones.sandbox.git(["status", "--porcelain"], in: clones.b) == "")
+    #expect(
+      try clones.sandbox.gitOutput(["fsck", "--strict", "--no-progress"], in: clones.b).status == 0)
+  }
 }

@@ -10,6 +10,9 @@ public enum TaskMerge {
     public var merged: JSONValue
     /// The fields both sides changed differently.
     public var conflicts: [String]
+    /// How two different changes were settled by the rules ("status: completed (terminal)
+    /// over working", "lease: the claim by b, which runs longer"), for the merge commit.
+    public var decisions: [String] = []
   }
 
   public static func merge(
@@ -21,6 +24,7 @@ public enum TaskMerge {
     var merged: [String: JSONValue] = [:]
     var conflicts: [String] = []
     var conflictDetail: [String: JSONValue] = [:]
+    var decisions: [String] = []
     for key in Set(b.keys).union(o.keys).union(t.keys).sorted() where key != "mergeConflict" {
       let (was, mine, other) = (b[key], o[key], t[key])
       switch key {
@@ -45,13 +49,19 @@ public enum TaskMerge {
         default:
           let (a, z) = (mine?.stringValue ?? "", other?.stringValue ?? "")
           switch (isTerminal(a), isTerminal(z)) {
-          case (true, false): merged[key] = mine
-          case (false, true): merged[key] = other
+          case (true, false):
+            merged[key] = mine
+            decisions.append("status: \(a) (terminal) over \(z)")
+          case (false, true):
+            merged[key] = other
+            decisions.append("status: \(z) (terminal) over \(a)")
           case (false, false):
             // Both moved on without finishing: the later write wins.
-            merged[key] =
+            let oursLater =
               (o["updatedAt"]?.stringValue ?? "") >= (t["updatedAt"]?.stringValue ?? "")
-              ? mine : other
+            merged[key] = oursLater ? mine : other
+            decisions.append(
+              "status: \(oursLater ? a : z), the later change, over \(oursLater ? z : a)")
           case (true, true):
             merged[key] = was
             conflicts.append(key)
@@ -68,6 +78,11 @@ public enum TaskMerge {
           merged[key] = other
         } else {
           merged[key] = ourLease >= theirLease ? mine : other
+          if key == "lease" {
+            let winner =
+              (ourLease >= theirLease ? o : t)["lease"]?["holder"]?.stringValue ?? "nobody"
+            decisions.append("lease: the claim by \(winner), which runs longer")
+          }
         }
       default:
         if mine == other || other == was {
@@ -87,7 +102,7 @@ public enum TaskMerge {
       merged["lease"] = .null
     }
     if !conflictDetail.isEmpty { merged["mergeConflict"] = .object(conflictDetail) }
-    return Result(merged: .object(merged), conflicts: conflicts)
+    return Result(merged: .object(merged), conflicts: conflicts, decisions: decisions)
   }
 
   /// Every note of either side, once, in time order.

@@ -72,11 +72,12 @@ extension Store {
         var changes = merge.changes
         var merged: [String] = []
         for conflict in merge.conflicts {
-          changes.append(FileChange(path: conflict.path, content: try resolve(conflict, view)))
-          merged.append(conflict.path)
+          let (bytes, decisions) = try resolve(conflict, view)
+          changes.append(FileChange(path: conflict.path, content: bytes))
+          merged.append(([conflict.path] + decisions.map { "    " + $0 }).joined(separator: "\n"))
         }
         outcome.merge = .merged
-        outcome.mergedTasks = merged
+        outcome.mergedTasks = merge.conflicts.map(\.path)
         var message = syncMessage(
           "merge \(remote)/\(branch.dropFirst("refs/heads/".count))", remote)
         if !merged.isEmpty {
@@ -106,7 +107,11 @@ extension Store {
 
   /// A file both sides changed: a task file is merged with `TaskMerge`; anything else, or a
   /// task whose fields clash, stops the sync.
-  private func resolve(_ conflict: MergeConflict, _ view: View) throws(TackError) -> [UInt8] {
+  private func resolve(
+    _ conflict: MergeConflict, _ view: View
+  ) throws(TackError) -> (
+    [UInt8], [String]
+  ) {
     let parts = conflict.path.split(separator: "/")
     guard parts.count >= 4, parts[0] == "boards", parts[2] == "tasks",
       let ours = conflict.ours, let theirs = conflict.theirs,
@@ -126,7 +131,7 @@ extension Store {
         "\(conflict.path): both sides changed \(result.conflicts.joined(separator: ", ")) differently; nothing was written — decide with git pull (the merge driver records both) or change one side and sync again"
       )
     }
-    return result.merged.serializedBytes(pretty: true)
+    return (result.merged.serializedBytes(pretty: true), result.decisions)
   }
 
   private func syncMessage(_ what: String, _ remote: String) -> CommitMessage {
