@@ -31,6 +31,10 @@ extension Repository {
   /// and returns that commit (`nil` when the remote has no such branch). SSH remotes
   /// authenticate through the ssh agent.
   public func fetch(remote name: String, branch: String) throws(GitError) -> OID? {
+    try clearingDeadLocks { () throws(GitError) in try fetchOnce(remote: name, branch: branch) }
+  }
+
+  private func fetchOnce(remote name: String, branch: String) throws(GitError) -> OID? {
     let remote = try lookupRemote(name)
     defer { git_remote_free(remote) }
     var options = git_fetch_options()
@@ -50,11 +54,104 @@ extension Repository {
     return try tip(of: tracking)
   }
 
-  /// Pushes `branch` to the same branch on `remote`, never forced. Returns `false` when the
-  /// remote refused it because it moved on (fetch, merge and try again).
-  public func push(remote name: String, branch: String) throws(GitError) -> Bool {
+  /// Pushes `branch` to the same branch on `remote`, never forced: the remote branch moves
+  /// only if it still points at `expected` (what the last fetch saw). Returns `false` when
+  /// it moved on meanwhile (fetch, merge and try again).
+  public func push(remote name: String, branch: String, expected: OID?) throws(GitError) -> Bool {
+    try clearingDeadLocks { () throws(GitError) in
+      try pushOnce(remote: name, branch: branch, expected: expected)
+    }
+  }
+
+  private func pushOnce(
+    remote name: String, branch: String, expected: OID?
+  ) throws(GitError) -> Bool {
     let remote = try lookupRemote(name)
     defer { git_remote_free(remote) }
+    if let path = git_remote_url(remote).flatMap({ Self.localPath(String(cString: $0)) }) {
+      return try pushLocally(to: path, remote: remote, branch: branch, expected: expected)
+    }
+    return try pushOverTransport(remote, branch: branch)
+  }
+
+  /// libgit2's local transport updates the remote's refs without checking their old value,
+  /// so for a remote on this machine the objects go through a temporary ref and the branch
+  /// moves by compare-and-swap in the remote repository itself.
+  private func pushLocally(
+    to path: String, remote: OpaquePointer, branch: String, expected: OID?
+  )
+    throws(GitError) -> Bool
+  {
+    guard let ours = try tip(of: branch) else { return true }
+    let staging = "refs/tack/sync-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    _ = try pushOverTransport(remote, branch: branch, destination: staging)
+    let target = try Repository.discover(from: path)
+    defer {
+      var ref: OpaquePointer?
+      if git_reference_lookup(&ref, target.pointer, staging) == 0 {
+        git_reference_delete(ref)
+        git_reference_free(ref)
+      }
+    }
+    var new = ours.raw
+    var ref: OpaquePointer?
+    let code: Int32
+    if let expected {
+      var old = expected.raw
+      code = git_reference_create_matching(
+        &ref, target.pointer, branch, &new, 1, &old, "tack sync: push")
+    } else {
+      code = git_reference_create(&ref, target.pointer, branch, &new, 0, "tack sync: push")
+    }
+    git_reference_free(ref)
+    if code == GIT_EMODIFIED.rawValue || code == GIT_EEXISTS.rawValue
+      || code == GIT_ELOCKED.rawValue
+    {
+      return false
+    }
+    try check("git_reference_create_matching", code)
+    return true
+  }
+
+  /// Runs `body`; when a lock file is in the way (a sync killed mid-fetch or mid-push leaves
+  /// one), waits until it is old enough to be dead, removes it, and runs `body` again.
+  private func clearingDeadLocks<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
+    var waited = 0
+    while true {
+      do {
+        return try body()
+      } catch let error {
+        guard error.kind == .locked || error.message.contains(".lock"),
+          let path = Self.lockPath(in: error.message), waited < 15
+        else { throw error }
+        if let cleared = LocalFile.removeIfStale(path, olderThan: Self.staleLockSeconds) {
+          writeWarning = cleared
+          continue
+        }
+        usleep(500_000)
+        waited += 1
+      }
+    }
+  }
+
+  /// The `….lock` path libgit2 names in a "failed to lock file '…'" message.
+  static func lockPath(in message: String) -> String? {
+    let parts = message.split(separator: "'", omittingEmptySubsequences: false)
+    return parts.first { $0.hasSuffix(".lock") }.map(String.init)
+  }
+
+  /// A remote URL that names a repository on this machine: a path or a file:// URL.
+  static func localPath(_ url: String) -> String? {
+    if url.hasPrefix("file://") { return String(url.dropFirst("file://".count)) }
+    if url.hasPrefix("/") || url.hasPrefix("./") || url.hasPrefix("../") { return url }
+    return url.contains(":") ? nil : url
+  }
+
+  private func pushOverTransport(
+    _ remote: OpaquePointer?, branch: String, destination: String? = nil
+  )
+    throws(GitError) -> Bool
+  {
     var options = git_push_options()
     try check(
       "git_push_options_init", git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)))
@@ -65,7 +162,7 @@ extension Repository {
       return 0
     }
     var rejected = false
-    let refspec = strdup("\(branch):\(branch)")
+    let refspec = strdup("\(branch):\(destination ?? branch)")
     defer { free(refspec) }
     var strings: [UnsafeMutablePointer<CChar>?] = [refspec]
     let code = withUnsafeMutablePointer(to: &rejected) { flag in

@@ -31,6 +31,7 @@ extension Repository {
       try FileLock.acquire(path: commonDirectory + "tack.lock", until: deadline, clock: clock)
     }
     defer { lock?.release() }
+    if let worktree { try recoverWorktree(worktree, branch: branch) }
 
     var backoff = max(1, policy.initialBackoffMilliseconds)
     var attempts = 0
@@ -42,6 +43,11 @@ extension Repository {
       if let worktree {
         try worktree.repository.ensureUnmodified(
           request.changes.map(\.path), base: tree, workdir: worktree.folder)
+        // Written before the branch moves: a process killed between the move and the
+        // working tree update leaves this behind, and the next write finishes the job.
+        try LocalFile.writeAtomically(
+          worktree.repository.journalPath,
+          Array(request.changes.map(\.path).joined(separator: "\n").utf8))
       }
       let commit: OID
       do {
@@ -69,6 +75,7 @@ extension Repository {
       if let worktree {
         do {
           try worktree.repository.syncWorktree(worktree.folder, with: request.changes)
+          unlink(worktree.repository.journalPath)
         } catch {
           writeWarning =
             "the commit \(commit.hex.prefix(10)) landed, but the checked-out files in \(worktree.folder) could not be updated (\(error)); run 'git status' there and 'git checkout -- PATH' to bring them in line"
@@ -85,6 +92,35 @@ extension Repository {
   /// Removes `<branch>.lock` when it is stale, and says so.
   private func clearStaleLock(for branch: String) -> String? {
     LocalFile.removeIfStale(commonDirectory + branch + ".lock", olderThan: Self.staleLockSeconds)
+  }
+
+  /// Finishes a working tree update that a killed writer left half done (see the journal
+  /// written before each ref update): for each path it names, when the file is the committed
+  /// version or still the version the index had (nobody edited it since), the file and the
+  /// index are brought to the tip. Anything else is somebody's edit and is left alone.
+  private func recoverWorktree(
+    _ worktree: (folder: String, repository: Repository), branch: String
+  )
+    throws(GitError)
+  {
+    let journal = worktree.repository.journalPath
+    guard let bytes = try LocalFile.read(journal) else { return }
+    defer { unlink(journal) }
+    let paths = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    guard let tip = try tip(of: branch), !paths.isEmpty else { return }
+    let tree = try self.tree(ofCommit: tip)
+    let stale = try worktree.repository.behindPaths(paths, tip: tree, workdir: worktree.folder)
+    guard !stale.isEmpty else { return }
+    var changes: [FileChange] = []
+    for path in stale {
+      changes.append(
+        FileChange(
+          path: path,
+          content: try tree.entryID(at: path).map { (id) throws(GitError) in try blob(id) }))
+    }
+    try worktree.repository.syncWorktree(worktree.folder, with: changes)
+    writeWarning =
+      "finished updating \(stale.count) checked-out file(s) that a stopped write had left behind"
   }
 
   /// The working tree that has `branch` checked out, if any: this repository's own, or a

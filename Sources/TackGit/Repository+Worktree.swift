@@ -28,6 +28,28 @@ extension Repository {
     }
   }
 
+  /// Where a write notes the paths it is about to move, until the working tree follows.
+  var journalPath: String { gitDirectory + "tack-worktree-journal" }
+
+  /// The paths whose file or index entry lags behind `tip` without anybody having edited them:
+  /// the file is the committed version (only the index lags), or the file still equals the
+  /// index entry (both lag).
+  func behindPaths(_ paths: [String], tip: Tree, workdir: String) throws(GitError) -> [String] {
+    let index = try openIndex()
+    defer { git_index_free(index) }
+    var behind: [String] = []
+    for path in paths {
+      let committed = try tip.entryID(at: path)
+      let staged = git_index_get_bypath(index, path, 0).map { OID($0.pointee.id) }
+      let onDisk = try LocalFile.read(workdir + path).map { (bytes) throws(GitError) in
+        try Repository.blobID(of: bytes)
+      }
+      if staged == committed && onDisk == committed { continue }
+      if onDisk == committed || onDisk == staged { behind.append(path) }
+    }
+    return behind
+  }
+
   /// Brings the checked-out files and the index in line with a commit that changed `changes`.
   func syncWorktree(_ workdir: String, with changes: [FileChange]) throws(GitError) {
     for change in changes {

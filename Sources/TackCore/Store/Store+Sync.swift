@@ -36,7 +36,7 @@ extension Store {
         try bringIn(theirs, from: remote, actor: actor, report: &report)
       }
       let pushed: Bool
-      do { pushed = try repository.push(remote: remote, branch: branch) } catch {
+      do { pushed = try repository.push(remote: remote, branch: branch, expected: theirs) } catch {
         throw TackError(error)
       }
       if pushed {
