@@ -4,31 +4,8 @@ import Testing
 /// Two clones edit one task and meet through a bare remote: plain `git pull` merges the task
 /// field by field with `tack merge-driver` (installed by `tack init` / `install-merge-driver`).
 @Suite struct MergeDriverTests {
-  struct Clones {
-    let sandbox: Sandbox
-    let a: String
-    let b: String
-
-    init() throws {
-      sandbox = try Sandbox(.board())
-      a = sandbox.repo
-      let remote = sandbox.root + "/remote.git"
-      b = sandbox.root + "/b"
-      try sandbox.git(["clone", "-q", "--bare", a, remote], in: sandbox.root)
-      try sandbox.git(["remote", "add", "origin", remote], in: a)
-      try sandbox.git(["clone", "-q", remote, b], in: sandbox.root)
-      try sandbox.git(["config", "user.name", "Bea"], in: b)
-      try sandbox.git(["config", "user.email", "bea@example.com"], in: b)
-      try sandbox.ok(["install-merge-driver"], in: b)
-    }
-
-    func tack(_ clone: String, _ arguments: [String]) throws -> String {
-      try sandbox.ok(["--repo", clone] + arguments, in: clone)
-    }
-  }
-
   @Test func editsOnBothSidesMergeFieldByField() throws {
-    let clones = try Clones()
+    let clones = try Clones(installMergeDriver: true)
     let id = try clones.sandbox.add("Shared", ["--label", "base"])
     try clones.sandbox.git(["push", "-q", "origin", "main"])
     try clones.sandbox.git(["pull", "-q", "--no-rebase", "origin", "main"], in: clones.b)
@@ -54,7 +31,7 @@ import Testing
   }
 
   @Test func twoDifferentEndingsAreAConflictThatCheckLists() throws {
-    let clones = try Clones()
+    let clones = try Clones(installMergeDriver: true)
     let id = try clones.sandbox.add("Contested")
     try clones.sandbox.git(["push", "-q", "origin", "main"])
     try clones.sandbox.git(["pull", "-q", "--no-rebase", "origin", "main"], in: clones.b)

@@ -3,29 +3,6 @@ import Testing
 
 /// `tack sync` between two clones of a bare remote, through libgit2.
 @Suite struct SyncTests {
-  struct Clones {
-    let sandbox: Sandbox
-    let a: String
-    let b: String
-
-    init() throws {
-      sandbox = try Sandbox(.board())
-      a = sandbox.repo
-      let remote = sandbox.root + "/remote.git"
-      b = sandbox.root + "/b"
-      try sandbox.git(["clone", "-q", "--bare", a, remote], in: sandbox.root)
-      try sandbox.git(["remote", "add", "origin", remote], in: a)
-      try sandbox.git(["clone", "-q", remote, b], in: sandbox.root)
-      try sandbox.git(["config", "user.name", "Bea"], in: b)
-      try sandbox.git(["config", "user.email", "bea@example.com"], in: b)
-    }
-
-    @discardableResult
-    func tack(_ clone: String, _ arguments: [String]) throws -> String {
-      try sandbox.ok(["--repo", clone] + arguments, in: clone)
-    }
-  }
-
   @Test func clonesMeetThroughSyncWithTasksMergedFieldByField() throws {
     let clones = try Clones()
     let id = try clones.tack(clones.a, ["add", "Shared"]).trimmingCharacters(in: .newlines)
