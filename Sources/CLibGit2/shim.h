@@ -5,3 +5,11 @@
 static inline int tack_git_enable_fsync(int enabled) {
   return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
 }
+
+#include <unistd.h>
+/* The process environment, for spawning `git credential fill` (Swift 6 will not read the
+   C global `environ` directly). */
+static inline char **tack_environment(void) {
+  extern char **environ;
+  return environ;
+}

@@ -40,17 +40,21 @@ extension Repository {
     var options = git_fetch_options()
     try check(
       "git_fetch_options_init", git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)))
-    options.callbacks.credentials = agentCredentials
+    options.callbacks.credentials = remoteCredentials
+    var state = TransportState()
     let short = String(branch.dropFirst("refs/heads/".count))
     let tracking = "refs/remotes/\(name)/\(short)"
     let refspec = strdup("+\(branch):\(tracking)")
     defer { free(refspec) }
     var strings: [UnsafeMutablePointer<CChar>?] = [refspec]
-    let code = strings.withUnsafeMutableBufferPointer { buffer in
-      var array = git_strarray(strings: buffer.baseAddress, count: 1)
-      return git_remote_fetch(remote, &array, &options, "tack sync: fetch")
+    let code = withUnsafeMutablePointer(to: &state) { pointer in
+      options.callbacks.payload = UnsafeMutableRawPointer(pointer)
+      return strings.withUnsafeMutableBufferPointer { buffer in
+        var array = git_strarray(strings: buffer.baseAddress, count: 1)
+        return git_remote_fetch(remote, &array, &options, "tack sync: fetch")
+      }
     }
-    try check("git_remote_fetch", code)
+    try checkTransport("git_remote_fetch", code, state, remote: remote)
     return try tip(of: tracking)
   }
 
@@ -66,6 +70,8 @@ extension Repository {
   private func pushOnce(
     remote name: String, branch: String, expected: OID?
   ) throws(GitError) -> Bool {
+    // An unborn branch has nothing to send.
+    guard try tip(of: branch) != nil else { return true }
     let remote = try lookupRemote(name)
     defer { git_remote_free(remote) }
     if let path = git_remote_url(remote).flatMap({ Self.localPath(String(cString: $0)) }) {
@@ -113,6 +119,28 @@ extension Repository {
     return true
   }
 
+  /// Like `check`, but an authentication failure says where credentials come from.
+  private func checkTransport(
+    _ call: String, _ code: Int32, _ state: TransportState, remote: OpaquePointer?
+  )
+    throws(GitError)
+  {
+    guard code < 0 else { return }
+    let error = GitError.last(call: call, code: code)
+    let lower = error.message.lowercased()
+    if code == GIT_EAUTH.rawValue || code == GIT_EUSER.rawValue || lower.contains("authentication")
+      || (state.credentialAttempts > 1)
+    {
+      let url = git_remote_url(remote).map { String(cString: $0) } ?? "the remote"
+      throw GitError(
+        kind: .other, code: code, call: call,
+        message:
+          "\(url) did not accept the credentials offered (ssh: the keys in your ssh agent; http(s): what `git credential fill` gives for this URL — set up a credential helper, e.g. git config credential.helper store) (\(error.message))"
+      )
+    }
+    throw error
+  }
+
   /// Runs `body`; when a lock file is in the way (a sync killed mid-fetch or mid-push leaves
   /// one), waits until it is old enough to be dead, removes it, and runs `body` again.
   private func clearingDeadLocks<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
@@ -155,17 +183,19 @@ extension Repository {
     var options = git_push_options()
     try check(
       "git_push_options_init", git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)))
-    options.callbacks.credentials = agentCredentials
+    options.callbacks.credentials = remoteCredentials
     options.callbacks.push_update_reference = { _, status, payload in
       // A refused update arrives here with a message; remember it in the payload.
-      if status != nil, let payload { payload.assumingMemoryBound(to: Bool.self).pointee = true }
+      if status != nil, let payload {
+        payload.assumingMemoryBound(to: TransportState.self).pointee.rejected = true
+      }
       return 0
     }
-    var rejected = false
+    var state = TransportState()
     let refspec = strdup("\(branch):\(destination ?? branch)")
     defer { free(refspec) }
     var strings: [UnsafeMutablePointer<CChar>?] = [refspec]
-    let code = withUnsafeMutablePointer(to: &rejected) { flag in
+    let code = withUnsafeMutablePointer(to: &state) { flag in
       options.callbacks.payload = UnsafeMutableRawPointer(flag)
       return strings.withUnsafeMutableBufferPointer { buffer in
         var array = git_strarray(strings: buffer.baseAddress, count: 1)
@@ -173,8 +203,8 @@ extension Repository {
       }
     }
     if code == GIT_ENONFASTFORWARD.rawValue { return false }
-    try check("git_remote_push", code)
-    return !rejected
+    try checkTransport("git_remote_push", code, state, remote: remote)
+    return !state.rejected
   }
 
   /// Whether `ancestor` is `descendant` or one of its ancestors.
@@ -258,10 +288,93 @@ extension Repository {
   }
 }
 
-/// SSH through the agent; other kinds of credentials are not offered (libgit2 has no
-/// credential helper), so such remotes fail with libgit2's authentication error.
-private let agentCredentials: git_credential_acquire_cb = { out, _, username, allowed, _ in
-  guard allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 else { return GIT_PASSTHROUGH.rawValue }
-  if let username { return git_credential_ssh_key_from_agent(out, username) }
-  return git_credential_ssh_key_from_agent(out, "git")
+/// What a transport's callbacks keep between calls.
+struct TransportState {
+  var rejected = false
+  var credentialAttempts = 0
+}
+
+/// Credentials for a remote, never from arguments or logs: SSH keys through the ssh agent;
+/// a username and password for HTTP(S) from git's own credential helpers (`git credential
+/// fill`, prompts disabled). Offered once per operation, so a refused one fails instead of
+/// looping.
+private let remoteCredentials: git_credential_acquire_cb = { out, url, username, allowed, payload in
+  if let payload {
+    let state = payload.assumingMemoryBound(to: TransportState.self)
+    state.pointee.credentialAttempts += 1
+    if state.pointee.credentialAttempts > 1 { return GIT_EUSER.rawValue }
+  }
+  if allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 {
+    if let username { return git_credential_ssh_key_from_agent(out, username) }
+    return git_credential_ssh_key_from_agent(out, "git")
+  }
+  guard allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0, let url,
+    let (user, password) = CredentialHelper.fill(url: String(cString: url))
+  else { return GIT_PASSTHROUGH.rawValue }
+  return git_credential_userpass_plaintext_new(out, user, password)
+}
+
+/// `git credential fill`, run with the URL on its input and prompts disabled.
+enum CredentialHelper {
+  static func fill(url: String) -> (String, String)? {
+    var input: [Int32] = [0, 0]
+    var output: [Int32] = [0, 0]
+    guard pipe(&input) == 0, pipe(&output) == 0 else { return nil }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+    posix_spawn_file_actions_addclose(&actions, input[1])
+    posix_spawn_file_actions_addclose(&actions, output[0])
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var environment: [UnsafeMutablePointer<CChar>?] = []
+    if var entry = tack_environment() {
+      while let variable = entry.pointee {
+        if !String(cString: variable).hasPrefix("GIT_TERMINAL_PROMPT=") {
+          environment.append(strdup(variable))
+        }
+        entry += 1
+      }
+    }
+    environment.append(strdup("GIT_TERMINAL_PROMPT=0"))
+    environment.append(nil)
+    let words: [String] = ["git", "credential", "fill"]
+    let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+    defer {
+      for pointer in environment { free(pointer) }
+      for pointer in arguments { free(pointer) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawnp(&pid, "git", &actions, nil, arguments, environment)
+    close(input[0])
+    close(output[1])
+    guard spawned == 0 else {
+      close(input[1])
+      close(output[0])
+      return nil
+    }
+    let request = Array("url=\(url)\n\n".utf8)
+    _ = request.withUnsafeBytes { write(input[1], $0.baseAddress, $0.count) }
+    close(input[1])
+    var reply: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { read(output[0], $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { break }
+      reply.append(contentsOf: chunk[0..<count])
+    }
+    close(output[0])
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    var user: String?
+    var password: String?
+    for line in String(decoding: reply, as: UTF8.self).split(separator: "\n") {
+      if line.hasPrefix("username=") { user = String(line.dropFirst(9)) }
+      if line.hasPrefix("password=") { password = String(line.dropFirst(9)) }
+    }
+    guard let user, let password else { return nil }
+    return (user, password)
+  }
 }
