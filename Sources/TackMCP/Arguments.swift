@@ -64,3 +64,15 @@ struct Arguments {
     return object
   }
 }
+
+extension JSONValue {
+  /// An answer as a board task stores it: `true`/`false` becomes `{"confirmed": …}`, a
+  /// string `{"text": …}`; anything else is taken as already in that shape.
+  var storedAnswer: JSONValue {
+    switch self {
+    case .bool(let confirmed): ["confirmed": .bool(confirmed)]
+    case .string(let text): ["text": .string(text)]
+    default: self
+    }
+  }
+}

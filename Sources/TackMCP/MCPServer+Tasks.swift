@@ -286,14 +286,9 @@ extension MCPServer {
   /// declined or cancelled); `true`/`false` for a confirmation, a string for text; or the
   /// stored shape itself.
   static func normalizedAnswer(_ value: JSONValue) -> JSONValue? {
-    switch value {
-    case .bool(let confirmed): return ["confirmed": .bool(confirmed)]
-    case .string(let text): return ["text": .string(text)]
-    default:
-      guard let action = value["action"] else { return value }
-      guard action == "accept", let content = value["content"] else { return nil }
-      return content
-    }
+    guard let action = value["action"] else { return value.storedAnswer }
+    guard action == "accept", let content = value["content"] else { return nil }
+    return content
   }
 
   private func taskID(_ params: [String: JSONValue]) throws(RPCError) -> String {

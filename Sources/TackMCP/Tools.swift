@@ -286,14 +286,7 @@ enum Tools {
     required: ["taskId", "inputResponses"], output: taskOutput, readOnly: false
   ) { context, arguments throws(ToolFailure) in
     let (id, responses) = try argument { () throws(RPCError) in
-      var responses: [String: JSONValue] = [:]
-      for (key, value) in try arguments.object("inputResponses") {
-        switch value {
-        case .bool(let confirmed): responses[key] = ["confirmed": .bool(confirmed)]
-        case .string(let text): responses[key] = ["text": .string(text)]
-        default: responses[key] = value
-        }
-      }
+      let responses = try arguments.object("inputResponses").mapValues(\.storedAnswer)
       return (try arguments.string("taskId"), responses)
     }
     return [

@@ -59,13 +59,19 @@ public enum Names {
     }
     for scalar in value.unicodeScalars {
       let v = scalar.value
-      let isControl = v < 0x20 || v == 0x7f || (0x80...0x9f).contains(v)
-      if isControl && (singleLine || (v != 0x0a && v != 0x09)) {
+      if isControl(scalar) && (singleLine || (v != 0x0a && v != 0x09)) {
         throw .invalidInput(
           "the \(kind) contains a control character (U+\(String(v, radix: 16, uppercase: true))); \(singleLine ? "it must be a single line of text" : "only newlines and tabs are allowed")."
         )
       }
     }
+  }
+
+  /// C0 and C1 control characters and DEL: what text may not carry (but newlines and tabs)
+  /// and what output escapes, so nothing reaches a terminal as a command.
+  public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    let v = scalar.value
+    return v < 0x20 || (0x7F..<0xA0).contains(v)
   }
 
   private static func isLowerAlphanumeric(_ b: UInt8) -> Bool {

@@ -171,7 +171,7 @@ extension String {
     String(
       String.UnicodeScalarView(
         unicodeScalars.map {
-          $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) ? " " : $0
+          Names.isControl($0) ? " " : $0
         }))
   }
 }

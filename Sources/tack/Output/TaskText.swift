@@ -107,9 +107,9 @@ extension String {
   func terminalSafe(keeping kept: Set<Unicode.Scalar> = []) -> String {
     var result = String.UnicodeScalarView()
     for scalar in unicodeScalars {
-      let v = scalar.value
-      if (v < 0x20 || v == 0x7f || (0x80...0x9f).contains(v)) && !kept.contains(scalar) {
-        result.append(contentsOf: "\\u{\(String(v, radix: 16, uppercase: true))}".unicodeScalars)
+      if Names.isControl(scalar) && !kept.contains(scalar) {
+        result.append(
+          contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
       } else {
         result.append(scalar)
       }

@@ -1,3 +1,5 @@
+import TackCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -94,7 +96,7 @@ extension String {
     for character in self {
       guard let scalar = character.unicodeScalars.first else { continue }
       let value = scalar.value
-      if value < 0x20 || (0x7F..<0xA0).contains(value) { continue }
+      if Names.isControl(scalar) { continue }
       let wide =
         (0x1100...0x115F).contains(value) || (0x2E80...0xA4CF).contains(value)
         || (0xAC00...0xD7A3).contains(value) || (0xF900...0xFAFF).contains(value)
