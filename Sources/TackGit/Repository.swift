@@ -71,6 +71,14 @@ public final class Repository {
   /// The directory shared by all worktrees of this repository.
   var commonDirectory: String { String(cString: git_repository_commondir(pointer)) }
 
+  /// Where Tack keeps its caches (`tack/` in the git directory all worktrees share), with a
+  /// trailing slash. Created on first use; `nil` when it cannot be (a read-only repository).
+  public var cacheDirectory: String? {
+    let folder = commonDirectory + "tack/"
+    if mkdir(folder, 0o755) != 0 && errno != EEXIST { return nil }
+    return folder
+  }
+
   /// The branch HEAD points to (`refs/heads/...`), even when it has no commit yet.
   public func headBranch() throws(GitError) -> String {
     var ref: OpaquePointer?

@@ -20,6 +20,12 @@ public final class Tree {
     public var name: String
     public var id: OID
     public var kind: EntryKind
+
+    public init(name: String, id: OID, kind: EntryKind) {
+      self.name = name
+      self.id = id
+      self.kind = kind
+    }
   }
 
   /// The id of the object at `path` (relative, `/`-separated), or `nil` when nothing is there.
@@ -115,6 +121,14 @@ extension Repository {
     var tree: OpaquePointer?
     try check("git_commit_tree", git_commit_tree(&tree, object))
     return Tree(pointer: tree!, repository: self)
+  }
+
+  /// The entries of the tree object `id`.
+  public func treeEntries(_ id: OID) throws(GitError) -> [Tree.Entry] {
+    var raw = id.raw
+    var tree: OpaquePointer?
+    try check("git_tree_lookup", git_tree_lookup(&tree, pointer, &raw))
+    return try Tree(pointer: tree!, repository: self).entries(at: "") ?? []
   }
 
   /// The bytes of a blob.
