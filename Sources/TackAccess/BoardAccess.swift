@@ -89,6 +89,14 @@ public final class BoardAccess {
   ) {
     try store.list(filter)
   }
+  /// `list` as summaries from the read index (no task file parsed again).
+  public func summaries(
+    _ filter: TaskFilter
+  ) throws(TackError) -> (
+    tasks: [TaskSummary], problems: [Problem]
+  ) {
+    try store.summaries(filter)
+  }
   public func shortIDs() throws(TackError) -> [TaskID: String] { try store.shortIDs() }
   public func history(_ id: String, limit: Int? = nil) throws(TackError) -> [HistoryEntry] {
     try store.history(id, limit: limit)

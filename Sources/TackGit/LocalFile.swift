@@ -14,16 +14,26 @@ enum LocalFile {
       throw posixError("open", path)
     }
     defer { close(fd) }
+    // Sized once from fstat (caches are megabytes) and not zero-filled first; a file that
+    // grows meanwhile is read on in further steps.
+    var info = stat()
+    var capacity = (fstat(fd, &info) == 0 ? Int(info.st_size) : 0) + 1
     var result: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     while true {
-      let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw posixError("read", path)
+      var failed = false
+      let chunk = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+        while count < buffer.count {
+          let got = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+          if got < 0 && errno == EINTR { continue }
+          if got < 0 { failed = true }
+          if got <= 0 { return }
+          count += got
+        }
       }
-      if count == 0 { return result }
-      result.append(contentsOf: chunk[0..<count])
+      if failed { throw posixError("read", path) }
+      if result.isEmpty { result = chunk } else { result += chunk }
+      if chunk.count < capacity { return result }
+      capacity = 64 * 1024
     }
   }
 

@@ -33,6 +33,11 @@ public final class Tree {
     try lookup(path) { OID(git_tree_entry_id($0)) }
   }
 
+  /// The id of the sub-tree at `path`, or `nil` when there is no folder there.
+  public func treeID(at path: String) throws(GitError) -> OID? {
+    try lookup(path) { kindOf($0) == .tree ? OID(git_tree_entry_id($0)) : nil } ?? nil
+  }
+
   /// The entries of the sub-tree at `path` (`""` for this tree), or `nil` when it is not a tree.
   public func entries(at path: String) throws(GitError) -> [Entry]? {
     if path.isEmpty { return Self.entries(of: pointer) }

@@ -9,10 +9,20 @@ public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
   /// Accepts exactly a full, well-formed id.
   public init?(_ text: String) {
-    guard text.utf8.count == 31, text.hasPrefix(Self.prefix),
-      text.utf8.dropFirst(5).allSatisfy({ Self.alphabet.contains($0) })
+    guard text.utf8.count == 31, text.utf8.starts(with: Self.prefix.utf8),
+      text.utf8.dropFirst(5).allSatisfy(Self.isBase32)
     else { return nil }
     rawValue = text
+  }
+
+  /// Whether `byte` is one of Crockford base32's characters (the alphabet has no I, L, O, U).
+  static func isBase32(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): true
+    case UInt8(ascii: "I"), UInt8(ascii: "L"), UInt8(ascii: "O"), UInt8(ascii: "U"): false
+    case UInt8(ascii: "A")...UInt8(ascii: "Z"): true
+    default: false
+    }
   }
 
   /// A new id for a task created at `time`.
@@ -49,7 +59,10 @@ public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
   public var description: String { rawValue }
 
-  public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
+  // Ids are ASCII, so byte order is String order, without String's Unicode machinery.
+  public static func < (lhs: TaskID, rhs: TaskID) -> Bool {
+    lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8)
+  }
 
   /// Normalises what a user typed as an id or a short id: optional `task_` prefix, then
   /// Crockford base32 (case-insensitive; I and L read as 1, O as 0). Returns the ULID part,
@@ -66,7 +79,7 @@ public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
       case UInt8(ascii: "O"): upper = UInt8(ascii: "0")
       default: break
       }
-      guard alphabet.contains(upper) else { return nil }
+      guard isBase32(upper) else { return nil }
       result.append(upper)
     }
     return String(decoding: result, as: UTF8.self)

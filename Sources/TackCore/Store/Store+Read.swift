@@ -38,6 +38,21 @@ extension Store {
   ) throws(TackError) -> (
     tasks: [BoardTask], problems: [Problem]
   ) {
+    let (summaries, problems) = try self.summaries(filter)
+    var tasks: [BoardTask] = []
+    tasks.reserveCapacity(summaries.count)
+    for summary in summaries { tasks.append(try summary.task()) }
+    return (tasks, problems)
+  }
+
+  /// What `list` selects, as summaries from the read index: the fields lists show and each
+  /// task's JSON, without parsing the files again (only new versions of files are read).
+  public func summaries(
+    _ filter: TaskFilter = TaskFilter()
+  ) throws(TackError) -> (
+    tasks: [TaskSummary], problems: [Problem]
+  ) {
+    defer { readIndex.save(complete: filter.board == nil) }
     let view = try view()
     _ = try view.config()
     var (boards, problems) = try view.readBoards()
@@ -53,12 +68,14 @@ extension Store {
         throw .unknownStatus(status, board: nil, known: known.sorted())
       }
     }
-    var tasks: [BoardTask] = []
+    var tasks: [TaskSummary] = []
     for board in boards.map(\.name) + problems.compactMap(\.board) {
       for file in try view.taskFiles(board: board) {
         do {
-          guard let task = try view.readTask(at: file.path, board: board) else { continue }
-          if filter.matches(task) { tasks.append(task) }
+          guard let summary = try view.summary(at: file.path, blob: file.blob, board: board),
+            try filter.matches(summary)
+          else { continue }
+          tasks.append(summary)
         } catch {
           problems.append(Problem(path: file.path, reason: error.reason))
         }
@@ -71,6 +88,7 @@ extension Store {
   /// The shortest prefix of each id's ULID that no other task shares, at least `minimum`
   /// characters (like git's abbreviated hashes).
   public func shortIDs(minimum: Int = 8) throws(TackError) -> [TaskID: String] {
+    defer { readIndex.save(complete: false) }
     let ids = try view().visibleTaskIDs().sorted()
     var result: [TaskID: String] = [:]
     func common(_ a: TaskID, _ b: TaskID) -> Int {
@@ -88,7 +106,8 @@ extension Store {
   /// `tack check`: every file under `.tack/` and `boards/` that Tack cannot use, and task ids
   /// found twice.
   public func check() throws(TackError) -> [Problem] {
-    try inspect(try view()).problems
+    defer { readIndex.save(complete: false) }
+    return try inspect(try view()).problems
   }
 
   /// `tack check --fix`: moves task files that sit in the wrong shard folder (the task parses

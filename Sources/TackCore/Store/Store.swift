@@ -21,6 +21,8 @@ public final class Store {
   /// Who may see and do what; every read and write attempt asks it, at the commit it reads.
   public var accessGuard: any AccessGuard = FullAccess()
   let committer: Signature
+  /// What lists read, kept in the git directory; loaded on first use.
+  lazy var readIndex = ReadIndex(repository: repository)
 
   init(repository: Repository) throws(TackError) {
     self.repository = repository
@@ -69,20 +71,44 @@ public final class Store {
     "boards/\(board)/tasks/\(id.shardPath)/\(id.rawValue).json"
   }
 
+  /// Whether `path` is `taskPath(id, board:)`, compared without building it (lists check
+  /// every file).
+  static func isTaskPath(_ path: String, id: TaskID, board: String) -> Bool {
+    let name = Array(id.rawValue.utf8)
+    var rest = Substring(path).utf8
+    func consume(_ part: some Sequence<UInt8>) -> Bool {
+      for byte in part {
+        guard rest.first == byte else { return false }
+        rest.removeFirst()
+      }
+      return true
+    }
+    return consume("boards/".utf8) && consume(board.utf8) && consume("/tasks/".utf8)
+      && consume([name[30], UInt8(ascii: "/"), name[29], UInt8(ascii: "/")]) && consume(name)
+      && consume(".json".utf8) && rest.isEmpty
+  }
+
   /// A task file must sit where its id and board say; anything else is reported, not guessed.
   static func checkPlacement(_ task: BoardTask, board: String, path: String) throws(TackError) {
-    if task.board != board {
-      throw .corruptFile(
-        path: path, reason: "field board is \(quoted(task.board)) but the file is on board \(board)"
-      )
+    if let reason = misplacement(of: task.taskId, taskBoard: task.board, board: board, path: path) {
+      throw .corruptFile(path: path, reason: reason)
     }
-    if path != taskPath(task.taskId, board: board) {
-      throw .corruptFile(
-        path: path,
-        reason:
-          "field taskId \(task.taskId) does not match the file's name and folder (expected \(taskPath(task.taskId, board: board)))"
-      )
+  }
+
+  /// Why a task with this id and `board` field cannot be at `path` on `board`, if it cannot.
+  static func misplacement(
+    of id: TaskID, taskBoard: String, board: String, path: String
+  )
+    -> String?
+  {
+    if taskBoard != board {
+      return "field board is \(quoted(taskBoard)) but the file is on board \(board)"
     }
+    if !isTaskPath(path, id: id, board: board) {
+      return
+        "field taskId \(id) does not match the file's name and folder (expected \(taskPath(id, board: board)))"
+    }
+    return nil
   }
 
   // MARK: Reading and writing
@@ -194,7 +220,8 @@ public final class Store {
       let tip = try repository.tip(of: branch)
       let tree = try tip.map { (tip) throws(GitError) in try repository.tree(ofCommit: tip) }
       return try View(
-        repository: repository, snapshot: Snapshot(commit: tip, tree: tree), branch: branch
+        repository: repository, snapshot: Snapshot(commit: tip, tree: tree), branch: branch,
+        index: readIndex
       ).applying(accessGuard)
     } catch let error as GitError {
       throw TackError(error)
@@ -232,10 +259,12 @@ public final class Store {
   {
     defer { if let warning = repository.writeWarning { Warnings.emit(warning) } }
     defer { packIfNeeded() }
+    defer { readIndex.save(complete: false) }
     do {
       return try repository.update(branch: branch, policy: retryPolicy) { snapshot in
-        let view = try View(repository: repository, snapshot: snapshot, branch: branch)
-          .applying(accessGuard)
+        let view = try View(
+          repository: repository, snapshot: snapshot, branch: branch, index: readIndex
+        ).applying(accessGuard)
         try Store.applyDurability(config: try? view.config(), fallback: durableByDefault)
         guard let pending = try body(view) else { return nil }
         var request = CommitRequest(

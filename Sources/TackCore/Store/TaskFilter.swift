@@ -22,18 +22,19 @@ public struct TaskFilter: Sendable, Equatable {
     self.text = text
   }
 
-  func matches(_ task: BoardTask) -> Bool {
-    if !statuses.isEmpty && !statuses.contains(task.status) { return false }
-    if !labels.allSatisfy(task.labels.contains) { return false }
-    if let assignee, (task.assignee ?? "") != assignee { return false }
-    if let text, !text.isEmpty {
-      let needle = text.lowercased()
-      let found =
-        task.title.lowercased().contains(needle) || task.description.lowercased().contains(needle)
-        || task.notes.contains { $0.text.lowercased().contains(needle) }
-      if !found { return false }
-    }
+  func matches(_ summary: TaskSummary) throws(TackError) -> Bool {
+    if !statuses.isEmpty && !statuses.contains(summary.status) { return false }
+    if !labels.allSatisfy(summary.labels.contains) { return false }
+    if let assignee, (summary.assignee ?? "") != assignee { return false }
+    if let text, !text.isEmpty { return matches(text: text, in: try summary.task()) }
     return true
+  }
+
+  private func matches(text: String, in task: BoardTask) -> Bool {
+    let needle = text.lowercased()
+    return task.title.lowercased().contains(needle)
+      || task.description.lowercased().contains(needle)
+      || task.notes.contains { $0.text.lowercased().contains(needle) }
   }
 }
 

@@ -8,14 +8,17 @@ struct View {
   let commit: OID?
   let tree: Tree?
   let branch: String
+  /// The read index lists go through (`nil`: read every file from git).
+  let index: ReadIndex?
   /// What the acting principal may see and do in this commit.
   private(set) var rules: any AccessRules = FullAccess()
 
-  init(repository: Repository, snapshot: Snapshot, branch: String) {
+  init(repository: Repository, snapshot: Snapshot, branch: String, index: ReadIndex? = nil) {
     self.repository = repository
     self.commit = snapshot.commit
     self.tree = snapshot.tree
     self.branch = branch
+    self.index = index
   }
 
   /// This view under the rules `accessGuard` sets for its commit.
@@ -88,10 +91,22 @@ struct View {
   func taskFiles(board: String) throws(TackError) -> [(path: String, blob: OID, id: TaskID?)] {
     guard let tree else { return [] }
     let files: [(path: String, id: OID)]
-    do { files = try tree.blobs(under: Store.tasksFolder(board)) } catch { throw TackError(error) }
+    do {
+      let folder = Store.tasksFolder(board)
+      if let index {
+        guard let id = try tree.treeID(at: folder) else { return [] }
+        files = try index.blobs(under: id, prefix: folder + "/")
+      } else {
+        files = try tree.blobs(under: folder)
+      }
+    } catch { throw TackError(error) }
     return files.map { file in
-      let name = file.path.split(separator: "/").last.map(String.init) ?? ""
-      let id = name.hasSuffix(".json") ? TaskID(String(name.dropLast(5))) : nil
+      // A task file's name is its id (31 characters) + ".json", after the last slash.
+      let path = file.path
+      let name = path.utf8.count > 36 ? Substring(path.utf8.suffix(36)) : ""
+      let id =
+        name.hasSuffix(".json") && path.utf8.dropLast(36).last == UInt8(ascii: "/")
+        ? TaskID(String(name.dropLast(5))) : nil
       return (file.path, file.id, id)
     }
   }
@@ -120,6 +135,35 @@ struct View {
     return rules.canSee(board: board, labels: task.labels) ? task : nil
   }
 
+  /// What lists need of a task file, through the read index (`readTask`'s rules: `nil` when
+  /// out of scope; a broken file is an error only for whoever sees its whole board).
+  func summary(at path: String, blob: OID, board: String) throws(TackError) -> TaskSummary? {
+    guard let index else {
+      return try readTask(at: path, board: board).map {
+        var summary = TaskSummary($0)
+        summary.path = path
+        return summary
+      }
+    }
+    let record: ReadIndex.Record
+    do { record = try index.record(blob) } catch { throw TackError(error) }
+    let failure: String
+    switch record.content {
+    case .failure(let broken): failure = broken.reason
+    case .success(var summary):
+      summary.path = path
+      guard
+        let reason = Store.misplacement(
+          of: summary.taskId, taskBoard: summary.board, board: board, path: path)
+      else { return rules.canSee(board: board, labels: summary.labels) ? summary : nil }
+      failure = reason
+    }
+    if rules.canSee(board: board, labels: nil) {
+      throw .corruptFile(path: path, reason: failure)
+    }
+    return nil
+  }
+
   /// Reads a task by its full id; `nil` when it does not exist or is out of scope.
   func task(_ id: TaskID) throws(TackError) -> (task: BoardTask, board: Board, path: String)? {
     guard let (boardName, path) = try locate(id),
@@ -139,9 +183,9 @@ struct View {
         continue
       }
       for file in files {
-        guard let id = file.id, (try? readTask(at: file.path, board: board)) != nil else {
-          continue
-        }
+        guard let id = file.id,
+          (try? summary(at: file.path, blob: file.blob, board: board)) != nil
+        else { continue }
         ids.append(id)
       }
     }

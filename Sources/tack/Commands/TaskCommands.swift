@@ -61,12 +61,12 @@ struct List: ParsableCommand {
       let columns = try fields.map { (text) throws(TackError) in try ListField.parse(text) }
       let access = try global.open()
       for label in labels { try Names.validate(label, as: "label") }
-      let (tasks, problems) = try access.list(
+      let (tasks, problems) = try access.summaries(
         TaskFilter(board: board, statuses: statuses, labels: labels, assignee: assignee, text: text)
       )
       for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
       if global.json {
-        Console.json(["tasks": .array(tasks.map(\.json))])
+        Console.write(TaskSummary.jsonDocument(key: "tasks", tasks))
         return
       }
       if let columns {
@@ -103,7 +103,7 @@ enum ListField: String, CaseIterable {
     return result
   }
 
-  func value(of task: BoardTask) -> String {
+  func value(of task: TaskSummary) -> String {
     switch self {
     case .id: task.taskId.rawValue
     case .board: task.board

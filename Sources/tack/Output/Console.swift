@@ -24,11 +24,15 @@ enum Console {
   /// Clears a terminal and puts the cursor top left, for a view drawn again in place.
   static func clearScreen() { write(1, "\u{1B}[H\u{1B}[2J") }
 
-  private static func write(_ fd: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
+  /// Bytes as they are, to stdout (documents built without a `JSONValue`).
+  static func write(_ bytes: [UInt8]) { write(1, bytes) }
+
+  private static func write(_ fd: Int32, _ text: String) { write(fd, Array(text.utf8)) }
+
+  private static func write(_ fd: Int32, _ bytes: [UInt8]) {
     var offset = 0
     while offset < bytes.count {
-      let count = bytes.withUnsafeMutableBytes {
+      let count = bytes.withUnsafeBytes {
         Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset)
       }
       if count < 0 && errno == EINTR { continue }

@@ -2,7 +2,7 @@ import TackCore
 
 /// The human-readable forms of tasks: a table for lists, a page for one task.
 enum TaskText {
-  static func table(_ tasks: [BoardTask], shortIDs: [TaskID: String], showBoard: Bool) -> String {
+  static func table(_ tasks: [TaskSummary], shortIDs: [TaskID: String], showBoard: Bool) -> String {
     let now = Timestamp.now()
     var rows: [[String]] = [
       (showBoard ? ["ID", "BOARD"] : ["ID"]) + ["STATUS", "UPDATED", "ASSIGNEE", "LABELS", "TITLE"]

@@ -1,0 +1,234 @@
+import TackGit
+
+/// The read index: what lists need of every task file, kept in the git directory
+/// (`tack/read-index`) and keyed by git object ids — tree id → its entries, blob id → the
+/// parsed task's summary. A list walks the board's tasks tree through it and reads from git
+/// only the trees and blobs it has not seen (after a write: one blob and the two shard trees
+/// above it), so it cannot return stale data, whoever made the commit (tack, plain git, a
+/// merge): a changed file is a new blob id.
+final class ReadIndex {
+  /// Bump when what a record holds, or how a task file is read, changes.
+  static let format = "read-index 1 (tack \(TackVersion.current))"
+
+  private let repository: Repository
+  private let file: CacheFile?
+  private var loaded = false
+  private var trees: [OID: [Tree.Entry]] = [:]
+  private var records: [OID: Record] = [:]
+  /// Records read from the file, and whether its tail was damaged (then it is rewritten).
+  private var storedCount = 0
+  private var storedChunks = 0
+  private var damaged = false
+  /// What this process asked for: the live part of the file when a list walked every board.
+  private var reachedTrees: Set<OID> = []
+  private var reachedBlobs: Set<OID> = []
+  /// What this process computed and has not written yet.
+  private var pending = ByteWriter()
+  private var pendingCount = 0
+
+  /// A class, so that handing a record out retains one object, not each of its strings.
+  final class Record {
+    /// The task's summary, or why the file does not parse (without the path, which the
+    /// index does not know).
+    let content: Result<TaskSummary, Failure>
+
+    init(_ content: Result<TaskSummary, Failure>) { self.content = content }
+  }
+
+  struct Failure: Error { var reason: String }
+
+  init(repository: Repository) {
+    self.repository = repository
+    file = repository.cacheDirectory.map { CacheFile(path: $0 + "read-index", format: Self.format) }
+  }
+
+  /// Every blob below the tree `id`, with paths under `prefix`, depth first in tree order.
+  func blobs(under id: OID, prefix: String) throws(GitError) -> [(path: String, id: OID)] {
+    load()
+    var found: [(path: String, id: OID)] = []
+    try collect(id, prefix: prefix, into: &found)
+    return found
+  }
+
+  private func collect(
+    _ id: OID, prefix: String, into found: inout [(path: String, id: OID)]
+  ) throws(GitError) {
+    reachedTrees.insert(id)
+    let entries: [Tree.Entry]
+    if let known = trees[id] {
+      entries = known
+    } else {
+      entries = try repository.treeEntries(id)
+      trees[id] = entries
+      Self.write(tree: entries, id: id, to: &pending)
+      pendingCount += 1
+    }
+    for entry in entries {
+      switch entry.kind {
+      case .blob: found.append((prefix + entry.name, entry.id))
+      case .tree: try collect(entry.id, prefix: prefix + entry.name + "/", into: &found)
+      case .other: continue
+      }
+    }
+  }
+
+  /// The record of the task file with blob `id`, parsing it on first sight.
+  func record(_ id: OID) throws(GitError) -> Record {
+    load()
+    reachedBlobs.insert(id)
+    if let known = records[id] { return known }
+    let bytes = try repository.blob(id)
+    let record: Record
+    do {
+      record = Record(.success(TaskSummary(try BoardTask(fileContents: bytes, path: ""))))
+    } catch {
+      record = Record(.failure(Failure(reason: error.reason)))
+    }
+    records[id] = record
+    Self.write(record, id: id, to: &pending)
+    pendingCount += 1
+    return record
+  }
+
+  /// Writes what this process learned: appended as one chunk, or — when the file has grown
+  /// well past what is live (old versions of tasks) or was damaged — rewritten with only what
+  /// this process reached. `complete` says it reached every board (else the rewrite would
+  /// drop the boards it did not list).
+  func save(complete: Bool) {
+    guard let file, pendingCount > 0 || damaged else { return }
+    defer {
+      pending = ByteWriter()
+      pendingCount = 0
+    }
+    // Each process appends at most a chunk per list, so past `maximumChunks` the file holds
+    // many old versions of busy tasks: rewriting it costs one pass over what is live, rarely.
+    let live = reachedTrees.count + reachedBlobs.count
+    if complete,
+      damaged || storedCount + pendingCount > 2 * live + 1000
+        || storedChunks >= Self.maximumChunks
+    {
+      var writer = ByteWriter()
+      for id in reachedTrees {
+        if let entries = trees[id] { Self.write(tree: entries, id: id, to: &writer) }
+      }
+      for id in reachedBlobs {
+        if let record = records[id] { Self.write(record, id: id, to: &writer) }
+      }
+      try? file.replace(with: [writer.bytes])
+      storedCount = live
+      storedChunks = 1
+      damaged = false
+      return
+    }
+    if damaged { return }
+    try? file.append(pending.bytes)
+    storedCount += pendingCount
+    storedChunks += 1
+  }
+
+  static let maximumChunks = 64
+
+  private enum Tag: UInt8 { case tree = 1, task = 2, broken = 3 }
+
+  private static func write(tree entries: [Tree.Entry], id: OID, to writer: inout ByteWriter) {
+    writer.uint8(Tag.tree.rawValue)
+    writer.oid(id)
+    writer.uint32(UInt32(entries.count))
+    for entry in entries {
+      writer.uint8(entry.kind == .tree ? 1 : entry.kind == .blob ? 0 : 2)
+      writer.oid(entry.id)
+      writer.string(entry.name)
+    }
+  }
+
+  private static func write(_ record: Record, id: OID, to writer: inout ByteWriter) {
+    switch record.content {
+    case .failure(let failure):
+      writer.uint8(Tag.broken.rawValue)
+      writer.oid(id)
+      writer.string(failure.reason)
+    case .success(let task):
+      writer.uint8(Tag.task.rawValue)
+      writer.oid(id)
+      writer.string(task.taskId.rawValue)
+      writer.string(task.board)
+      writer.string(task.title)
+      writer.string(task.status)
+      writer.uint32(UInt32(task.labels.count))
+      for label in task.labels { writer.string(label) }
+      writer.uint8(task.assignee == nil ? 0 : 1)
+      writer.string(task.assignee ?? "")
+      writer.int64(task.createdAt.milliseconds)
+      writer.int64(task.updatedAt.milliseconds)
+      writer.data(task.json)
+    }
+  }
+
+  /// Reads the file once per process; a record that does not decode ends the reading (the
+  /// rest is computed again) and marks the file for rewriting.
+  private func load() {
+    guard !loaded, let file else { return }
+    loaded = true
+    let (chunks, torn) = file.read()
+    damaged = torn
+    storedChunks = chunks.count
+    // About one record per 600 bytes (a task's JSON dominates); growing a dictionary of
+    // thousands step by step costs more than reading it.
+    let size = chunks.reduce(0) { $0 + $1.count }
+    records.reserveCapacity(size / 600)
+    trees.reserveCapacity(size / 6000)
+    for chunk in chunks {
+      var reader = ByteReader(chunk)
+      while !reader.isAtEnd {
+        guard readRecord(&reader) else {
+          damaged = true
+          return
+        }
+        storedCount += 1
+      }
+    }
+  }
+
+  private func readRecord(_ reader: inout ByteReader) -> Bool {
+    guard let tag = reader.uint8().flatMap(Tag.init(rawValue:)), let id = reader.oid() else {
+      return false
+    }
+    switch tag {
+    case .tree:
+      guard let count = reader.uint32() else { return false }
+      var entries: [Tree.Entry] = []
+      entries.reserveCapacity(Int(count))
+      for _ in 0..<count {
+        guard let kind = reader.uint8(), let entryID = reader.oid(), let name = reader.string()
+        else { return false }
+        entries.append(
+          Tree.Entry(name: name, id: entryID, kind: kind == 1 ? .tree : kind == 0 ? .blob : .other))
+      }
+      trees[id] = entries
+    case .broken:
+      guard let reason = reader.string() else { return false }
+      records[id] = Record(.failure(Failure(reason: reason)))
+    case .task:
+      guard let idText = reader.string(), let taskId = TaskID(idText),
+        let board = reader.string(), let title = reader.string(), let status = reader.string(),
+        let labelCount = reader.uint32()
+      else { return false }
+      var labels: [String] = []
+      for _ in 0..<labelCount {
+        guard let label = reader.string() else { return false }
+        labels.append(label)
+      }
+      guard let hasAssignee = reader.uint8(), let assignee = reader.string(),
+        let created = reader.int64(), let updated = reader.int64(), let json = reader.data()
+      else { return false }
+      records[id] = Record(
+        .success(
+          TaskSummary(
+            taskId: taskId, board: board, title: title, status: status, labels: labels,
+            assignee: hasAssignee == 1 ? assignee : nil,
+            createdAt: Timestamp(milliseconds: created),
+            updatedAt: Timestamp(milliseconds: updated), json: json)))
+    }
+    return true
+  }
+}
