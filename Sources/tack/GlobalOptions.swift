@@ -45,8 +45,18 @@ struct GlobalOptions: ParsableArguments {
   }
 
   func open() throws(TackError) -> BoardAccess {
-    try BoardAccess.open(at: repositoryPath, as: principalID)
+    let access = try BoardAccess.open(at: repositoryPath, as: principalID)
+    Opened.keep(access)
+    return access
   }
+}
+
+/// What a command opened stays referenced until the process exits: freeing a read index of
+/// thousands of records just before `exit` is measurable work for nothing.
+enum Opened {
+  nonisolated(unsafe) private static var objects: [AnyObject] = []
+
+  static func keep(_ object: AnyObject) { objects.append(object) }
 }
 
 /// Runs a command body, turning a `TackError` into a message on stderr and its exit code. With

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A task's durable id: `task_` followed by a ULID (26 Crockford base32 characters: 48 bits
 /// of milliseconds, then 80 random bits). Unique across clones without coordination.
 public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -61,7 +67,13 @@ public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
   // Ids are ASCII, so byte order is String order, without String's Unicode machinery.
   public static func < (lhs: TaskID, rhs: TaskID) -> Bool {
-    lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8)
+    var (a, b) = (lhs.rawValue, rhs.rawValue)
+    return a.withUTF8 { a in
+      b.withUTF8 { b in
+        let order = memcmp(a.baseAddress!, b.baseAddress!, min(a.count, b.count))
+        return order < 0 || (order == 0 && a.count < b.count)
+      }
+    }
   }
 
   /// Normalises what a user typed as an id or a short id: optional `task_` prefix, then

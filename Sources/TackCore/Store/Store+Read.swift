@@ -81,8 +81,12 @@ extension Store {
         }
       }
     }
-    tasks.sort { ($0.createdAt, $0.taskId) < ($1.createdAt, $1.taskId) }
-    return (tasks, problems)
+    // Sorting positions moves integers, not summaries (each a retain and a release).
+    let order = tasks.indices.sorted { a, b in
+      tasks[a].createdAt != tasks[b].createdAt
+        ? tasks[a].createdAt < tasks[b].createdAt : tasks[a].taskId < tasks[b].taskId
+    }
+    return (order.map { tasks[$0] }, problems)
   }
 
   /// The shortest prefix of each id's ULID that no other task shares, at least `minimum`

@@ -74,18 +74,24 @@ public final class Store {
   /// Whether `path` is `taskPath(id, board:)`, compared without building it (lists check
   /// every file).
   static func isTaskPath(_ path: String, id: TaskID, board: String) -> Bool {
-    let name = Array(id.rawValue.utf8)
-    var rest = Substring(path).utf8
-    func consume(_ part: some Sequence<UInt8>) -> Bool {
-      for byte in part {
-        guard rest.first == byte else { return false }
-        rest.removeFirst()
+    var (path, name, board) = (path, id.rawValue, board)
+    return path.withUTF8 { path in
+      name.withUTF8 { name in
+        board.withUTF8 { board in
+          // boards/<board>/tasks/<c>/<c>/<id>.json
+          let folder = 7 + board.count + 7
+          let slash = UInt8(ascii: "/")
+          guard path.count == folder + 4 + name.count + 5, name.count == 31 else { return false }
+          return path[0..<7].elementsEqual("boards/".utf8)
+            && path[7..<7 + board.count].elementsEqual(board)
+            && path[7 + board.count..<folder].elementsEqual("/tasks/".utf8)
+            && path[folder] == name[30] && path[folder + 1] == slash
+            && path[folder + 2] == name[29] && path[folder + 3] == slash
+            && path[folder + 4..<folder + 35].elementsEqual(name)
+            && path[(folder + 35)...].elementsEqual(".json".utf8)
+        }
       }
-      return true
     }
-    return consume("boards/".utf8) && consume(board.utf8) && consume("/tasks/".utf8)
-      && consume([name[30], UInt8(ascii: "/"), name[29], UInt8(ascii: "/")]) && consume(name)
-      && consume(".json".utf8) && rest.isEmpty
   }
 
   /// A task file must sit where its id and board say; anything else is reported, not guessed.

@@ -87,28 +87,34 @@ struct View {
     return try board(config().defaultBoard)
   }
 
-  /// Every task file of `board`: its path, blob id and the id its name claims (if any).
-  func taskFiles(board: String) throws(TackError) -> [(path: String, blob: OID, id: TaskID?)] {
+  /// A file in a board's tasks folder.
+  struct TaskFile {
+    var path: String
+    var blob: OID
+
+    /// The id the file's name claims, if it is `<task id>.json`.
+    var id: TaskID? {
+      let name = path.utf8.count > 36 ? Substring(path.utf8.suffix(36)) : ""
+      guard name.hasSuffix(".json"), path.utf8.dropLast(36).last == UInt8(ascii: "/") else {
+        return nil
+      }
+      return TaskID(String(name.dropLast(5)))
+    }
+  }
+
+  /// Every task file of `board`.
+  func taskFiles(board: String) throws(TackError) -> [TaskFile] {
     guard let tree else { return [] }
-    let files: [(path: String, id: OID)]
     do {
       let folder = Store.tasksFolder(board)
       if let index {
         guard let id = try tree.treeID(at: folder) else { return [] }
-        files = try index.blobs(under: id, prefix: folder + "/")
-      } else {
-        files = try tree.blobs(under: folder)
+        return try index.blobs(under: id, prefix: folder + "/").map {
+          TaskFile(path: $0.path, blob: $0.id)
+        }
       }
+      return try tree.blobs(under: folder).map { TaskFile(path: $0.path, blob: $0.id) }
     } catch { throw TackError(error) }
-    return files.map { file in
-      // A task file's name is its id (31 characters) + ".json", after the last slash.
-      let path = file.path
-      let name = path.utf8.count > 36 ? Substring(path.utf8.suffix(36)) : ""
-      let id =
-        name.hasSuffix(".json") && path.utf8.dropLast(36).last == UInt8(ascii: "/")
-        ? TaskID(String(name.dropLast(5))) : nil
-      return (file.path, file.id, id)
-    }
   }
 
   /// Where a task's file is: the first board in scope whose tasks folder holds it.
