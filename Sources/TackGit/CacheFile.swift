@@ -19,21 +19,23 @@ public struct CacheFile: Sendable {
     self.header = Array("tack cache \(format)\n".utf8)
   }
 
-  /// The chunks in the file, in the order they were written, and whether anything after them
-  /// could not be read (then `replace` should rewrite the file).
-  public func read() -> (chunks: [ArraySlice<UInt8>], damaged: Bool) {
+  /// The file's bytes (mapped, not copied) and where each chunk's payload is in them, in
+  /// the order written; `damaged` when something after them could not be read (then
+  /// `replace` should rewrite the file).
+  public func read() -> (bytes: Bytes, chunks: [Range<Int>], damaged: Bool) {
+    guard let bytes = Bytes(mapping: path) else { return (Bytes(copying: []), [], false) }
     // An empty file or a foreign header is damage: appending to it would not help.
-    guard let bytes = try? LocalFile.read(path) else { return ([], false) }
-    guard bytes.starts(with: header) else { return ([], true) }
-    var chunks: [ArraySlice<UInt8>] = []
-    var reader = ByteReader(bytes[header.count...])
+    guard bytes.buffer.starts(with: header) else { return (bytes, [], true) }
+    var chunks: [Range<Int>] = []
+    var reader = ByteReader(bytes, from: header.count)
     while !reader.isAtEnd {
-      guard let length = reader.uint32(), let payload = reader.bytes(Int(length)),
-        let sum = reader.uint32(), sum == Self.checksum(payload)
-      else { return (chunks, true) }
+      guard let length = reader.uint32(), let payload = reader.range(Int(length)),
+        let sum = reader.uint32(),
+        sum == Self.checksum(UnsafeRawBufferPointer(rebasing: bytes.buffer[payload]))
+      else { return (bytes, chunks, true) }
       chunks.append(payload)
     }
-    return (chunks, false)
+    return (bytes, chunks, false)
   }
 
   /// Adds one chunk at the end; creates the file when there is none. Failures are reported
@@ -61,25 +63,22 @@ public struct CacheFile: Sendable {
     var writer = ByteWriter()
     writer.uint32(UInt32(payload.count))
     writer.bytes += payload
-    writer.uint32(checksum(payload[...]))
+    writer.uint32(payload.withUnsafeBytes { checksum($0) })
     return writer.bytes
   }
 
   /// Enough to tell a torn or damaged chunk from a whole one (not cryptographic): FNV-1a
   /// over 8-byte words, so megabytes take well under a millisecond.
-  static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+  static func checksum(_ raw: UnsafeRawBufferPointer) -> UInt32 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    bytes.withUnsafeBytes { raw in
-      var offset = 0
-      while offset + 8 <= raw.count {
-        hash =
-          (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x100_0000_01b3
-        offset += 8
-      }
-      while offset < raw.count {
-        hash = (hash ^ UInt64(raw[offset])) &* 0x100_0000_01b3
-        offset += 1
-      }
+    var offset = 0
+    while offset + 8 <= raw.count {
+      hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x100_0000_01b3
+      offset += 8
+    }
+    while offset < raw.count {
+      hash = (hash ^ UInt64(raw[offset])) &* 0x100_0000_01b3
+      offset += 1
     }
     return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
   }
@@ -111,49 +110,105 @@ public struct ByteWriter: Sendable {
   public mutating func string(_ value: String) { data(value.utf8) }
 }
 
-/// Reads what `ByteWriter` wrote; every read returns `nil` past the end, never traps.
-public struct ByteReader: Sendable {
-  let source: ArraySlice<UInt8>
-  public private(set) var offset: Int
+/// Bytes that never change while this object lives: a file mapped into memory (read straight
+/// from the page cache, not copied), or a private copy. Readers hold on to it and read slices
+/// of it in place.
+public final class Bytes: @unchecked Sendable {
+  public let buffer: UnsafeRawBufferPointer
+  private let mapped: Bool
 
-  public init(_ source: ArraySlice<UInt8>) {
-    self.source = source
-    self.offset = source.startIndex
+  public init(copying bytes: some Collection<UInt8>) {
+    let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+    memory.copyBytes(from: bytes)
+    buffer = UnsafeRawBufferPointer(memory)
+    mapped = false
   }
 
-  public var isAtEnd: Bool { offset >= source.endIndex }
+  /// The file at `path` mapped read-only, or `nil` when it does not exist or cannot be read.
+  /// Cache files are replaced by renaming, never truncated in place, so the mapping stays
+  /// valid whatever other processes do to the file meanwhile.
+  init?(mapping path: String) {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return nil }
+    let size = Int(info.st_size)
+    guard size > 0 else {
+      (buffer, mapped) = (UnsafeRawBufferPointer(start: nil, count: 0), false)
+      return
+    }
+    guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED
+    else { return nil }
+    (buffer, mapped) = (UnsafeRawBufferPointer(start: address, count: size), true)
+  }
+
+  deinit {
+    guard let base = buffer.baseAddress else { return }
+    if mapped {
+      munmap(UnsafeMutableRawPointer(mutating: base), buffer.count)
+    } else {
+      UnsafeMutableRawPointer(mutating: base).deallocate()
+    }
+  }
+
+  /// A copy of the bytes in `range`.
+  public subscript(range: Range<Int>) -> [UInt8] { Array(buffer[range]) }
+}
+
+/// Reads what `ByteWriter` wrote, in place in `Bytes`; every read returns `nil` past the end,
+/// never traps.
+public struct ByteReader {
+  public let bytes: Bytes
+  private let end: Int
+  public private(set) var offset: Int
+
+  public init(_ bytes: Bytes, from start: Int = 0, to end: Int? = nil) {
+    self.bytes = bytes
+    self.end = end ?? bytes.buffer.count
+    self.offset = start
+  }
+
+  public var isAtEnd: Bool { offset >= end }
 
   public mutating func uint8() -> UInt8? {
-    guard offset < source.endIndex else { return nil }
+    guard offset < end else { return nil }
     defer { offset += 1 }
-    return source[offset]
+    return bytes.buffer[offset]
   }
 
   public mutating func uint32() -> UInt32? {
-    guard let raw = bytes(4) else { return nil }
-    return raw.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+    guard let range = range(4) else { return nil }
+    return UInt32(
+      littleEndian: bytes.buffer.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt32.self))
   }
 
   public mutating func int64() -> Int64? {
-    guard let raw = bytes(8) else { return nil }
-    return raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }
+    guard let range = range(8) else { return nil }
+    return Int64(
+      littleEndian: bytes.buffer.loadUnaligned(fromByteOffset: range.lowerBound, as: Int64.self))
   }
 
-  public mutating func oid() -> OID? { bytes(20).map(OID.init(bytes:)) }
+  public mutating func oid() -> OID? {
+    range(20).map { OID(bytes: UnsafeRawBufferPointer(rebasing: bytes.buffer[$0])) }
+  }
 
-  /// The next `count` bytes, without copying.
-  public mutating func bytes(_ count: Int) -> ArraySlice<UInt8>? {
-    guard count >= 0, source.endIndex - offset >= count else { return nil }
+  /// Where the next `count` bytes are, stepping over them.
+  public mutating func range(_ count: Int) -> Range<Int>? {
+    guard count >= 0, end - offset >= count else { return nil }
     defer { offset += count }
-    return source[offset..<offset + count]
+    return offset..<offset + count
   }
 
-  public mutating func data() -> ArraySlice<UInt8>? {
+  /// Where the next length-prefixed bytes are, stepping over them.
+  public mutating func data() -> Range<Int>? {
     guard let count = uint32() else { return nil }
-    return bytes(Int(count))
+    return range(Int(count))
   }
 
   public mutating func string() -> String? {
-    data().map { String(decoding: $0, as: UTF8.self) }
+    data().map {
+      String(decoding: UnsafeRawBufferPointer(rebasing: bytes.buffer[$0]), as: UTF8.self)
+    }
   }
 }

@@ -21,15 +21,13 @@ public struct OID: Hashable, Sendable, CustomStringConvertible {
   init(_ pointer: UnsafePointer<git_oid>) { self.init(pointer.pointee) }
 
   /// The id from its 20 raw bytes (as `appendBytes` writes them).
-  init(bytes: ArraySlice<UInt8>) {
-    precondition(bytes.count == 20)
-    (a, b, c) = bytes.withUnsafeBytes { raw in
-      (
-        raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-        raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-        raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
-      )
-    }
+  init(bytes raw: UnsafeRawBufferPointer) {
+    precondition(raw.count == 20)
+    (a, b, c) = (
+      raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+      raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+      raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
+    )
   }
 
   func appendBytes(to bytes: inout [UInt8]) {

@@ -53,6 +53,10 @@ public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
   private init(unchecked: String) { rawValue = unchecked }
 
+  /// An id read back from Tack's own cache, already checked when it was written (the cache
+  /// is checksummed and tied to this version of Tack).
+  init(checked text: String) { rawValue = text }
+
   /// The 26-character ULID without the `task_` prefix.
   public var ulid: Substring { rawValue.dropFirst(5) }
 

@@ -1,3 +1,11 @@
+import TackGit
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// One task as lists read it from the read index: the fields lists filter and show, and the
 /// whole task as JSON, without parsing its file again.
 public struct TaskSummary: Sendable {
@@ -12,11 +20,13 @@ public struct TaskSummary: Sendable {
     let assignee: String?
     let createdAt: Timestamp
     let updatedAt: Timestamp
-    let json: ArraySlice<UInt8>
+    /// Where the task's JSON is: in the mapped read index, or a copy of its own.
+    let json: (bytes: Bytes, range: Range<Int>)
 
     init(
       taskId: TaskID, board: String, title: String, status: String, labels: [String],
-      assignee: String?, createdAt: Timestamp, updatedAt: Timestamp, json: ArraySlice<UInt8>
+      assignee: String?, createdAt: Timestamp, updatedAt: Timestamp,
+      json: (bytes: Bytes, range: Range<Int>)
     ) {
       self.taskId = taskId
       self.board = board
@@ -43,18 +53,27 @@ public struct TaskSummary: Sendable {
   public var createdAt: Timestamp { fields.createdAt }
   public var updatedAt: Timestamp { fields.updatedAt }
   /// The task as `BoardTask.json` serializes it, pretty-printed, without the final newline.
-  public var json: ArraySlice<UInt8> { fields.json }
+  public var json: [UInt8] { fields.json.bytes[fields.json.range] }
+
+  func withJSON<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+    body(UnsafeRawBufferPointer(rebasing: fields.json.bytes.buffer[fields.json.range]))
+  }
 
   init(_ task: BoardTask) {
     self.init(
       taskId: task.taskId, board: task.board, title: task.title, status: task.status,
       labels: task.labels, assignee: task.assignee, createdAt: task.createdAt,
-      updatedAt: task.updatedAt, json: task.fileContents.dropLast())
+      updatedAt: task.updatedAt, json: Self.ownBytes(task.fileContents.dropLast()))
+  }
+
+  private static func ownBytes(_ json: ArraySlice<UInt8>) -> (bytes: Bytes, range: Range<Int>) {
+    (Bytes(copying: json), 0..<json.count)
   }
 
   init(
     taskId: TaskID, board: String, title: String, status: String, labels: [String],
-    assignee: String?, createdAt: Timestamp, updatedAt: Timestamp, json: ArraySlice<UInt8>
+    assignee: String?, createdAt: Timestamp, updatedAt: Timestamp,
+    json: (bytes: Bytes, range: Range<Int>)
   ) {
     fields = Fields(
       taskId: taskId, board: board, title: title, status: status, labels: labels,
@@ -63,31 +82,49 @@ public struct TaskSummary: Sendable {
 
   /// The whole task (parsed from `json`).
   public func task() throws(TackError) -> BoardTask {
-    try BoardTask(fileContents: Array(json), path: path)
+    try BoardTask(fileContents: json, path: path)
   }
 
   /// `{"tasks": [...]}` pretty-printed, byte for byte what `JSONValue.serialized` gives for
   /// the same tasks, built from the stored JSON without parsing it: a task nested two levels
-  /// deep is its own pretty form with four more spaces after each line break.
-  public static func jsonDocument(key: String, _ tasks: [TaskSummary]) -> [UInt8] {
+  /// deep is its own pretty form with four more spaces after each line break. Handed to
+  /// `output` in pieces of about 64 KiB, so a long list never sits in memory twice.
+  public static func writeJSONDocument(
+    key: String, _ tasks: [TaskSummary], to output: ([UInt8]) -> Void
+  ) {
     guard !tasks.isEmpty else {
-      return JSONValue.object([key: .array([])]).serializedBytes(pretty: true)
+      return output(JSONValue.object([key: .array([])]).serializedBytes(pretty: true))
     }
-    var output = JSONValue.string(key).serializedBytes(pretty: false)
-    output = Array("{\n  ".utf8) + output + Array(": [\n    ".utf8)
-    output.reserveCapacity(tasks.reduce(output.count) { $0 + $1.json.count * 9 / 8 + 8 })
+    let pieceSize = 64 * 1024
+    var piece = Array("{\n  ".utf8) + JSONValue.string(key).serializedBytes(pretty: false)
+    piece += Array(": [\n    ".utf8)
+    piece.reserveCapacity(pieceSize + 4096)
     for (index, task) in tasks.enumerated() {
-      if index > 0 { output += Array(",\n    ".utf8) }
+      if index > 0 { piece += Array(",\n    ".utf8) }
       // A JSON string never holds a raw line break, so every one is indentation.
-      var rest = task.json
-      while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
-        output.append(contentsOf: rest[...newline])
-        for _ in 0..<4 { output.append(UInt8(ascii: " ")) }
-        rest = rest[(newline + 1)...]
+      task.withJSON { json in
+        var start = 0
+        while let found = memchr(json.baseAddress! + start, 0x0A, json.count - start) {
+          let newline = json.baseAddress!.distance(to: found)
+          piece.append(contentsOf: json[start...newline])
+          piece.append(contentsOf: [32, 32, 32, 32] as [UInt8])
+          start = newline + 1
+        }
+        piece.append(contentsOf: json[start...])
       }
-      output.append(contentsOf: rest)
+      if piece.count >= pieceSize {
+        output(piece)
+        piece.removeAll(keepingCapacity: true)
+      }
     }
-    output += Array("\n  ]\n}\n".utf8)
-    return output
+    piece += Array("\n  ]\n}\n".utf8)
+    output(piece)
+  }
+
+  /// `writeJSONDocument` as one array.
+  public static func jsonDocument(key: String, _ tasks: [TaskSummary]) -> [UInt8] {
+    var document: [UInt8] = []
+    writeJSONDocument(key: key, tasks) { document += $0 }
+    return document
   }
 }

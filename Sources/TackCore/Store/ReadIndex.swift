@@ -13,15 +13,17 @@ final class ReadIndex {
   private let repository: Repository
   private let file: CacheFile?
   private var loaded = false
-  private var trees: [OID: [Tree.Entry]] = [:]
+  private var trees: [OID: TreeRecord] = [:]
   private var records: [OID: Record] = [:]
+  /// The file as loaded (mapped): records point into it.
+  private var stored = Bytes(copying: [])
   /// Records read from the file, and whether its tail was damaged (then it is rewritten).
   private var storedCount = 0
   private var storedChunks = 0
   private var damaged = false
-  /// What this process asked for: the live part of the file when a list walked every board.
-  private var reachedTrees: Set<OID> = []
-  private var reachedBlobs: Set<OID> = []
+  /// How many records this process asked for (each marks itself `reached`): the live part
+  /// of the file when a list walked every board.
+  private var reachedCount = 0
   /// What this process computed and has not written yet.
   private var pending = ByteWriter()
   private var pendingCount = 0
@@ -31,8 +33,16 @@ final class ReadIndex {
     /// The task's summary, or why the file does not parse (without the path, which the
     /// index does not know).
     let content: Result<TaskSummary, Failure>
+    var reached = false
 
     init(_ content: Result<TaskSummary, Failure>) { self.content = content }
+  }
+
+  final class TreeRecord {
+    let entries: [Tree.Entry]
+    var reached = false
+
+    init(_ entries: [Tree.Entry]) { self.entries = entries }
   }
 
   struct Failure: Error { var reason: String }
@@ -53,17 +63,20 @@ final class ReadIndex {
   private func collect(
     _ id: OID, prefix: String, into found: inout [(path: String, id: OID)]
   ) throws(GitError) {
-    reachedTrees.insert(id)
-    let entries: [Tree.Entry]
+    let tree: TreeRecord
     if let known = trees[id] {
-      entries = known
+      tree = known
     } else {
-      entries = try repository.treeEntries(id)
-      trees[id] = entries
-      Self.write(tree: entries, id: id, to: &pending)
+      tree = TreeRecord(try repository.treeEntries(id))
+      trees[id] = tree
+      Self.write(tree: tree.entries, id: id, to: &pending)
       pendingCount += 1
     }
-    for entry in entries {
+    if !tree.reached {
+      tree.reached = true
+      reachedCount += 1
+    }
+    for entry in tree.entries {
       switch entry.kind {
       case .blob: found.append((prefix + entry.name, entry.id))
       case .tree: try collect(entry.id, prefix: prefix + entry.name + "/", into: &found)
@@ -75,8 +88,13 @@ final class ReadIndex {
   /// The record of the task file with blob `id`, parsing it on first sight.
   func record(_ id: OID) throws(GitError) -> Record {
     load()
-    reachedBlobs.insert(id)
-    if let known = records[id] { return known }
+    if let known = records[id] {
+      if !known.reached {
+        known.reached = true
+        reachedCount += 1
+      }
+      return known
+    }
     let bytes = try repository.blob(id)
     let record: Record
     do {
@@ -84,6 +102,8 @@ final class ReadIndex {
     } catch {
       record = Record(.failure(Failure(reason: error.reason)))
     }
+    record.reached = true
+    reachedCount += 1
     records[id] = record
     Self.write(record, id: id, to: &pending)
     pendingCount += 1
@@ -102,18 +122,16 @@ final class ReadIndex {
     }
     // Each process appends at most a chunk per list, so past `maximumChunks` the file holds
     // many old versions of busy tasks: rewriting it costs one pass over what is live, rarely.
-    let live = reachedTrees.count + reachedBlobs.count
+    let live = reachedCount
     if complete,
       damaged || storedCount + pendingCount > 2 * live + 1000
         || storedChunks >= Self.maximumChunks
     {
       var writer = ByteWriter()
-      for id in reachedTrees {
-        if let entries = trees[id] { Self.write(tree: entries, id: id, to: &writer) }
+      for (id, tree) in trees where tree.reached {
+        Self.write(tree: tree.entries, id: id, to: &writer)
       }
-      for id in reachedBlobs {
-        if let record = records[id] { Self.write(record, id: id, to: &writer) }
-      }
+      for (id, record) in records where record.reached { Self.write(record, id: id, to: &writer) }
       try? file.replace(with: [writer.bytes])
       storedCount = live
       storedChunks = 1
@@ -160,7 +178,7 @@ final class ReadIndex {
       writer.string(task.assignee ?? "")
       writer.int64(task.createdAt.milliseconds)
       writer.int64(task.updatedAt.milliseconds)
-      writer.data(task.json)
+      task.withJSON { writer.data($0) }
     }
   }
 
@@ -169,7 +187,8 @@ final class ReadIndex {
   private func load() {
     guard !loaded, let file else { return }
     loaded = true
-    let (chunks, torn) = file.read()
+    let (bytes, chunks, torn) = file.read()
+    stored = bytes
     damaged = torn
     storedChunks = chunks.count
     // About one record per 600 bytes (a task's JSON dominates); growing a dictionary of
@@ -178,7 +197,7 @@ final class ReadIndex {
     records.reserveCapacity(size / 600)
     trees.reserveCapacity(size / 6000)
     for chunk in chunks {
-      var reader = ByteReader(chunk)
+      var reader = ByteReader(bytes, from: chunk.lowerBound, to: chunk.upperBound)
       while !reader.isAtEnd {
         guard readRecord(&reader) else {
           damaged = true
@@ -204,12 +223,12 @@ final class ReadIndex {
         entries.append(
           Tree.Entry(name: name, id: entryID, kind: kind == 1 ? .tree : kind == 0 ? .blob : .other))
       }
-      trees[id] = entries
+      trees[id] = TreeRecord(entries)
     case .broken:
       guard let reason = reader.string() else { return false }
       records[id] = Record(.failure(Failure(reason: reason)))
     case .task:
-      guard let idText = reader.string(), let taskId = TaskID(idText),
+      guard let idText = reader.string(), idText.utf8.count == 31,
         let board = reader.string(), let title = reader.string(), let status = reader.string(),
         let labelCount = reader.uint32()
       else { return false }
@@ -224,10 +243,11 @@ final class ReadIndex {
       records[id] = Record(
         .success(
           TaskSummary(
-            taskId: taskId, board: board, title: title, status: status, labels: labels,
+            taskId: TaskID(checked: idText), board: board, title: title, status: status,
+            labels: labels,
             assignee: hasAssignee == 1 ? assignee : nil,
             createdAt: Timestamp(milliseconds: created),
-            updatedAt: Timestamp(milliseconds: updated), json: json)))
+            updatedAt: Timestamp(milliseconds: updated), json: (reader.bytes, json))))
     }
     return true
   }

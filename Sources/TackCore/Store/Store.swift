@@ -81,14 +81,20 @@ public final class Store {
           // boards/<board>/tasks/<c>/<c>/<id>.json
           let folder = 7 + board.count + 7
           let slash = UInt8(ascii: "/")
-          guard path.count == folder + 4 + name.count + 5, name.count == 31 else { return false }
-          return path[0..<7].elementsEqual("boards/".utf8)
-            && path[7..<7 + board.count].elementsEqual(board)
-            && path[7 + board.count..<folder].elementsEqual("/tasks/".utf8)
-            && path[folder] == name[30] && path[folder + 1] == slash
-            && path[folder + 2] == name[29] && path[folder + 3] == slash
-            && path[folder + 4..<folder + 35].elementsEqual(name)
-            && path[(folder + 35)...].elementsEqual(".json".utf8)
+          guard path.count == folder + 4 + name.count + 5, name.count == 31, board.count > 0 else {
+            return false
+          }
+          func equal(at offset: Int, _ part: UnsafeBufferPointer<UInt8>) -> Bool {
+            memcmp(path.baseAddress! + offset, part.baseAddress!, part.count) == 0
+          }
+          func equal(at offset: Int, _ part: StaticString) -> Bool {
+            memcmp(path.baseAddress! + offset, part.utf8Start, part.utf8CodeUnitCount) == 0
+          }
+          return equal(at: 0, "boards/") && equal(at: 7, board)
+            && equal(at: 7 + board.count, "/tasks/") && path[folder] == name[30]
+            && path[folder + 1] == slash && path[folder + 2] == name[29]
+            && path[folder + 3] == slash && equal(at: folder + 4, name)
+            && equal(at: folder + 35, ".json")
         }
       }
     }

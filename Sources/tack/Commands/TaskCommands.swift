@@ -66,7 +66,7 @@ struct List: ParsableCommand {
       )
       for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
       if global.json {
-        Console.write(TaskSummary.jsonDocument(key: "tasks", tasks))
+        TaskSummary.writeJSONDocument(key: "tasks", tasks, to: Console.write)
         return
       }
       if let columns {
