@@ -206,11 +206,15 @@ extension MCPServer {
       }
       offset = value
     }
-    let all: [BoardTask]
-    do { all = try access.list(TaskFilter()).tasks } catch {
+    // Only the page is parsed; the rest of the list comes from the read index.
+    let all: [TaskSummary]
+    var page: [BoardTask] = []
+    do {
+      all = try access.summaries(TaskFilter()).tasks
+      for summary in all.dropFirst(offset).prefix(50) { page.append(try summary.task()) }
+    } catch {
       throw RPCError(code: RPCError.internalError, message: error.description)
     }
-    let page = all.dropFirst(offset).prefix(50)
     var result: [String: JSONValue] = ["tasks": .array(page.map(taskObject))]
     if offset + page.count < all.count {
       result["nextCursor"] = .string(String(offset + page.count))

@@ -49,7 +49,7 @@ enum Resources {
     do {
       if uri.hasPrefix(boardPrefix) {
         let board = try access.board(String(uri.dropFirst(boardPrefix.count)))
-        let tasks = try access.list(TaskFilter(board: board.name)).tasks
+        let tasks = try access.summaries(TaskFilter(board: board.name)).tasks
         value = [
           "board": board.json, "name": .string(board.name),
           "tasks": .array(

@@ -85,9 +85,14 @@ enum Tools {
     for label in filter.labels {
       try attempt { () throws(TackError) in try Names.validate(label, as: "label") }
     }
-    let tasks = try attempt { () throws(TackError) in try context.access.list(filter).tasks }
-    let page = tasks.dropFirst(offset).prefix(limit)
-    var result: [String: JSONValue] = ["tasks": .array(page.map(\.json))]
+    // Only the page is parsed; the rest of the list comes from the read index.
+    let (tasks, page) = try attempt { () throws(TackError) in
+      let tasks = try context.access.summaries(filter).tasks
+      var page: [JSONValue] = []
+      for summary in tasks.dropFirst(offset).prefix(limit) { page.append(try summary.task().json) }
+      return (tasks, page)
+    }
+    var result: [String: JSONValue] = ["tasks": .array(page)]
     if offset + page.count < tasks.count {
       result["nextCursor"] = .string(String(offset + page.count))
     }

@@ -103,7 +103,7 @@ struct BoardCommand: ParsableCommand {
 /// The board named (default: the default board) with its tasks, read for the board view.
 func boardView(_ access: BoardAccess, _ name: String?) throws(TackError) -> BoardView {
   let board = try access.board(name)
-  let (tasks, problems) = try access.list(TaskFilter(board: board.name))
+  let (tasks, problems) = try access.summaries(TaskFilter(board: board.name))
   for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
   return BoardView(board: board, tasks: tasks, shortIDs: try access.shortIDs())
 }

@@ -6,7 +6,7 @@ struct BoardView {
     var status: String
     var terminal: Bool
     /// Oldest first, like `tack list`.
-    var tasks: [BoardTask]
+    var tasks: [TaskSummary]
   }
 
   /// Narrower columns than this are unreadable: fewer columns are shown instead.
@@ -26,7 +26,7 @@ struct BoardView {
 
   /// One column per status of the board, in its order; a status a hand edit left on some task
   /// that the board does not define gets a column after them, so no task goes unseen.
-  init(board: Board, tasks: [BoardTask], shortIDs: [TaskID: String]) {
+  init(board: Board, tasks: [TaskSummary], shortIDs: [TaskID: String]) {
     self.board = board
     self.shortIDs = shortIDs
     var columns = board.statuses.map { Column(status: $0.name, terminal: $0.terminal, tasks: []) }
@@ -47,7 +47,8 @@ struct BoardView {
         columns.map {
           [
             "status": .string($0.status), "count": .int(Int64($0.tasks.count)),
-            "tasks": .array($0.tasks.map(\.json)),
+            // The stored JSON was written by Tack's own serializer: it always parses.
+            "tasks": .array($0.tasks.map { (try? JSONValue.parse($0.json)) ?? .null }),
           ]
         }),
     ]
