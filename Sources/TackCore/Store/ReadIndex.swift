@@ -15,8 +15,12 @@ final class ReadIndex {
   private var loaded = false
   private var trees: [OID: TreeRecord] = [:]
   private var records: [OID: Record] = [:]
-  /// The file as loaded (mapped): records point into it.
+  /// The file as loaded (mapped): records point into it. Loading only notes where each
+  /// record is; one is decoded when first asked for (resolving a short id walks the trees
+  /// and never decodes a task).
   private var stored = Bytes(copying: [])
+  private var storedTrees: [OID: Int] = [:]
+  private var storedRecords: [OID: Int] = [:]
   /// Records read from the file, and whether its tail was damaged (then it is rewritten).
   private var storedCount = 0
   private var storedChunks = 0
@@ -64,7 +68,7 @@ final class ReadIndex {
     _ id: OID, prefix: String, into found: inout [(path: String, id: OID)]
   ) throws(GitError) {
     let tree: TreeRecord
-    if let known = trees[id] {
+    if let known = trees[id] ?? decodeTree(id) {
       tree = known
     } else {
       tree = TreeRecord(try repository.treeEntries(id))
@@ -88,7 +92,7 @@ final class ReadIndex {
   /// The record of the task file with blob `id`, parsing it on first sight.
   func record(_ id: OID) throws(GitError) -> Record {
     load()
-    if let known = records[id] {
+    if let known = records[id] ?? decodeRecord(id) {
       if !known.reached {
         known.reached = true
         reachedCount += 1
@@ -182,8 +186,8 @@ final class ReadIndex {
     }
   }
 
-  /// Reads the file once per process; a record that does not decode ends the reading (the
-  /// rest is computed again) and marks the file for rewriting.
+  /// Maps the file once per process and notes where each record is; a record that does not
+  /// read ends the loading (the rest is computed again) and marks the file for rewriting.
   private func load() {
     guard !loaded, let file else { return }
     loaded = true
@@ -194,61 +198,100 @@ final class ReadIndex {
     // About one record per 600 bytes (a task's JSON dominates); growing a dictionary of
     // thousands step by step costs more than reading it.
     let size = chunks.reduce(0) { $0 + $1.count }
-    records.reserveCapacity(size / 600)
-    trees.reserveCapacity(size / 6000)
+    storedRecords.reserveCapacity(size / 600)
+    storedTrees.reserveCapacity(size / 6000)
     for chunk in chunks {
       var reader = ByteReader(bytes, from: chunk.lowerBound, to: chunk.upperBound)
       while !reader.isAtEnd {
-        guard readRecord(&reader) else {
+        let start = reader.offset
+        guard let (tag, id) = Self.skipRecord(&reader) else {
           damaged = true
           return
         }
+        if tag == .tree { storedTrees[id] = start } else { storedRecords[id] = start }
         storedCount += 1
       }
     }
   }
 
-  private func readRecord(_ reader: inout ByteReader) -> Bool {
+  /// Steps over one record, checking only that its parts are there.
+  private static func skipRecord(_ reader: inout ByteReader) -> (Tag, OID)? {
     guard let tag = reader.uint8().flatMap(Tag.init(rawValue:)), let id = reader.oid() else {
-      return false
+      return nil
     }
     switch tag {
     case .tree:
-      guard let count = reader.uint32() else { return false }
-      var entries: [Tree.Entry] = []
-      entries.reserveCapacity(Int(count))
+      guard let count = reader.uint32() else { return nil }
       for _ in 0..<count {
-        guard let kind = reader.uint8(), let entryID = reader.oid(), let name = reader.string()
-        else { return false }
-        entries.append(
-          Tree.Entry(name: name, id: entryID, kind: kind == 1 ? .tree : kind == 0 ? .blob : .other))
+        guard reader.uint8() != nil, reader.range(20) != nil, reader.data() != nil else {
+          return nil
+        }
       }
-      trees[id] = TreeRecord(entries)
     case .broken:
-      guard let reason = reader.string() else { return false }
-      records[id] = Record(.failure(Failure(reason: reason)))
+      guard reader.data() != nil else { return nil }
+    case .task:
+      for _ in 0..<4 { guard reader.data() != nil else { return nil } }
+      guard let labels = reader.uint32() else { return nil }
+      for _ in 0..<labels { guard reader.data() != nil else { return nil } }
+      guard reader.uint8() != nil, reader.data() != nil, reader.range(16) != nil,
+        reader.data() != nil
+      else { return nil }
+    }
+    return (tag, id)
+  }
+
+  private func decodeTree(_ id: OID) -> TreeRecord? {
+    guard let offset = storedTrees[id] else { return nil }
+    var reader = ByteReader(stored, from: offset)
+    guard reader.uint8() == Tag.tree.rawValue, reader.oid() == id, let count = reader.uint32()
+    else { return nil }
+    var entries: [Tree.Entry] = []
+    entries.reserveCapacity(Int(count))
+    for _ in 0..<count {
+      guard let kind = reader.uint8(), let entryID = reader.oid(), let name = reader.string()
+      else { return nil }
+      entries.append(
+        Tree.Entry(name: name, id: entryID, kind: kind == 1 ? .tree : kind == 0 ? .blob : .other))
+    }
+    let tree = TreeRecord(entries)
+    trees[id] = tree
+    return tree
+  }
+
+  private func decodeRecord(_ id: OID) -> Record? {
+    guard let offset = storedRecords[id] else { return nil }
+    var reader = ByteReader(stored, from: offset)
+    guard let tag = reader.uint8().flatMap(Tag.init(rawValue:)), reader.oid() == id else {
+      return nil
+    }
+    let record: Record
+    switch tag {
+    case .tree: return nil
+    case .broken:
+      guard let reason = reader.string() else { return nil }
+      record = Record(.failure(Failure(reason: reason)))
     case .task:
       guard let idText = reader.string(), idText.utf8.count == 31,
         let board = reader.string(), let title = reader.string(), let status = reader.string(),
         let labelCount = reader.uint32()
-      else { return false }
+      else { return nil }
       var labels: [String] = []
       for _ in 0..<labelCount {
-        guard let label = reader.string() else { return false }
+        guard let label = reader.string() else { return nil }
         labels.append(label)
       }
       guard let hasAssignee = reader.uint8(), let assignee = reader.string(),
         let created = reader.int64(), let updated = reader.int64(), let json = reader.data()
-      else { return false }
-      records[id] = Record(
+      else { return nil }
+      record = Record(
         .success(
           TaskSummary(
             taskId: TaskID(checked: idText), board: board, title: title, status: status,
-            labels: labels,
-            assignee: hasAssignee == 1 ? assignee : nil,
+            labels: labels, assignee: hasAssignee == 1 ? assignee : nil,
             createdAt: Timestamp(milliseconds: created),
-            updatedAt: Timestamp(milliseconds: updated), json: (reader.bytes, json))))
+            updatedAt: Timestamp(milliseconds: updated), json: (stored, json))))
     }
-    return true
+    records[id] = record
+    return record
   }
 }

@@ -92,13 +92,14 @@ struct View {
     var path: String
     var blob: OID
 
-    /// The id the file's name claims, if it is `<task id>.json`.
+    /// The id the file's name claims, if it is `<task id>.json` (checked on bytes: lists
+    /// and short-id lookups ask this of every file).
     var id: TaskID? {
-      let name = path.utf8.count > 36 ? Substring(path.utf8.suffix(36)) : ""
-      guard name.hasSuffix(".json"), path.utf8.dropLast(36).last == UInt8(ascii: "/") else {
-        return nil
-      }
-      return TaskID(String(name.dropLast(5)))
+      let bytes = path.utf8
+      guard bytes.count > 36, bytes.suffix(5).elementsEqual(".json".utf8),
+        bytes.dropLast(36).last == UInt8(ascii: "/")
+      else { return nil }
+      return TaskID(String(Substring(bytes.dropLast(5).suffix(31))))
     }
   }
 
@@ -217,7 +218,9 @@ struct View {
     guard query.utf8.count >= 4 else {
       throw .invalidInput("short id \(quoted(text)) is too short: give at least 4 characters.")
     }
-    let matches = try visibleTaskIDs().filter { $0.ulid.hasPrefix(query) }
+    let matches = try visibleTaskIDs().filter {
+      $0.rawValue.utf8.dropFirst(5).starts(with: query.utf8)
+    }
     switch matches.count {
     case 0: throw .taskNotFound(text)
     case 1: return matches[0]
