@@ -72,15 +72,19 @@ enum LocalFile {
     while folder.count > root.count, rmdir(folder) == 0 { folder = parent(of: folder) }
   }
 
-  /// Removes a lock file whose last change is at least `seconds` old, and says so; `nil`
-  /// when there is none or it is fresh (a live process holds it).
-  static func removeIfStale(_ path: String, olderThan seconds: Int) -> String? {
+  /// Seconds since the file last changed, or `nil` when it does not exist.
+  static func age(_ path: String) -> Int? {
     var info = stat()
     guard stat(path, &info) == 0 else { return nil }
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
-    let age = Int(now.tv_sec) - Int(info.st_mtim.tv_sec)
-    guard age >= seconds, unlink(path) == 0 else { return nil }
+    return Int(now.tv_sec) - Int(info.st_mtim.tv_sec)
+  }
+
+  /// Removes a lock file whose last change is at least `seconds` old, and says so; `nil`
+  /// when there is none or it is fresh (a live process holds it).
+  static func removeIfStale(_ path: String, olderThan seconds: Int) -> String? {
+    guard let age = age(path), age >= seconds, unlink(path) == 0 else { return nil }
     return "removed \(path), a lock \(age) s old left by a process that stopped mid-write"
   }
 

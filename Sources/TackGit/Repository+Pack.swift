@@ -6,7 +6,7 @@ internal import CLibGit2
   import Darwin
 #endif
 
-/// What `pack` did.
+/// What `pack` or `packLoose` did.
 public struct PackReport: Sendable {
   /// Objects written to the new pack.
   public var packed: Int
@@ -15,33 +15,99 @@ public struct PackReport: Sendable {
   /// Loose objects left: not reachable from any ref (abandoned write attempts), or written
   /// while the pack was being made.
   public var keptLoose: Int
+  /// Older packs removed because the new one holds everything reachable in them.
+  public var removedPacks: Int = 0
 }
 
 extension Repository {
-  /// libgit2 never packs: every write leaves loose objects. This writes everything reachable
-  /// from the refs into one pack, then removes the loose copies the pack holds. Safe while
-  /// others write: a loose object is removed only once the new pack, already on disk, is
-  /// proven to hold it; anything written meanwhile stays loose.
-  public func pack() throws(GitError) -> PackReport {
+  /// A pack younger than this is never removed by `pack`: an object a writer is about to
+  /// make reachable (its compare-and-swap still pending) may sit in it — libgit2 touches
+  /// a pack when a write finds an object already there.
+  public static let packGraceSeconds = 60
+
+  /// `tack gc`: everything reachable from the refs into one new pack; then the loose copies
+  /// and the older packs (past the grace period) it makes redundant are removed. Safe while
+  /// others write: objects are removed only once the new pack, already on disk, holds them,
+  /// and anything written meanwhile stays where it is.
+  public func pack(graceSeconds: Int = packGraceSeconds) throws(GitError) -> PackReport {
+    let older = packNames()
+    let written = try writePack { (builder) throws(GitError) in
+      var walk: OpaquePointer?
+      try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
+      defer { git_revwalk_free(walk) }
+      let pushed = git_revwalk_push_glob(walk, "refs/*")
+      if pushed != GIT_ENOTFOUND.rawValue { try check("git_revwalk_push_glob", pushed) }
+      try check("git_packbuilder_insert_walk", git_packbuilder_insert_walk(builder, walk))
+    }
+    guard var report = written.report, let name = written.name else { return written.fallback }
+    for old in older
+    where old != name && LocalFile.age(packFolder + old + ".pack") ?? 0 >= graceSeconds {
+      // The index first: without it git and libgit2 no longer see the pack.
+      if unlink(packFolder + old + ".idx") == 0 {
+        unlink(packFolder + old + ".pack")
+        report.removedPacks += 1
+      }
+    }
+    return report
+  }
+
+  /// What writes do when loose objects pile up (libgit2 never packs): the loose objects
+  /// alone into one new pack, then their loose copies removed — work in proportion to what
+  /// was written since the last pack, not to the repository. When packs themselves pile up
+  /// (`maximumPacks`), `pack` folds them into one.
+  public func packLoose(
+    maximumPacks: Int = 16, graceSeconds: Int = packGraceSeconds
+  ) throws(GitError) -> PackReport {
+    if packNames().count >= maximumPacks { return try pack(graceSeconds: graceSeconds) }
+    let written = try writePack { (builder) throws(GitError) in
+      for id in looseObjects() {
+        var raw = id.raw
+        try check("git_packbuilder_insert", git_packbuilder_insert(builder, &raw, nil))
+      }
+    }
+    return written.report ?? written.fallback
+  }
+
+  private var packFolder: String { commonDirectory + "objects/pack/" }
+
+  /// The names (`pack-<id>`) of the packs in the repository.
+  func packNames() -> [String] {
+    guard let directory = opendir(packFolder) else { return [] }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name.hasPrefix("pack-"), name.hasSuffix(".idx") { names.append(String(name.dropLast(4))) }
+    }
+    return names
+  }
+
+  /// Writes a pack of what `fill` inserts, then removes the loose objects it holds.
+  private func writePack(
+    _ fill: (OpaquePointer?) throws(GitError) -> Void
+  ) throws(GitError) -> (report: PackReport?, name: String?, fallback: PackReport) {
+    let nothing = PackReport(packed: 0, removedLoose: 0, keptLoose: looseObjectCount())
     var builder: OpaquePointer?
     try check("git_packbuilder_new", git_packbuilder_new(&builder, pointer))
     defer { git_packbuilder_free(builder) }
-    var walk: OpaquePointer?
-    try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
-    defer { git_revwalk_free(walk) }
-    let pushed = git_revwalk_push_glob(walk, "refs/*")
-    if pushed != GIT_ENOTFOUND.rawValue { try check("git_revwalk_push_glob", pushed) }
-    try check("git_packbuilder_insert_walk", git_packbuilder_insert_walk(builder, walk))
+    try fill(builder)
     let packed = Int(git_packbuilder_object_count(builder))
-    guard packed > 0 else { return PackReport(packed: 0, removedLoose: 0, keptLoose: 0) }
+    guard packed > 0 else { return (nil, nil, nothing) }
     try check("git_packbuilder_write", git_packbuilder_write(builder, nil, 0, nil, nil))
-    guard let name = git_packbuilder_name(builder).map({ String(cString: $0) }) else {
+    guard let hash = git_packbuilder_name(builder).map({ String(cString: $0) }) else {
       throw GitError(
         kind: .other, call: "git_packbuilder_name", message: "the new pack has no name")
     }
-    let objects = commonDirectory + "objects/"
-    let index = objects + "pack/pack-\(name).idx"
+    let name = "pack-" + hash
+    let (removed, kept) = try removeLoose(heldBy: packFolder + name + ".idx")
+    return (PackReport(packed: packed, removedLoose: removed, keptLoose: kept), name, nothing)
+  }
 
+  /// Removes the loose objects the pack with index `index` holds; returns how many were
+  /// removed and how many stay loose.
+  private func removeLoose(heldBy index: String) throws(GitError) -> (removed: Int, kept: Int) {
     // An object database of the new pack alone: what it holds may go from the loose store.
     var odb: OpaquePointer?
     try check("git_odb_new", git_odb_new(&odb))
@@ -49,29 +115,35 @@ extension Repository {
     var backend: OpaquePointer?
     try check("git_odb_backend_one_pack", git_odb_backend_one_pack(&backend, index))
     try check("git_odb_add_backend", git_odb_add_backend(odb, backend, 1))
-
     var removed = 0
     var kept = 0
+    let objects = commonDirectory + "objects/"
+    for id in looseObjects() {
+      var raw = id.raw
+      let hex = id.hex
+      let path = objects + hex.prefix(2) + "/" + hex.dropFirst(2)
+      if git_odb_exists(odb, &raw) == 1, unlink(path) == 0 { removed += 1 } else { kept += 1 }
+    }
+    for high in 0..<256 { rmdir(objects + String(high, radix: 16).leftPadded(to: 2)) }
+    return (removed, kept)
+  }
+
+  /// Every loose object's id (a walk of the 256 fan-out folders).
+  func looseObjects() -> [OID] {
+    let objects = commonDirectory + "objects/"
+    var ids: [OID] = []
     for high in 0..<256 {
       let prefix = String(high, radix: 16).leftPadded(to: 2)
-      let folder = objects + prefix
-      guard let directory = opendir(folder) else { continue }
+      guard let directory = opendir(objects + prefix) else { continue }
       defer { closedir(directory) }
       while let entry = readdir(directory) {
         let rest = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
           String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
-        guard rest.utf8.count == 38, let id = OID(hex: prefix + rest) else { continue }
-        var raw = id.raw
-        if git_odb_exists(odb, &raw) == 1, unlink(folder + "/" + rest) == 0 {
-          removed += 1
-        } else {
-          kept += 1
-        }
+        if rest.utf8.count == 38, let id = OID(hex: prefix + rest) { ids.append(id) }
       }
-      rmdir(folder)  // only succeeds when empty
     }
-    return PackReport(packed: packed, removedLoose: removed, keptLoose: kept)
+    return ids
   }
 
   /// About how many loose objects there are, from one of the 256 fan-out folders (git's own
@@ -86,21 +158,8 @@ extension Repository {
     return count * 256
   }
 
-  /// How many loose objects the repository holds (what `pack` would fold into a pack).
-  public func looseObjectCount() -> Int {
-    let objects = commonDirectory + "objects/"
-    var count = 0
-    for high in 0..<256 {
-      guard let directory = opendir(objects + String(high, radix: 16).leftPadded(to: 2)) else {
-        continue
-      }
-      defer { closedir(directory) }
-      while let entry = readdir(directory) {
-        if entry.pointee.d_name.0 != 46 { count += 1 }  // not "." or ".."
-      }
-    }
-    return count
-  }
+  /// How many loose objects the repository holds (what `packLoose` would fold into a pack).
+  public func looseObjectCount() -> Int { looseObjects().count }
 }
 
 extension String {

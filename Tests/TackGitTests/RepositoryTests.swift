@@ -205,4 +205,49 @@ import Testing
     try repository.update(branch: "refs/heads/main") { _ in request(["d/x.json": "x\n"], "after") }
     #expect(fixture.commitCount == 21)
   }
+
+  @Test func writesPackOnlyWhatIsLooseAndPacksAreFoldedTogether() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    func write(_ range: Range<Int>) throws {
+      for n in range {
+        try repository.update(branch: "refs/heads/main") { _ in
+          request(["d/\(n % 7).json": "\(n)\n"], "write \(n)")
+        }
+      }
+    }
+    try write(0..<10)
+    let first = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    #expect(first.packed >= 30 && first.removedLoose == first.packed && first.keptLoose == 0)
+    try write(10..<13)
+    // Only what was written since: three commits' objects, not the whole history again.
+    let second = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    #expect(second.packed > 0 && second.packed <= 15 && second.removedPacks == 0)
+    #expect(repository.packNames().count == 2)
+    try write(13..<16)
+    _ = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    #expect(repository.packNames().count == 3)
+    try write(16..<19)
+    _ = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    #expect(repository.packNames().count == 4)
+    // At the limit, the next one folds every pack into one.
+    try write(19..<20)
+    let folded = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    #expect(folded.removedPacks == 4 && repository.packNames().count == 1)
+    #expect(repository.looseObjectCount() == 0)
+    try fixture.git(["fsck", "--strict", "--no-dangling"])
+    #expect(try fixture.git(["rev-list", "--count", "main"]) == "20\n")
+    #expect(try fixture.git(["show", "main:d/5.json"]) == "19\n")
+  }
+
+  @Test func aYoungPackIsKeptByAFullPack() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    try repository.update(branch: "refs/heads/main") { _ in request(["a": "1\n"], "one") }
+    _ = try repository.packLoose()
+    // Within the grace period an older pack may hold objects a writer is about to reference.
+    let report = try repository.pack()
+    #expect(report.removedPacks == 0 && repository.packNames().count == 2)
+    try fixture.git(["fsck", "--strict"])
+  }
 }

@@ -180,7 +180,7 @@ public final class Store {
       return
     }
     do {
-      _ = try repository.pack()
+      _ = try repository.packLoose()
     } catch {
       Warnings.emit("could not pack loose objects: \(error)")
     }

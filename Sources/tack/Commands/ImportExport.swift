@@ -86,7 +86,8 @@ struct GC: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gc",
     abstract:
-      "Pack the loose objects Tack's writes leave (libgit2 never packs); safe while others write.")
+      "Pack everything into one pack, dropping loose copies and older packs; safe while others write."
+  )
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
@@ -96,10 +97,11 @@ struct GC: ParsableCommand {
         Console.json([
           "packed": .int(Int64(report.packed)), "removedLoose": .int(Int64(report.removedLoose)),
           "keptLoose": .int(Int64(report.keptLoose)),
+          "removedPacks": .int(Int64(report.removedPacks)),
         ])
       } else {
         Console.out(
-          "Packed \(report.packed) objects; removed \(report.removedLoose) loose copies, kept \(report.keptLoose) loose (unreachable or newer)."
+          "Packed \(report.packed) objects; removed \(report.removedLoose) loose copies and \(report.removedPacks) older packs, kept \(report.keptLoose) loose (unreachable or newer)."
         )
       }
     }
