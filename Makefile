@@ -1,6 +1,7 @@
 # Tack: `make demo` installs what is missing, builds, and runs a demo board;
-# `make test` installs what is missing and runs every test: the Swift suites, then the MCP
-# server against the official Python SDK (both client lines, in venvs under .build/).
+# `make test` installs what is missing and runs every test: the Swift suites, the benchmark at
+# a tiny size (it fails on errors and lost writes, never on timing), then the MCP server
+# against the official Python SDK (both client lines, in venvs under .build/).
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
@@ -21,6 +22,7 @@ demo: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	python3 scripts/bench.py --smoke --bin "$$($(SWIFT) build --show-bin-path)"
 	TACK_BINARY="$$($(SWIFT) build --show-bin-path)/tack" bash scripts/mcp-tests.sh
 
 # Numbers, not a test: p50/p95 per operation against the git CLI (BENCH_SIZES=1000,10000,100000).

@@ -1,8 +1,14 @@
 // In-process timings of Tack's repository layer, for scripts/bench.py. Not a test: it
-// prints numbers. Usage: tack-bench REPO OPERATION COUNT
-//   write  — COUNT status changes (working ⇄ todo) on tasks picked across the board
-//   read   — COUNT task reads by full id
-// Prints one JSON object: {"operation", "count", "p50_ms", "p95_ms", "mean_ms"}.
+// prints numbers. Usage: tack-bench REPO OPERATION COUNT [--tasks ID,ID…] [--limit N]
+//   write          — COUNT status changes (working ⇄ todo) on tasks picked across the board
+//   read           — COUNT task reads by full id
+//   sweep          — COUNT status changes on every todo/working task (the first N with
+//                    --limit), a pass over the board per round
+//   writers-child  — one of several concurrent writers: prints `ready`, waits for a line on
+//                    stdin, then makes COUNT status changes round-robin on the --tasks given
+//                    (each writer gets its own tasks, so no change is refused)
+// Prints one JSON object: {"operation", "count", "p50_ms", "p95_ms", "mean_ms", "seconds"};
+// writers-child adds "samples_ms" and "statuses" (each task's status after its last change).
 import TackAccess
 import TackCore
 
@@ -12,53 +18,52 @@ import TackCore
   import Darwin
 #endif
 
+let usage =
+  "usage: tack-bench REPO write|read|sweep|writers-child COUNT [--tasks ID,ID…] [--limit N]"
+
 func fail(_ message: String) -> Never {
   let line = Array("tack-bench: \(message)\n".utf8)
   _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
   exit(2)
 }
 
-let arguments = CommandLine.arguments
-guard arguments.count == 4, let count = Int(arguments[3]), count > 0 else {
-  fail("usage: tack-bench REPO write|read COUNT")
+/// A line on stdout, unbuffered: bench.py waits for `ready` while this process waits for it.
+func emit(_ text: String) {
+  let line = Array((text + "\n").utf8)
+  _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
 }
-let (repository, operation) = (arguments[1], arguments[2])
 
-func run() throws(TackError) -> [Double] {
-  let access = try BoardAccess.open(at: repository)
-  let ids = try access.list(TaskFilter(statuses: ["todo", "working"])).tasks.map(\.taskId.rawValue)
-  guard !ids.isEmpty else { fail("the board has no tasks") }
-  let clock = ContinuousClock()
-  var samples: [Double] = []
-  for index in 0..<count {
-    let id = ids[(index * 7919) % ids.count]
-    let start = clock.now
-    switch operation {
-    case "write":
-      let task = try access.task(id)
-      _ = try access.transition(id, to: task.status == "working" ? "todo" : "working")
-    case "read":
-      _ = try access.task(id)
-    default:
-      fail("unknown operation \(operation)")
-    }
-    let elapsed = clock.now - start
-    samples.append(
-      Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+var arguments = Array(CommandLine.arguments.dropFirst())
+var taskIDs: [String] = []
+var limit: Int?
+while let index = arguments.firstIndex(where: { $0.hasPrefix("--") }) {
+  guard index + 1 < arguments.count else { fail(usage) }
+  switch arguments[index] {
+  case "--tasks": taskIDs = arguments[index + 1].split(separator: ",").map(String.init)
+  case "--limit":
+    guard let value = Int(arguments[index + 1]), value > 0 else { fail(usage) }
+    limit = value
+  default: fail(usage)
   }
-  return samples
+  arguments.removeSubrange(index...index + 1)
 }
+guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else { fail(usage) }
+let (repository, operation) = (arguments[0], arguments[1])
 
 do {
-  let samples = try run().sorted()
-  let p50 = samples[samples.count / 2]
-  let p95 = samples[min(samples.count - 1, samples.count * 95 / 100)]
-  let mean = samples.reduce(0, +) / Double(samples.count)
-  let result: JSONValue = [
-    "operation": .string(operation), "count": .int(Int64(count)), "p50_ms": .double(p50),
-    "p95_ms": .double(p95), "mean_ms": .double(mean),
-  ]
-  print(result.serialized(pretty: false))
+  let access = try BoardAccess.open(at: repository)
+  var result: [String: JSONValue]
+  switch operation {
+  case "write": result = try Operations.write(access, count: count).summary
+  case "read": result = try Operations.read(access, count: count).summary
+  case "sweep": result = try Operations.sweep(access, rounds: count, limit: limit).summary
+  case "writers-child":
+    guard !taskIDs.isEmpty else { fail("writers-child needs --tasks ID,ID…") }
+    result = try Operations.writersChild(access, count: count, tasks: taskIDs)
+  default: fail(usage)
+  }
+  result["operation"] = .string(operation)
+  emit(JSONValue.object(result).serialized(pretty: false))
 } catch {
   fail(error.description)
 }

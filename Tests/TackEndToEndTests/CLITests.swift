@@ -60,6 +60,24 @@ import Testing
     #expect(commands.allSatisfy { $0.hasPrefix("tack ") })
   }
 
+  /// A command without `commandName:` makes swift-argument-parser derive it with
+  /// `String(describing:)` — a protocol-conformance scan that was ~15% of every start-up.
+  @Test func everyCommandNamesItself() throws {
+    let folder = Self.packageRoot + "/Sources/tack"
+    let files = try FileManager.default.subpathsOfDirectory(atPath: folder)
+    var configurations = 0
+    for file in files where file.hasSuffix(".swift") {
+      let source = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+      for part in source.components(separatedBy: "CommandConfiguration(").dropFirst() {
+        configurations += 1
+        #expect(
+          part.drop(while: \.isWhitespace).hasPrefix("commandName:"),
+          "a CommandConfiguration in Sources/tack/\(file) has no commandName: first")
+      }
+    }
+    #expect(configurations > 30)
+  }
+
   /// README.md's "Quick start" block, run verbatim by /bin/sh with the built tack first on PATH.
   @Test func theReadmeQuickStartWorksAsWritten() throws {
     let readme = try String(contentsOfFile: Self.packageRoot + "/README.md", encoding: .utf8)

@@ -10,6 +10,7 @@ import TackCore
 
 struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "import",
     abstract:
       "Add tasks from JSON lines: exported tasks (ids kept) or {\"title\", \"board\"?, \"status\"?, \"labels\"?, \"description\"?}.",
     discussion: """
@@ -47,6 +48,7 @@ struct Import: ParsableCommand {
 
 struct Export: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "export",
     abstract: "Print every task you can see as JSON lines (what tack import reads back).")
   @OptionGroup var global: GlobalOptions
   @Option(help: ArgumentHelp("Only this board.", valueName: "name")) var board: String?

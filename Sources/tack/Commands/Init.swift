@@ -4,6 +4,7 @@ import TackCore
 
 struct Init: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "init",
     abstract: "Make this folder a Tack board repository (git init if needed); safe to repeat.")
 
   @OptionGroup var global: GlobalOptions

@@ -4,6 +4,7 @@ import TackCore
 
 struct Ask: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "ask",
     abstract: "Ask for input: the task waits in input_required until answered.",
     discussion: """
       --approval is a confirmation that completes the task when answered yes and fails it \
@@ -55,6 +56,7 @@ struct Ask: ParsableCommand {
 
 struct Answer: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "answer",
     abstract: "Answer a task's input requests: KEY=VALUE (yes/no/true/false for confirmations).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String

@@ -92,6 +92,7 @@ func runningBinary() -> String {
 
 struct Sync: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "sync",
     abstract:
       "Fetch the board branch, merge it (task files field by field) and push; never forced.",
     discussion:

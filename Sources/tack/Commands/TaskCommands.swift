@@ -4,6 +4,7 @@ import TackCore
 
 struct Add: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "add",
     abstract: "Create a task; prints its id (or the task with --json).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "The task's title (one line).") var title: String
@@ -27,6 +28,7 @@ struct Add: ParsableCommand {
 
 struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "list",
     abstract: "List tasks, oldest first; filters combine (labels: all must match).")
   @OptionGroup var global: GlobalOptions
   @Option(
@@ -119,6 +121,7 @@ enum ListField: String, CaseIterable {
 
 struct Show: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "show",
     abstract: "Show one task (--json: exactly as stored).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
@@ -145,6 +148,7 @@ func report(_ task: BoardTask, _ text: String, json: Bool) {
 
 struct Move: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "move",
     abstract: "Move a task to another status, if its board allows it.")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
@@ -176,7 +180,8 @@ extension MoveShortcut {
 }
 
 struct Start: MoveShortcut {
-  static let configuration = CommandConfiguration(abstract: "Move a task to working.")
+  static let configuration = CommandConfiguration(
+    commandName: "start", abstract: "Move a task to working.")
   static let status = "working"
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
@@ -184,7 +189,8 @@ struct Start: MoveShortcut {
 }
 
 struct Done: MoveShortcut {
-  static let configuration = CommandConfiguration(abstract: "Move a task to completed.")
+  static let configuration = CommandConfiguration(
+    commandName: "done", abstract: "Move a task to completed.")
   static let status = "completed"
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
@@ -192,7 +198,8 @@ struct Done: MoveShortcut {
 }
 
 struct Fail: MoveShortcut {
-  static let configuration = CommandConfiguration(abstract: "Move a task to failed.")
+  static let configuration = CommandConfiguration(
+    commandName: "fail", abstract: "Move a task to failed.")
   static let status = "failed"
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
@@ -200,7 +207,8 @@ struct Fail: MoveShortcut {
 }
 
 struct Cancel: MoveShortcut {
-  static let configuration = CommandConfiguration(abstract: "Move a task to cancelled.")
+  static let configuration = CommandConfiguration(
+    commandName: "cancel", abstract: "Move a task to cancelled.")
   static let status = "cancelled"
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
@@ -209,6 +217,7 @@ struct Cancel: MoveShortcut {
 
 struct Note: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "note",
     abstract: "Add a note to a task (terminal tasks too).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
@@ -224,6 +233,7 @@ struct Note: ParsableCommand {
 
 struct Edit: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "edit",
     abstract: "Change a task's title, description or labels (no flags: in your editor).",
     discussion: """
       Without flags, opens the task in $VISUAL or $EDITOR (else vi): a Title: line, a \
@@ -261,6 +271,7 @@ struct Edit: ParsableCommand {
 
 struct Claim: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "claim",
     abstract: "Claim a task: assign it to you with a lease (renews your own claim).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
@@ -281,7 +292,8 @@ struct Claim: ParsableCommand {
 }
 
 struct Release: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Give back a claimed task.")
+  static let configuration = CommandConfiguration(
+    commandName: "release", abstract: "Give back a claimed task.")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
 
@@ -296,6 +308,7 @@ struct Release: ParsableCommand {
 
 struct Reopen: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "reopen",
     abstract: "Take up a finished task again: a new task that links back; prints its id.")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "The finished task's id or unique short id.", completion: .taskIDs)
@@ -312,6 +325,7 @@ struct Reopen: ParsableCommand {
 
 struct Log: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "log",
     abstract: "A task's history from git: when, who, what changed.")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
@@ -332,6 +346,7 @@ struct Log: ParsableCommand {
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "check",
     abstract: "Report every board or task file that does not parse, is misplaced or repeats an id.",
     discussion:
       "Exits 8 when it finds a problem. --fix moves task files that sit in the wrong folder to where their id says (one commit; admin); it reports the rest."
