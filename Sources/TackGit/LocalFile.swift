@@ -119,7 +119,9 @@ struct FileLock {
   {
     let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     if fd < 0 { throw LocalFile.posixError("open", path) }
-    var pause: UInt32 = 1_000
+    // Writers hold the lock for a millisecond or two: short pauses keep the hand-over quick
+    // when several queue (a longer sleep would leave the lock idle).
+    var pause: UInt32 = 100
     while flock(fd, LOCK_EX | LOCK_NB) != 0 {
       guard errno == EWOULDBLOCK || errno == EINTR else {
         let error = LocalFile.posixError("flock", path)
@@ -133,7 +135,7 @@ struct FileLock {
           message: "another tack process kept \(path) locked; try again")
       }
       usleep(pause)
-      pause = min(pause * 2, 50_000)
+      pause = min(pause * 2, 1_000)
     }
     return FileLock(fd: fd)
   }

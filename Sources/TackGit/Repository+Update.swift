@@ -13,9 +13,10 @@ extension Repository {
   /// read again and `body` runs again — so its rules are checked against the new state — after
   /// a jittered backoff, until `policy` runs out and the write fails with a conflict.
   ///
-  /// When `branch` is checked out in this repository's working tree, the index and the
-  /// changed files follow the commit (so `git status` stays clean), writers serialize on a
-  /// lock in the git directory, and a path with uncommitted edits is never overwritten.
+  /// Tack's writers serialize on a lock in the git directory (`tack.lock`, an `flock`, so a
+  /// killed writer never leaves it held). When `branch` is checked out in this repository's
+  /// working tree, the index and the changed files follow the commit (so `git status` stays
+  /// clean), and a path with uncommitted edits is never overwritten.
   ///
   /// Returns the new commit, or `nil` when `body` returned `nil` (nothing to write).
   @discardableResult
@@ -27,10 +28,13 @@ extension Repository {
     let deadline = clock.now + .milliseconds(policy.maxWaitMilliseconds)
     writeWarning = nil
     let worktree = try checkedOutWorktree(for: branch)
-    let lock = try worktree.map { _ in
-      try FileLock.acquire(path: commonDirectory + "tack.lock", until: deadline, clock: clock)
-    }
-    defer { lock?.release() }
+    // Tack's writers take turns: without the lock, concurrent writers would each build a
+    // commit and all but one would lose the compare-and-swap and start over (8 writers got
+    // under 100 commits/s that way). Writers that do not take it (plain git) still meet the
+    // compare-and-swap.
+    let lock = try FileLock.acquire(
+      path: commonDirectory + "tack.lock", until: deadline, clock: clock)
+    defer { lock.release() }
     if let worktree { try recoverWorktree(worktree, branch: branch) }
 
     var backoff = max(1, policy.initialBackoffMilliseconds)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TackCore
@@ -312,11 +313,13 @@ private let bot = StoreFixture.bot
 }
 
 @Suite struct ConcurrencyTests {
-  /// Two stores race on one task; the loser re-reads the tip and its rule is checked again.
+  /// Plain git cancels the task while a Tack write is deciding (Tack's own writers take turns
+  /// on a lock); the Tack write loses the swap, re-reads the tip and its rule is checked
+  /// again.
   @Test func theLoserOfARaceSeesTheNewStateAndTheRuleIsRechecked() throws {
     let fixture = try StoreFixture()
     let id = try fixture.store.create(title: "t", actor: alice).taskId.rawValue
-    let other = try Store.open(discoveringFrom: fixture.path)
+    let path = Store.taskPath(try fixture.store.resolve(id), board: "main")
     var raced = false
     #expect(
       throws: TackError.terminalTask(
@@ -326,7 +329,14 @@ private let bot = StoreFixture.bot
         (task, board, _) throws(TackError) in
         if !raced {
           raced = true
-          _ = try other.transition(id, to: "cancelled", actor: bot)
+          var cancelled = try fixture.store.task(id)
+          cancelled.status = "cancelled"
+          do {
+            try TestGit.commitFile(
+              in: fixture.path, path: path,
+              content: String(decoding: cancelled.fileContents, as: UTF8.self),
+              message: "cancel by hand")
+          } catch { Issue.record("the hand commit failed: \(error)") }
         }
         try Store.refuseTerminal(task, board)
         try Store.move(&task, to: "completed", on: board)

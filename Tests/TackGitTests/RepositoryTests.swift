@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TackGit
@@ -90,19 +91,20 @@ import Testing
   @Test func aMovedBranchMakesTheWholeOperationRunAgain() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
-    let other = try Repository.discover(from: fixture.path)
     let branch = "refs/heads/main"
     try repository.update(branch: branch) { _ in request(["n.txt": "0"], "seed") }
 
-    // The first attempt reads n = 0, then another writer commits n = 1 before the swap;
-    // the retry must see n = 1 and write n = 2, never overwrite the other writer's commit.
+    // The first attempt reads n = 0, then another writer (plain git: Tack's own writers
+    // take turns on a lock) commits n = 1 before the swap; the retry must see n = 1 and
+    // write n = 2, never overwrite the other writer's commit.
     var attempts = 0
     try repository.update(branch: branch) { snapshot in
       attempts += 1
       let current = Int(
         String(decoding: try repository.blob(at: "n.txt", in: snapshot.tree!)!, as: UTF8.self))!
       if attempts == 1 {
-        try other.update(branch: branch) { _ in request(["n.txt": "\(current + 1)"], "racer") }
+        try TestGit.commitFile(
+          in: fixture.path, path: "n.txt", content: "\(current + 1)", message: "racer")
       }
       return request(["n.txt": "\(current + 1)"], "increment")
     }
@@ -114,14 +116,14 @@ import Testing
   @Test func contentionThatNeverEndsBecomesAConflict() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
-    let other = try Repository.discover(from: fixture.path)
     let branch = "refs/heads/main"
     try repository.update(branch: branch) { _ in request(["n.txt": "0"], "seed") }
     var attempts = 0
     #expect {
-      try repository.update(branch: branch, policy: RetryPolicy(maxWaitMilliseconds: 50)) { _ in
+      try repository.update(branch: branch, policy: RetryPolicy(maxWaitMilliseconds: 1000)) { _ in
         attempts += 1
-        try other.update(branch: branch) { _ in request(["n.txt": "\(attempts)"], "racer") }
+        try TestGit.commitFile(
+          in: fixture.path, path: "n.txt", content: "\(attempts)", message: "racer")
         return request(["n.txt": "mine"], "never lands")
       }
     } throws: { ($0 as? GitError)?.kind == .conflict }
@@ -204,6 +206,28 @@ import Testing
     // Writing on top of the pack still works.
     try repository.update(branch: "refs/heads/main") { _ in request(["d/x.json": "x\n"], "after") }
     #expect(fixture.commitCount == 21)
+  }
+
+  @Test func tackWritersTakeTurnsOnALock() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let other = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    // While one write holds the lock, another Tack write waits for it (here: its whole
+    // budget, since the holder waits on it) and fails as a conflict, changing nothing.
+    var inner: GitError?
+    try repository.update(branch: branch) { _ in
+      do {
+        try other.update(branch: branch, policy: RetryPolicy(maxWaitMilliseconds: 100)) { _ in
+          request(["x": "x"], "inner")
+        }
+      } catch let error as GitError {
+        inner = error
+      }
+      return request(["n.txt": "0"], "outer")
+    }
+    #expect(inner?.kind == .conflict && inner?.message.contains("tack.lock") == true)
+    #expect(try fixture.git(["log", "--format=%s", "main"]) == "outer\n")
   }
 
   @Test func writesPackOnlyWhatIsLooseAndPacksAreFoldedTogether() throws {

@@ -35,6 +35,33 @@ public enum TestGit {
     return String(decoding: data, as: UTF8.self)
   }
 
+  /// Commits `content` at `path` on `branch` with plain git plumbing (no working tree, no
+  /// index of the repository's own): another writer moving the branch, as a person or a
+  /// script would, without Tack's lock.
+  public static func commitFile(
+    in repository: String, branch: String = "main", path: String, content: String,
+    message: String
+  ) throws {
+    let scratch = try temporaryFolder("commit-file")
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    try Data(content.utf8).write(to: URL(fileURLWithPath: scratch + "/content"))
+    let index = [
+      "GIT_INDEX_FILE": scratch + "/index", "GIT_AUTHOR_NAME": "Hand",
+      "GIT_AUTHOR_EMAIL": "hand@example.com", "GIT_COMMITTER_NAME": "Hand",
+      "GIT_COMMITTER_EMAIL": "hand@example.com",
+    ]
+    func git(_ arguments: [String]) throws -> String {
+      try run(arguments, in: repository, environment: index)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    _ = try git(["read-tree", branch])
+    let blob = try git(["hash-object", "-w", scratch + "/content"])
+    _ = try git(["update-index", "--add", "--cacheinfo", "100644,\(blob),\(path)"])
+    let tree = try git(["write-tree"])
+    let commit = try git(["commit-tree", tree, "-p", branch, "-m", message])
+    _ = try git(["update-ref", "refs/heads/" + branch, commit])
+  }
+
   /// A new empty folder under the system's temporary directory.
   public static func temporaryFolder(_ prefix: String) throws -> String {
     let path = FileManager.default.temporaryDirectory
