@@ -169,6 +169,9 @@ public struct ByteReader {
     self.offset = start
   }
 
+  /// A reader of a copy of `slice`.
+  public init(_ slice: ArraySlice<UInt8>) { self.init(Bytes(copying: slice)) }
+
   public var isAtEnd: Bool { offset >= end }
 
   public mutating func uint8() -> UInt8? {
@@ -198,6 +201,11 @@ public struct ByteReader {
     guard count >= 0, end - offset >= count else { return nil }
     defer { offset += count }
     return offset..<offset + count
+  }
+
+  /// A copy of the next `count` bytes.
+  public mutating func bytes(_ count: Int) -> ArraySlice<UInt8>? {
+    range(count).map { ArraySlice(bytes[$0]) }
   }
 
   /// Where the next length-prefixed bytes are, stepping over them.

@@ -30,6 +30,8 @@ public struct OID: Hashable, Sendable, CustomStringConvertible {
     )
   }
 
+  init(bytes: ArraySlice<UInt8>) { self = bytes.withUnsafeBytes { OID(bytes: $0) } }
+
   func appendBytes(to bytes: inout [UInt8]) {
     withUnsafeBytes(of: (a, b, c)) { bytes += $0.prefix(20) }
   }

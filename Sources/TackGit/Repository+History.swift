@@ -13,13 +13,71 @@ public struct PathChange: Sendable {
 }
 
 extension Repository {
-  /// The commits reachable from `tip` that changed the file at `path`, newest first. A merge
-  /// counts only when the file differs from every parent (git log's default simplification).
+  /// The commits reachable from `tip` that changed the file at `path`, newest first, in the
+  /// order of a topological + time revwalk. A merge counts only when the file differs from
+  /// every parent (git log's default simplification).
+  ///
+  /// With `index`, paths below its folder are answered from the history index kept in the
+  /// cache directory (see `historyIndex`), which reads only the commits that changed the path
+  /// and those made since the index was last brought up to date; the answer is the same.
   public func history(
-    of path: String, from tip: OID, limit: Int? = nil
-  ) throws(GitError)
-    -> [PathChange]
-  {
+    of path: String, from tip: OID, limit: Int? = nil, index: HistoryIndexKey? = nil
+  ) throws(GitError) -> [PathChange] {
+    guard let index else { return try walkHistory(of: path, from: tip, limit: limit) }
+    return try indexedHistory(
+      of: path, from: tip, limit: limit, key: index, cacheFolder: cacheDirectory)
+  }
+
+  /// `history` through the index kept in `cacheFolder` (`nil`: none, walk every commit).
+  func indexedHistory(
+    of path: String, from tip: OID, limit: Int?, key: HistoryIndexKey, cacheFolder: String?
+  ) throws(GitError) -> [PathChange] {
+    if cacheFolder != nil,
+      let changes = try historyFromIndex(
+        of: path, from: tip, limit: limit, key: key, cacheFolder: cacheFolder)
+    {
+      return changes
+    }
+    return try walkHistory(of: path, from: tip, limit: limit)
+  }
+
+  /// The answer from the index, or `nil` when it cannot give one: a path outside its folder,
+  /// a path that was a folder (the index records files), an index that cannot be built.
+  func historyFromIndex(
+    of path: String, from tip: OID, limit: Int?, key: HistoryIndexKey, cacheFolder: String?
+  ) throws(GitError) -> [PathChange]? {
+    guard Self.isIndexable(path, below: key.folderComponents),
+      let (index, position) = try? historyIndex(key, covering: tip, cacheFolder: cacheFolder),
+      let (positions, wasFolder) = index.lookup(Array(path.utf8)), !wasFolder
+    else { return nil }
+    guard let order = index.walkOrder(from: position, wanted: positions, limit: limit) else {
+      // Its graph does not decode: let the next lookup build the index again.
+      discardHistoryIndex(key, cacheFolder: cacheFolder)
+      return nil
+    }
+    var changes: [PathChange] = []
+    for position in order {
+      guard let commit = commit(at: position, in: index) else { return nil }
+      defer { git_commit_free(commit) }
+      // A path sharing the hash of another, or (never expected) an index that disagrees with
+      // the commit: the walk is the reference.
+      guard let change = try change(to: path, in: commit) else { return nil }
+      changes.append(change)
+    }
+    return changes
+  }
+
+  /// Whether the index can answer for `path`: a plain path (no empty parts) below `folder`.
+  private static func isIndexable(_ path: String, below folder: [String]) -> Bool {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+    return parts.count > folder.count && !parts.contains { $0.isEmpty }
+      && zip(parts, folder).allSatisfy { $0 == $1 }
+  }
+
+  /// The reference implementation: a revwalk from `tip` that compares the path's entry in
+  /// every commit with its parents'. Reads every commit; used for paths the index does not
+  /// cover and when there is no place to keep it.
+  func walkHistory(of path: String, from tip: OID, limit: Int?) throws(GitError) -> [PathChange] {
     var walk: OpaquePointer?
     try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
     defer { git_revwalk_free(walk) }
@@ -38,27 +96,32 @@ extension Repository {
       var commit: OpaquePointer?
       try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
       defer { git_commit_free(commit) }
-      let blob = try entry(at: path, inTreeOf: commit!)
-      let parentCount = git_commit_parentcount(commit)
-      var parentBlobs: [OID?] = []
-      for index in 0..<parentCount {
-        var parent: OpaquePointer?
-        try check("git_commit_parent", git_commit_parent(&parent, commit, index))
-        defer { git_commit_free(parent) }
-        parentBlobs.append(try entry(at: path, inTreeOf: parent!))
-      }
-      let changed =
-        parentBlobs.isEmpty ? blob != nil : parentBlobs.allSatisfy { $0 != blob }
-      guard changed else { continue }
-      changes.append(
-        PathChange(
-          commit: OID(raw), author: signature(git_commit_author(commit)),
-          committer: signature(git_commit_committer(commit)),
-          message: String(cString: git_commit_message(commit)), blob: blob,
-          previousBlob: parentBlobs.first ?? nil))
+      guard let change = try change(to: path, in: commit!) else { continue }
+      changes.append(change)
       if let limit, changes.count >= limit { break }
     }
     return changes
+  }
+
+  /// What `commit` did to `path`, or `nil` when it did not change it: its entry there differs
+  /// from every parent's (a root commit: it exists).
+  private func change(to path: String, in commit: OpaquePointer) throws(GitError) -> PathChange? {
+    let blob = try entry(at: path, inTreeOf: commit)
+    let parentCount = git_commit_parentcount(commit)
+    var parentBlobs: [OID?] = []
+    for index in 0..<parentCount {
+      var parent: OpaquePointer?
+      try check("git_commit_parent", git_commit_parent(&parent, commit, index))
+      defer { git_commit_free(parent) }
+      parentBlobs.append(try entry(at: path, inTreeOf: parent!))
+    }
+    let changed = parentBlobs.isEmpty ? blob != nil : parentBlobs.allSatisfy { $0 != blob }
+    guard changed else { return nil }
+    return PathChange(
+      commit: OID(git_commit_id(commit)), author: signature(git_commit_author(commit)),
+      committer: signature(git_commit_committer(commit)),
+      message: String(cString: git_commit_message(commit)), blob: blob,
+      previousBlob: parentBlobs.first ?? nil)
   }
 
   private func entry(at path: String, inTreeOf commit: OpaquePointer) throws(GitError) -> OID? {

@@ -36,7 +36,8 @@ extension Store {
       throw .taskNotFound(idText)
     }
     do {
-      return try repository.history(of: path, from: tip, limit: limit).map {
+      let index = HistoryIndexKey(branch: branch, folder: Self.boardsFolder)
+      return try repository.history(of: path, from: tip, limit: limit, index: index).map {
         (change) throws(GitError) in
         let after = try change.blob.map { (blob) throws(GitError) in try repository.blob(blob) }
         let before = try change.previousBlob.map { (blob) throws(GitError) in
