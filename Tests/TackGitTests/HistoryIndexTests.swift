@@ -186,7 +186,7 @@ import Testing
       }
       for asked in [tip, newer] { expectSameAnswers(repository, tip: asked, cacheFolder: cache) }
       // Whatever was wrong has been rewritten: the file reads whole again.
-      let (chunks, isDamaged) = CacheFile(path: file, format: HistoryIndex.format).read()
+      let (_, chunks, isDamaged) = CacheFile(path: file, format: HistoryIndex.format).read()
       #expect(!chunks.isEmpty && !isDamaged, "\(name)")
     }
   }
@@ -210,7 +210,8 @@ import Testing
     let first = try commit(5)
     let paths = ["boards/a/t0.json", "boards/a/t1.json"]
     expectSameAnswers(repository, tip: first, cacheFolder: cache, paths: paths)
-    var payload = Array(try #require(file.read().chunks.first))
+    let stored = file.read()
+    var payload = stored.bytes[try #require(stored.chunks.first)]
     // The graph (its 4-byte length, then its bytes) follows the header and the 6-byte ids;
     // make it all one endless varint.
     let graph = 8 + 4 + "boards".utf8.count + 20 + 1 + 4 + 4 + 1 + 6 * 6 + 4
@@ -284,7 +285,7 @@ import Testing
     let stranger = try repository.historyChunk(
       from: tip, folder: ["boards"], generation: index.generation &+ 1, extending: index)
     try file.append(stranger)
-    let (chunks, damaged) = file.read()
+    let (_, chunks, damaged) = file.read()
     #expect(chunks.count == 4 && !damaged)
     let (reread, position) = try repository.historyIndex(
       Self.key, covering: tip, cacheFolder: cache)
