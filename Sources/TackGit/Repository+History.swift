@@ -78,6 +78,21 @@ extension Repository {
   /// every commit with its parents'. Reads every commit; used for paths the index does not
   /// cover and when there is no place to keep it.
   func walkHistory(of path: String, from tip: OID, limit: Int?) throws(GitError) -> [PathChange] {
+    var changes: [PathChange] = []
+    try revwalk(from: tip) { (id) throws(GitError) in
+      var raw = id.raw
+      var commit: OpaquePointer?
+      try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
+      defer { git_commit_free(commit) }
+      if let change = try change(to: path, in: commit!) { changes.append(change) }
+      return limit.map { changes.count < $0 } ?? true
+    }
+    return changes
+  }
+
+  /// Hands `body` each commit reachable from `tip`, in libgit2's topological + time order
+  /// (`git log`'s), until it returns `false`.
+  func revwalk(from tip: OID, _ body: (OID) throws(GitError) -> Bool) throws(GitError) {
     var walk: OpaquePointer?
     try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
     defer { git_revwalk_free(walk) }
@@ -86,21 +101,13 @@ extension Repository {
       git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue))
     var start = tip.raw
     try check("git_revwalk_push", git_revwalk_push(walk, &start))
-
-    var changes: [PathChange] = []
     var raw = git_oid()
     while true {
       let next = git_revwalk_next(&raw, walk)
-      if next == GIT_ITEROVER.rawValue { break }
+      if next == GIT_ITEROVER.rawValue { return }
       try check("git_revwalk_next", next)
-      var commit: OpaquePointer?
-      try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
-      defer { git_commit_free(commit) }
-      guard let change = try change(to: path, in: commit!) else { continue }
-      changes.append(change)
-      if let limit, changes.count >= limit { break }
+      guard try body(OID(raw)) else { return }
     }
-    return changes
   }
 
   /// What `commit` did to `path`, or `nil` when it did not change it: its entry there differs

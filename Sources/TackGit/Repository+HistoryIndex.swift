@@ -152,21 +152,10 @@ extension Repository {
 
   /// Every commit reachable from `tip`, in the order of libgit2's topological + time revwalk.
   private func walk(from tip: OID) throws(GitError) -> [OID] {
-    var walk: OpaquePointer?
-    try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
-    defer { git_revwalk_free(walk) }
-    try check(
-      "git_revwalk_sorting",
-      git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue))
-    var start = tip.raw
-    try check("git_revwalk_push", git_revwalk_push(walk, &start))
     var ids: [OID] = []
-    var raw = git_oid()
-    while true {
-      let next = git_revwalk_next(&raw, walk)
-      if next == GIT_ITEROVER.rawValue { break }
-      try check("git_revwalk_next", next)
-      ids.append(OID(raw))
+    try revwalk(from: tip) { (id) throws(GitError) in
+      ids.append(id)
+      return true
     }
     return ids
   }

@@ -491,7 +491,7 @@ private let bot = StoreFixture.bot
     var task = try fixture.store.create(title: "fuzz me", labels: ["a"], actor: alice)
     task.notes = [.init(at: fixture.clock.now, by: "x", text: "a note with \u{e9} and \"quotes\"")]
     let original = task.fileContents
-    var generator = JSONTests.SplitMix64(seed: 0x7ac7)
+    var generator = SplitMix64(seed: 0x7ac7)
     var decoded = 0
     var refused = 0
     for _ in 0..<20_000 {
