@@ -199,6 +199,7 @@ def size_after_writes(bench_bin, repo, rounds, limit):
 
 def bench_size(tack, bench_bin, n, runs, options):
     folder = tempfile.mkdtemp(prefix=f"tack-bench-{n}-")
+    bare, bare_size = folder + "-bare.git", folder + "-size.git"
     rows = []
     smoke = options.smoke
     at_least = lambda k: runs if smoke else max(runs, k)  # tiny in a smoke run
@@ -210,7 +211,6 @@ def bench_size(tack, bench_bin, n, runs, options):
         stats["seed_s"] = time.perf_counter() - t0
         git_dir = os.path.join(folder, ".git")
         # Bare clones of the board as seeded: one for the bare rows, one to grow by writes.
-        bare, bare_size = folder + "-bare.git", folder + "-size.git"
         run(["git", "clone", "-q", "--bare", folder, bare])
         run(["git", "clone", "-q", "--bare", folder, bare_size])
 
@@ -329,6 +329,7 @@ def main():
                        stdout=subprocess.DEVNULL)
         args.bin = subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--show-bin-path"],
                                   cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    args.bin = os.path.abspath(args.bin)  # commands run in the seeded folders
     tack, bench_bin = os.path.join(args.bin, "tack"), os.path.join(args.bin, "tack-bench")
     sizes = [int(s) for s in args.sizes.split(",") if s]
     load = lambda: " ".join(f"{x:.2f}" for x in os.getloadavg())
