@@ -142,6 +142,21 @@ private let alice = StoreFixture.alice
     #expect(try listed(fixture.store) == truth(fixture.store))
   }
 
+  @Test func aLongLivedStoreStartsAFreshIndexInsteadOfGrowing() throws {
+    let fixture = try StoreFixture()
+    let id = try fixture.store.create(title: "t", actor: alice).taskId.rawValue
+    _ = try fixture.store.list()
+    fixture.store.readIndex.maximumComputed = 8
+    let first = fixture.store.readIndex
+    // Each write is a new blob and new trees above it: computed on the next list.
+    for round in 0..<4 {
+      _ = try fixture.store.addNote(id, text: "n\(round)", actor: alice)
+      #expect(try fixture.store.list().tasks.first?.notes.count == round + 1)
+    }
+    #expect(fixture.store.readIndex !== first)
+    #expect(try listed(fixture.store) == truth(fixture.store))
+  }
+
   @Test func theJSONDocumentIsTheSerializerOutputByteForByte() throws {
     let fixture = try StoreFixture()
     var tasks: [BoardTask] = []

@@ -28,6 +28,11 @@ final class ReadIndex {
   /// How many records this process asked for (each marks itself `reached`): the live part
   /// of the file when a list walked every board.
   private var reachedCount = 0
+  /// Records this object computed from git (not read from the file): in a long-lived process
+  /// (the MCP server, `board --watch`) each write adds new versions, so the store starts a
+  /// fresh index past `maximumComputed` rather than keep every old version in memory.
+  private(set) var computedCount = 0
+  var maximumComputed = 4096
   /// What this process computed and has not written yet.
   private var pending = ByteWriter()
   private var pendingCount = 0
@@ -75,6 +80,7 @@ final class ReadIndex {
       trees[id] = tree
       Self.write(tree: tree.entries, id: id, to: &pending)
       pendingCount += 1
+      computedCount += 1
     }
     if !tree.reached {
       tree.reached = true
@@ -111,6 +117,7 @@ final class ReadIndex {
     records[id] = record
     Self.write(record, id: id, to: &pending)
     pendingCount += 1
+    computedCount += 1
     return record
   }
 

@@ -52,7 +52,7 @@ extension Store {
   ) throws(TackError) -> (
     tasks: [TaskSummary], problems: [Problem]
   ) {
-    defer { readIndex.save(complete: filter.board == nil) }
+    defer { saveReadIndex(complete: filter.board == nil) }
     let view = try view()
     _ = try view.config()
     var (boards, problems) = try view.readBoards()
@@ -89,10 +89,19 @@ extension Store {
     return (order.map { tasks[$0] }, problems)
   }
 
+  /// Writes what the read index learned; a long-lived process then starts a fresh one once
+  /// this one holds many versions it computed itself (old versions of busy tasks).
+  func saveReadIndex(complete: Bool) {
+    readIndex.save(complete: complete)
+    if readIndex.computedCount > readIndex.maximumComputed {
+      readIndex = ReadIndex(repository: repository)
+    }
+  }
+
   /// The shortest prefix of each id's ULID that no other task shares, at least `minimum`
   /// characters (like git's abbreviated hashes).
   public func shortIDs(minimum: Int = 8) throws(TackError) -> [TaskID: String] {
-    defer { readIndex.save(complete: false) }
+    defer { saveReadIndex(complete: false) }
     let ids = try view().visibleTaskIDs().sorted()
     var result: [TaskID: String] = [:]
     func common(_ a: TaskID, _ b: TaskID) -> Int {
@@ -110,7 +119,7 @@ extension Store {
   /// `tack check`: every file under `.tack/` and `boards/` that Tack cannot use, and task ids
   /// found twice.
   public func check() throws(TackError) -> [Problem] {
-    defer { readIndex.save(complete: false) }
+    defer { saveReadIndex(complete: false) }
     return try inspect(try view()).problems
   }
 

@@ -271,7 +271,7 @@ public final class Store {
   {
     defer { if let warning = repository.writeWarning { Warnings.emit(warning) } }
     defer { packIfNeeded() }
-    defer { readIndex.save(complete: false) }
+    defer { saveReadIndex(complete: false) }
     do {
       return try repository.update(branch: branch, policy: retryPolicy) { snapshot in
         let view = try View(
