@@ -132,10 +132,12 @@ def statuses_of(tack, repo):
     return {t["taskId"]: t["status"] for t in map(json.loads, out.splitlines())}
 
 
-def concurrent_writers(tack, bench_bin, repo, ids, writers, writes):
+def concurrent_writers(tack, bench_bin, repo, ids, writers, writes, smoke):
     """`writers` tack-bench processes, each changing the status of its own tasks `writes`
     times, all started at once. Proves that no write was lost: the branch gained exactly one
-    commit per acknowledged write, and every task has the status its writer set last."""
+    commit per acknowledged write, and every task has the status its writer set last. Writes
+    refused on contention (nothing written, the writer told so) are counted; a smoke run
+    fails on them."""
     per = max(1, min(10, len(ids) // writers))
     if per * writers > len(ids):
         raise BenchError(f"{len(ids)} tasks are too few for {writers} writers")
@@ -166,6 +168,8 @@ def concurrent_writers(tack, bench_bin, repo, ids, writers, writes):
         samples += result["samples_ms"]
         expected.update(result["statuses"])
     acknowledged = sum(r["count"] for r in results)
+    refused = sum(r["refused"] for r in results)
+    refusal = next((r["refusal"] for r in results if r["refused"]), None)
     gained = commit_count(repo) - before
     actual = statuses_of(tack, repo)
     wrong = {tid: (status, actual.get(tid)) for tid, status in expected.items()
@@ -173,8 +177,11 @@ def concurrent_writers(tack, bench_bin, repo, ids, writers, writes):
     if gained != acknowledged or wrong:
         raise BenchError(f"writes lost on {repo}: {acknowledged} acknowledged, the branch gained "
                          f"{gained} commits; statuses not as last set: {wrong}")
+    if refused and smoke:
+        raise BenchError(f"{refused} concurrent writes were refused on {repo}: {refusal}")
     samples.sort()
-    return {"writers": writers, "commits": acknowledged, "wall_s": wall,
+    return {"writers": writers, "commits": acknowledged, "refused": refused, "refusal": refusal,
+            "wall_s": wall,
             "commits_per_s": acknowledged / wall, "tasks": len(expected),
             "p50_ms": samples[len(samples) // 2],
             "p95_ms": samples[min(len(samples) - 1, len(samples) * 95 // 100)]}
@@ -294,7 +301,7 @@ def bench_size(tack, bench_bin, n, runs, options):
         # between todo and working.
         for name, repo in (("bare", bare), ("checked out", folder)):
             result = concurrent_writers(tack, bench_bin, repo, ids[:half], options.writers,
-                                        options.writer_writes)
+                                        options.writer_writes, smoke)
             stats["writers " + name] = result
             rows.append((f"status write, {options.writers} writers ({name})", result["p50_ms"],
                          result["p95_ms"], None, None))
@@ -364,7 +371,8 @@ def main():
             print(f"- {n} tasks, {w['writers']} concurrent writers ({name}): {w['commits_per_s']:.0f} commits/s "
                   f"({w['commits']} commits in {w['wall_s']:.2f} s, on {w['tasks']} tasks); none lost: the "
                   f"branch gained {w['commits']} commits for {w['commits']} acknowledged writes, and every "
-                  f"task has the status its writer set last")
+                  f"task has the status its writer set last"
+                  + (f"; {w['refused']} write(s) refused, the writer told: {w['refusal']}" if w["refused"] else ""))
         s = extra["size"]
         print(f"- {n} tasks, repository size after {s['writes']} writes ({s['rounds']} per task × {s['tasks']} "
               f"of {n} tasks, in-process on a bare clone, no manual gc): {s['before_kib'] / 1024:.1f} → "

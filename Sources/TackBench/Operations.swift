@@ -53,7 +53,9 @@ enum Operations {
   }
 
   /// One of several processes writing at once: `count` status changes on its own `tasks`,
-  /// started when bench.py says go, so that all writers overlap.
+  /// started when bench.py says go, so that all writers overlap. A write refused because the
+  /// others kept the branch busy too long (`conflict`: nothing was written) is counted, not
+  /// fatal; `count` in the result is the writes acknowledged.
   static func writersChild(
     _ access: BoardAccess, count: Int, tasks: [String]
   ) throws(TackError) -> [String: JSONValue] {
@@ -62,13 +64,21 @@ enum Operations {
     emit("ready")
     _ = readLine()
     var samples = Samples()
+    var refusals: [String] = []
     for index in 0..<count {
       let slot = index % tasks.count
-      try samples.time { () throws(TackError) in
-        statuses[slot] = try access.transition(tasks[slot], to: toggled(statuses[slot])).status
+      do {
+        try samples.time { () throws(TackError) in
+          statuses[slot] = try access.transition(tasks[slot], to: toggled(statuses[slot])).status
+        }
+      } catch {
+        guard case .conflict = error else { throw error }
+        refusals.append(error.description)
       }
     }
     var result = samples.summary
+    result["refused"] = .int(Int64(refusals.count))
+    if let first = refusals.first { result["refusal"] = .string(first) }
     result["samples_ms"] = .array(samples.milliseconds.map { .double($0) })
     result["statuses"] = .object(
       Dictionary(uniqueKeysWithValues: zip(tasks, statuses.map { .string($0) })))

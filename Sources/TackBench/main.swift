@@ -8,7 +8,8 @@
 //                    stdin, then makes COUNT status changes round-robin on the --tasks given
 //                    (each writer gets its own tasks, so no change is refused)
 // Prints one JSON object: {"operation", "count", "p50_ms", "p95_ms", "mean_ms", "seconds"};
-// writers-child adds "samples_ms" and "statuses" (each task's status after its last change).
+// writers-child adds "samples_ms", "statuses" (each task's status after its last change) and
+// "refused" (writes given up on contention, with the first "refusal" message).
 import TackAccess
 import TackCore
 
