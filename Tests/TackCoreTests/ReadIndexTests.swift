@@ -178,6 +178,22 @@ private let alice = StoreFixture.alice
     }
   }
 
+  @Test func listsAreOldestFirstThenById() throws {
+    let fixture = try StoreFixture()
+    var created: [(Timestamp, TaskID)] = []
+    for round in 0..<3 {
+      // The test clock stands still: ties within a round, broken by id.
+      for index in 0..<8 {
+        let task = try fixture.store.create(title: "r\(round) t\(index)", actor: alice)
+        created.append((task.createdAt, task.taskId))
+      }
+      fixture.clock.advance(seconds: round == 0 ? 5 : -60)
+    }
+    let expected = created.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map(\.1)
+    #expect(try fixture.store.list().tasks.map(\.taskId) == expected)
+    #expect(expected.map(\.rawValue) != created.map(\.1.rawValue))
+  }
+
   @Test func taskPathCheckAgreesWithTaskPath() throws {
     var generator = SystemRandomNumberGenerator()
     for board in ["main", "a", "ops-2"] {

@@ -107,7 +107,7 @@ public struct TaskSummary: Sendable {
         while let found = memchr(json.baseAddress! + start, 0x0A, json.count - start) {
           let newline = json.baseAddress!.distance(to: found)
           piece.append(contentsOf: json[start...newline])
-          piece.append(contentsOf: [32, 32, 32, 32] as [UInt8])
+          piece.append(contentsOf: Self.indent)
           start = newline + 1
         }
         piece.append(contentsOf: json[start...])
@@ -120,6 +120,8 @@ public struct TaskSummary: Sendable {
     piece += Array("\n  ]\n}\n".utf8)
     output(piece)
   }
+
+  private static let indent: [UInt8] = Array("    ".utf8)
 
   /// `writeJSONDocument` as one array.
   public static func jsonDocument(key: String, _ tasks: [TaskSummary]) -> [UInt8] {

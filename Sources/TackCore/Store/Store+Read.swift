@@ -81,12 +81,36 @@ extension Store {
         }
       }
     }
-    // Sorting positions moves integers, not summaries (each a retain and a release).
-    let order = tasks.indices.sorted { a, b in
-      tasks[a].createdAt != tasks[b].createdAt
-        ? tasks[a].createdAt < tasks[b].createdAt : tasks[a].taskId < tasks[b].taskId
-    }
+    // Oldest first, ties by id: sorted on integer keys computed once, moving positions
+    // rather than summaries (each move a retain and a release).
+    let keys = tasks.map { SortKey(createdAt: $0.createdAt, id: $0.taskId) }
+    let order = keys.indices.sorted { keys[$0] < keys[$1] }
     return (order.map { tasks[$0] }, problems)
+  }
+
+  /// `(createdAt, taskId)` as integers: an id is ASCII, so its bytes read as big-endian
+  /// integers order the same way as the string.
+  private struct SortKey: Comparable {
+    var createdAt: Int64
+    var id: (UInt64, UInt64, UInt64, UInt64)
+
+    init(createdAt: Timestamp, id: TaskID) {
+      self.createdAt = createdAt.milliseconds
+      var bytes = [UInt8](repeating: 0, count: 32)
+      for (index, byte) in id.rawValue.utf8.prefix(32).enumerated() { bytes[index] = byte }
+      func word(_ at: Int) -> UInt64 {
+        bytes[at..<at + 8].reduce(0) { $0 << 8 | UInt64($1) }
+      }
+      self.id = (word(0), word(8), word(16), word(24))
+    }
+
+    static func < (a: SortKey, b: SortKey) -> Bool {
+      (a.createdAt, a.id.0, a.id.1, a.id.2, a.id.3) < (b.createdAt, b.id.0, b.id.1, b.id.2, b.id.3)
+    }
+
+    static func == (a: SortKey, b: SortKey) -> Bool {
+      (a.createdAt, a.id.0, a.id.1, a.id.2, a.id.3) == (b.createdAt, b.id.0, b.id.1, b.id.2, b.id.3)
+    }
   }
 
   /// Writes what the read index learned; a long-lived process then starts a fresh one once
