@@ -194,6 +194,26 @@ private let alice = StoreFixture.alice
     #expect(expected.map(\.rawValue) != created.map(\.1.rawValue))
   }
 
+  @Test func shortIDsAreTheShortestUniquePrefixes() throws {
+    let fixture = try StoreFixture()
+    var ids: [TaskID] = []
+    // Same clock: the ids share their 10 time characters, so prefixes must grow past them.
+    for index in 0..<40 {
+      ids.append(try fixture.store.create(title: "t\(index)", actor: alice).taskId)
+    }
+    let short = try fixture.store.shortIDs()
+    #expect(short.count == ids.count)
+    for id in ids {
+      let prefix = try #require(short[id])
+      #expect(id.ulid.hasPrefix(prefix) && prefix.count >= 8)
+      // Unique, and one character shorter would not be.
+      #expect(ids.filter { $0.ulid.hasPrefix(prefix) } == [id])
+      if prefix.count > 8 {
+        #expect(ids.filter { $0.ulid.hasPrefix(prefix.dropLast()) }.count > 1)
+      }
+    }
+  }
+
   @Test func taskPathCheckAgreesWithTaskPath() throws {
     var generator = SystemRandomNumberGenerator()
     for board in ["main", "a", "ops-2"] {

@@ -69,6 +69,16 @@ public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
   public var description: String { rawValue }
 
+  /// The id's bytes as four big-endian integers (zero-padded): they compare as the id does,
+  /// without touching strings, for sorting thousands of ids.
+  var orderKey: (UInt64, UInt64, UInt64, UInt64) {
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &words) { raw in
+      for (index, byte) in rawValue.utf8.prefix(32).enumerated() { raw[index] = byte }
+    }
+    return (words.0.bigEndian, words.1.bigEndian, words.2.bigEndian, words.3.bigEndian)
+  }
+
   // Ids are ASCII, so byte order is String order, without String's Unicode machinery.
   public static func < (lhs: TaskID, rhs: TaskID) -> Bool {
     var (a, b) = (lhs.rawValue, rhs.rawValue)
