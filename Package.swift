@@ -1,5 +1,44 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+/// libgit2 and the libraries it uses, linked statically when Debian's static archives are
+/// there (libgit2-dev installs them): every `tack` command then starts about 1.5 ms sooner
+/// (fewer shared libraries to load and relocate), and `--wrap` lets CLibGit2/tls.c load the
+/// CA bundle when a TLS connection first needs it instead of at start-up (another ~3 ms).
+/// Kerberos has no static archive, so GSSAPI stays a shared library. Elsewhere (no archives,
+/// another OS) libgit2 is linked dynamically as usual.
+let staticLibGit2: [String]? = {
+  #if os(Linux)
+    #if arch(x86_64)
+      let folder = "/usr/lib/x86_64-linux-gnu/"
+    #elseif arch(arm64)
+      let folder = "/usr/lib/aarch64-linux-gnu/"
+    #else
+      return nil
+    #endif
+    let archives = [
+      "libgit2", "libmbedtls", "libmbedx509", "libmbedcrypto", "libhttp_parser", "libssh2",
+      "libcrypto", "libpcre2-8", "libz",
+    ].map { folder + $0 + ".a" }
+    let gssapi = folder + "libgssapi_krb5.so.2"
+    guard (archives + [gssapi]).allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
+      return nil
+    }
+    let wrapped = ["mbedtls_x509_crt_parse_file", "mbedtls_x509_crt_free", "mbedtls_ssl_setup"]
+    return ["--start-group"] + archives + ["--end-group", "-l:libgssapi_krb5.so.2"]
+      + wrapped.map { "--wrap=" + $0 }
+  #else
+    return nil
+  #endif
+}()
+
+let libGit2Linking: [LinkerSetting] =
+  if let flags = staticLibGit2 {
+    [.unsafeFlags(flags.flatMap { ["-Xlinker", $0] }), .linkedLibrary("pthread")]
+  } else {
+    [.linkedLibrary("git2")]
+  }
 
 let package = Package(
   name: "Tack",
@@ -11,10 +50,11 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
-    .systemLibrary(
+    // Tack's one doorway to libgit2 (apt: libgit2-dev): its headers, a few C helpers.
+    .target(
       name: "CLibGit2",
-      pkgConfig: "libgit2",
-      providers: [.apt(["libgit2-dev"])]
+      cSettings: staticLibGit2 == nil ? [] : [.define("TACK_STATIC_LIBGIT2")],
+      linkerSettings: libGit2Linking
     ),
     .target(name: "TackGit", dependencies: ["CLibGit2"]),
     .target(name: "TackCore", dependencies: ["TackGit"]),
@@ -36,7 +76,8 @@ let package = Package(
     .testTarget(name: "TackCoreTests", dependencies: ["TackCore", "TestSupport"]),
     .testTarget(name: "TackAccessTests", dependencies: ["TackAccess", "TestSupport"]),
     .testTarget(name: "TackMCPTests", dependencies: ["TackMCP", "TestSupport"]),
-    .testTarget(name: "TackEndToEndTests", dependencies: ["tack"]),
+    .testTarget(
+      name: "TackEndToEndTests", dependencies: ["tack"], exclude: ["git-http-server.py"]),
   ],
   swiftLanguageModes: [.v6]
 )

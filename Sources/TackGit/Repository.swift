@@ -8,7 +8,7 @@ internal import CLibGit2
 
 /// libgit2 must be initialised once per process; a global `let` runs its initialiser once,
 /// thread-safely, on first use.
-let libgit2Ready: Void = { git_libgit2_init() }()
+let libgit2Ready: Void = { tack_git_init() }()
 
 /// An open git repository. Not thread-safe: keep one per thread or behind an actor.
 public final class Repository {

@@ -8,14 +8,19 @@ import Testing
   final class Server {
     let process: Process
     let port: Int
+    /// The server's standard input: it exits when this closes, even if the test dies.
+    let lifeline = Pipe()
 
-    init(root: String, user: String, password: String) throws {
+    /// Serves over TLS when `certificate` (a PEM file with the certificate and its key) is given.
+    init(root: String, user: String, password: String, certificate: String? = nil) throws {
       process = Process()
       process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
       let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("git-http-server.py").path
-      process.arguments = ["python3", script, root, user, password]
+      process.arguments =
+        ["python3", script, root, user, password] + (certificate.map { [$0] } ?? [])
       let output = Pipe()
+      process.standardInput = lifeline
       process.standardOutput = output
       process.standardError = FileHandle.nullDevice
       try process.run()
@@ -34,7 +39,10 @@ import Testing
       self.port = port
     }
 
-    deinit { process.terminate() }
+    deinit {
+      process.terminate()
+      try? lifeline.fileHandleForWriting.close()
+    }
   }
 
   @Test func syncOverHTTPUsesGitsCredentialHelper() throws {
@@ -74,5 +82,36 @@ import Testing
     #expect(
       try sandbox.ok(["--repo", clone, "list", "--fields", "title"], in: clone)
         == "over http\nsecond\n")
+  }
+
+  /// Over https the CA bundle, which libgit2 would parse at start-up, is loaded by the first
+  /// TLS connection (CLibGit2/tls.c): a server whose certificate no CA signed is refused, and
+  /// the refusal says why.
+  @Test func syncOverHTTPSRefusesAnUntrustedCertificate() throws {
+    let sandbox = try Sandbox(.board())
+    let served = sandbox.root + "/served"
+    try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+    try sandbox.git(["init", "-q", "--bare", "-b", "main", "repo.git"], in: served)
+    let pem = sandbox.root + "/server.pem"
+    let openssl = Process()
+    openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    openssl.arguments = [
+      "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+      "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", pem, "-out", pem,
+    ]
+    openssl.standardError = FileHandle.nullDevice
+    try openssl.run()
+    openssl.waitUntilExit()
+    try #require(openssl.terminationStatus == 0)
+    let server = try Server(root: served, user: "ada", password: "s3cret", certificate: pem)
+    try sandbox.git(["remote", "add", "origin", "https://127.0.0.1:\(server.port)/repo.git"])
+    _ = try sandbox.add("over https")
+
+    let refused = try sandbox.tack(["sync"])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("certificate"), "\(refused.stderr)")
+    #expect(
+      try sandbox.gitOutput(["rev-parse", "--verify", "-q", "main"], in: served + "/repo.git")
+        .status != 0)
   }
 }

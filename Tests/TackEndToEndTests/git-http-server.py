@@ -1,10 +1,24 @@
 #!/usr/bin/env python3
 """A git smart-HTTP server for tests: serves the bare repositories under ROOT through
-`git http-backend`, on 127.0.0.1, requiring HTTP basic auth USER:PASSWORD for everything.
-usage: git-http-server.py ROOT USER PASSWORD  (prints the port, then serves until killed)"""
-import base64, http.server, os, subprocess, sys
+`git http-backend`, on 127.0.0.1, requiring HTTP basic auth USER:PASSWORD for everything;
+over TLS when a PEM file with a certificate and its key is given.
+usage: git-http-server.py ROOT USER PASSWORD [CERT_AND_KEY.pem]
+Prints the port, then serves until its standard input closes (the test that started it is
+gone) or it gets SIGTERM."""
+import base64, http.server, os, signal, ssl, subprocess, sys, threading
 
 root, user, password = sys.argv[1], sys.argv[2], sys.argv[3]
+certificate = sys.argv[4] if len(sys.argv) > 4 else None
+
+
+def stop(*_):
+    os._exit(0)
+
+
+# A test runner may start us with SIGTERM ignored or blocked; never outlive the test.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+signal.signal(signal.SIGTERM, stop)
+threading.Thread(target=lambda: (sys.stdin.buffer.read(), stop()), daemon=True).start()
 expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 backend = os.path.join(subprocess.check_output(["git", "--exec-path"], text=True).strip(), "git-http-backend")
 
@@ -65,5 +79,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if certificate:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()

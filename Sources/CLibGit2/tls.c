@@ -1,0 +1,117 @@
+/* Loading the CA bundle when the first TLS connection needs it, not at start-up.
+
+   libgit2 (Debian's build, on mbedTLS) parses the whole system CA bundle in
+   git_libgit2_init: about 3 ms of base64 and DER decoding on every `tack` command, though
+   only `tack sync` over https ever uses it. When libgit2 is linked statically, the linker's
+   --wrap (see Package.swift) routes libgit2's calls to the three mbedTLS functions below
+   through these wrappers: the parse made during start-up only records which chain and file
+   it was for, and the first TLS session set up parses the file into that same chain, which
+   libgit2's TLS configuration already points at. A chain freed before then (libgit2 shutting
+   down, or a new CA location replacing it) is forgotten. Linked dynamically, nothing here is
+   used and libgit2 behaves as shipped. */
+
+#include "shim.h"
+
+#ifdef TACK_STATIC_LIBGIT2
+
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+int __real_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path);
+void __real_mbedtls_x509_crt_free(mbedtls_x509_crt *chain);
+int __real_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf);
+
+static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
+static int starting;                    /* inside git_libgit2_init */
+static mbedtls_x509_crt *waiting_chain; /* the chain to fill, still empty */
+static char *waiting_path;              /* the bundle to fill it from */
+static mbedtls_x509_crt *trusted_chain; /* the chain deferred at start-up, until freed */
+static int deferred;
+
+int __wrap_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path) {
+  pthread_mutex_lock(&ca_lock);
+  if (starting && waiting_chain == NULL) {
+    char *copy = strdup(path);
+    if (copy != NULL) {
+      waiting_chain = chain;
+      waiting_path = copy;
+      trusted_chain = chain;
+      deferred = 1;
+      pthread_mutex_unlock(&ca_lock);
+      return 0;
+    }
+  }
+  pthread_mutex_unlock(&ca_lock);
+  return __real_mbedtls_x509_crt_parse_file(chain, path);
+}
+
+/* With ca_lock held. */
+static void load_waiting_chain(void) {
+  if (waiting_chain == NULL) return;
+  /* What libgit2 does with a bundle that fails to parse: trust nothing from it. */
+  if (__real_mbedtls_x509_crt_parse_file(waiting_chain, waiting_path) < 0) {
+    __real_mbedtls_x509_crt_free(waiting_chain);
+    mbedtls_x509_crt_init(waiting_chain);
+  }
+  free(waiting_path);
+  waiting_chain = NULL;
+  waiting_path = NULL;
+}
+
+void __wrap_mbedtls_x509_crt_free(mbedtls_x509_crt *chain) {
+  pthread_mutex_lock(&ca_lock);
+  if (chain != NULL && chain == waiting_chain) {
+    free(waiting_path);
+    waiting_chain = NULL;
+    waiting_path = NULL;
+  }
+  if (chain != NULL && chain == trusted_chain) trusted_chain = NULL;
+  pthread_mutex_unlock(&ca_lock);
+  __real_mbedtls_x509_crt_free(chain);
+}
+
+int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf) {
+  pthread_mutex_lock(&ca_lock);
+  load_waiting_chain();
+  pthread_mutex_unlock(&ca_lock);
+  return __real_mbedtls_ssl_setup(ssl, conf);
+}
+
+int tack_git_init(void) {
+  pthread_mutex_lock(&ca_lock);
+  starting = 1;
+  pthread_mutex_unlock(&ca_lock);
+  int result = git_libgit2_init();
+  pthread_mutex_lock(&ca_lock);
+  starting = 0;
+  pthread_mutex_unlock(&ca_lock);
+  return result;
+}
+
+int tack_git_ca_deferred(void) {
+  pthread_mutex_lock(&ca_lock);
+  int result = deferred;
+  pthread_mutex_unlock(&ca_lock);
+  return result;
+}
+
+int tack_git_ca_load_now(void) {
+  pthread_mutex_lock(&ca_lock);
+  load_waiting_chain();
+  int count = 0;
+  for (const mbedtls_x509_crt *c = trusted_chain; c != NULL && c->version != 0; c = c->next)
+    count += 1;
+  pthread_mutex_unlock(&ca_lock);
+  return trusted_chain == NULL && !deferred ? -1 : count;
+}
+
+#else
+
+int tack_git_init(void) { return git_libgit2_init(); }
+int tack_git_ca_deferred(void) { return 0; }
+int tack_git_ca_load_now(void) { return -1; }
+
+#endif
