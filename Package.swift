@@ -4,7 +4,7 @@ import PackageDescription
 
 /// libgit2 and the libraries it uses, linked statically when Debian's static archives are
 /// there (libgit2-dev installs them): every `tack` command then starts about 1.5 ms sooner
-/// (fewer shared libraries to load and relocate), and `--wrap` lets CLibGit2/tls.c load the
+/// (fewer shared libraries to load and relocate), and `--wrap` lets CLibGit2/startup.c load the
 /// CA bundle when a TLS connection first needs it instead of at start-up (another ~3 ms).
 /// Kerberos has no static archive, so GSSAPI stays a shared library. Elsewhere (no archives,
 /// another OS) libgit2 is linked dynamically as usual.

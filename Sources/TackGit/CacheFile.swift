@@ -38,26 +38,42 @@ public struct CacheFile: Sendable {
     return (bytes, chunks, false)
   }
 
-  /// Adds one chunk at the end; creates the file when there is none. Failures are reported
-  /// but harmless: the next reader computes again what is missing.
-  public func append(_ payload: [UInt8]) throws(GitError) {
+  /// Adds one chunk at the end; creates the file when there is none. Returns where the
+  /// payload starts in the file (as `read` will give it), even with other processes
+  /// appending at the same time. Failures are reported but harmless: the next reader
+  /// computes again what is missing.
+  @discardableResult
+  public func append(_ payload: [UInt8]) throws(GitError) -> Int {
     let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
     guard fd >= 0 else {
-      if errno == ENOENT { return try replace(with: [payload]) }
+      if errno == ENOENT { return try replace(with: [payload])[0] }
       throw LocalFile.posixError("open", path)
     }
     defer { close(fd) }
     let frame = Self.frame(payload)
     let count = frame.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     if count != frame.count { throw LocalFile.posixError("write", path) }
+    // O_APPEND leaves this descriptor's offset just past its own write.
+    let end = Int(lseek(fd, 0, SEEK_CUR))
+    return end - frame.count + Self.frameHead
   }
 
   /// Writes the file anew with these chunks (atomically: a reader sees the old or new file).
-  public func replace(with payloads: [[UInt8]]) throws(GitError) {
+  /// Returns where each payload starts in the file.
+  @discardableResult
+  public func replace(with payloads: [[UInt8]]) throws(GitError) -> [Int] {
     var bytes = header
-    for payload in payloads { bytes += Self.frame(payload) }
+    var starts: [Int] = []
+    for payload in payloads {
+      starts.append(bytes.count + Self.frameHead)
+      bytes += Self.frame(payload)
+    }
     try LocalFile.writeAtomically(path, bytes)
+    return starts
   }
+
+  /// The length before each payload.
+  private static let frameHead = 4
 
   private static func frame(_ payload: [UInt8]) -> [UInt8] {
     var writer = ByteWriter()
@@ -173,6 +189,9 @@ public struct ByteReader {
   public init(_ slice: ArraySlice<UInt8>) { self.init(Bytes(copying: slice)) }
 
   public var isAtEnd: Bool { offset >= end }
+
+  /// Bytes left to read.
+  public var remaining: Int { max(0, end - offset) }
 
   public mutating func uint8() -> UInt8? {
     guard offset < end else { return nil }

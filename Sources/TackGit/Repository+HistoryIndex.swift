@@ -36,9 +36,9 @@ extension Repository {
             from: position, tipID: tip, generation: .random(in: .min ... .max))
         {
           // Chunks appended side by side by two processes: order the file again, once.
-          try? file?.replace(with: [whole])
+          _ = try? file?.replace(with: [whole])
         } else if !intact {
-          try? file?.replace(with: chunks.prefix(read).map { Array($0) })
+          _ = try? file?.replace(with: chunks.prefix(read).map { Array($0) })
         }
         return (index, position)
       }
@@ -53,11 +53,11 @@ extension Repository {
         if intact && index.orderedTip?.position == position
           && index.chunkCount <= Self.historyChunkLimit && index.count - before <= before
         {
-          try? file?.append(chunk)
+          _ = try? file?.append(chunk)
         } else if let whole = index.compacted(
           from: position, tipID: tip, generation: .random(in: .min ... .max))
         {
-          try? file?.replace(with: [whole])
+          _ = try? file?.replace(with: [whole])
         }
         return (index, position)
       }
@@ -70,14 +70,15 @@ extension Repository {
       throw GitError(
         kind: .other, call: "history index", message: "the index built does not read back")
     }
-    try? file?.replace(with: [chunk])
+    _ = try? file?.replace(with: [chunk])
     return (index, 0)
   }
 
   /// Empties the index's cache file (the next lookup builds it again).
   func discardHistoryIndex(_ key: HistoryIndexKey, cacheFolder: String?) {
     guard let cacheFolder else { return }
-    try? CacheFile(path: cacheFolder + key.fileName, format: HistoryIndex.format).replace(with: [])
+    _ = try? CacheFile(path: cacheFolder + key.fileName, format: HistoryIndex.format).replace(
+      with: [])
   }
 
   /// The position of the commit `id` in `index`, or `nil` when it is not there.

@@ -1,7 +1,7 @@
 internal import CLibGit2
 
 /// The CA certificates libgit2 trusts for https remotes. Tack defers loading them from the
-/// system bundle until the first TLS connection (CLibGit2/tls.c); this is how tests see it.
+/// system bundle until the first TLS connection (CLibGit2/startup.c); this is how tests see it.
 enum TrustedCertificates {
   /// Whether the bundle was left for the first TLS connection to load (libgit2 linked
   /// statically); false when libgit2 loaded it at start-up.

@@ -85,7 +85,7 @@ import Testing
   }
 
   /// Over https the CA bundle, which libgit2 would parse at start-up, is loaded by the first
-  /// TLS connection (CLibGit2/tls.c): a server whose certificate no CA signed is refused, and
+  /// TLS connection (CLibGit2/startup.c): a server whose certificate no CA signed is refused, and
   /// the refusal says why.
   @Test func syncOverHTTPSRefusesAnUntrustedCertificate() throws {
     let sandbox = try Sandbox(.board())

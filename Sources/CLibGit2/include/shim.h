@@ -2,7 +2,7 @@
 
 /* Starts libgit2 once per process. When Tack links libgit2 statically (see Package.swift),
    loading the system's CA bundle, which libgit2 does at start-up and which takes about 3 ms
-   of every command, waits for the first TLS connection instead (see tls.c). */
+   of every command, waits for the first TLS connection instead (see startup.c). */
 int tack_git_init(void);
 
 /* 1 when loading the CA bundle waited for a TLS connection, 0 when libgit2 loaded it at

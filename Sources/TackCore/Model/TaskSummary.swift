@@ -41,8 +41,8 @@ public struct TaskSummary: Sendable {
   }
 
   private let fields: Fields
-  /// Where the file is (set by the list that found it; the index itself is keyed by content).
-  public var path: String = ""
+  /// Where the file is: a summary is only made of a task in its right place.
+  public var path: String { Store.taskPath(taskId, board: board) }
 
   public var taskId: TaskID { fields.taskId }
   public var board: String { fields.board }

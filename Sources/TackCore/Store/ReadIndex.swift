@@ -12,6 +12,7 @@ final class ReadIndex {
 
   private let repository: Repository
   private let file: CacheFile?
+  private var mapped = false
   private var loaded = false
   private var trees: [OID: TreeRecord] = [:]
   private var records: [OID: Record] = [:]
@@ -19,6 +20,7 @@ final class ReadIndex {
   /// record is; one is decoded when first asked for (resolving a short id walks the trees
   /// and never decodes a task).
   private var stored = Bytes(copying: [])
+  private var storedChunkRanges: [Range<Int>] = []
   private var storedTrees: [OID: Int] = [:]
   private var storedRecords: [OID: Int] = [:]
   /// Records read from the file, and whether its tail was damaged (then it is rewritten).
@@ -33,9 +35,19 @@ final class ReadIndex {
   /// fresh index past `maximumComputed` rather than keep every old version in memory.
   private(set) var computedCount = 0
   var maximumComputed = 4096
-  /// What this process computed and has not written yet.
+  /// What this process computed and has not written yet, and where each task record is in
+  /// it (for the board tables' hints).
   private var pending = ByteWriter()
   private var pendingCount = 0
+  private var pendingRecords: [OID: Int] = [:]
+  /// The board tables (`tack/board-tables`): read once, rewritten when a list made or
+  /// corrected one. A process that listed from a table did not mark what the table covers
+  /// as reached, so it never compacts the read index.
+  private let tableFile: CacheFile?
+  private var tablesRead = false
+  private var tables: [String: BoardTable] = [:]
+  private var changedTables: Set<String> = []
+  private(set) var servedFromTables = false
 
   /// A class, so that handing a record out retains one object, not each of its strings.
   final class Record {
@@ -59,6 +71,9 @@ final class ReadIndex {
   init(repository: Repository) {
     self.repository = repository
     file = repository.cacheDirectory.map { CacheFile(path: $0 + "read-index", format: Self.format) }
+    tableFile = repository.cacheDirectory.map {
+      CacheFile(path: $0 + "board-tables", format: BoardTable.format)
+    }
   }
 
   /// Every blob below the tree `id`, with paths under `prefix`, depth first in tree order.
@@ -115,6 +130,7 @@ final class ReadIndex {
     record.reached = true
     reachedCount += 1
     records[id] = record
+    pendingRecords[id] = pending.bytes.count
     Self.write(record, id: id, to: &pending)
     pendingCount += 1
     computedCount += 1
@@ -124,38 +140,124 @@ final class ReadIndex {
   /// Writes what this process learned: appended as one chunk, or — when the file has grown
   /// well past what is live (old versions of tasks) or was damaged — rewritten with only what
   /// this process reached. `complete` says it reached every board (else the rewrite would
-  /// drop the boards it did not list).
+  /// drop the boards it did not list). Then the board tables it made or corrected, with
+  /// where their records now are.
   func save(complete: Bool) {
-    guard let file, pendingCount > 0 || damaged else { return }
+    var written: [OID: Int] = [:]
+    var rewritten = false
     defer {
+      saveTables(written: written, rewritten: rewritten)
       pending = ByteWriter()
       pendingCount = 0
+      pendingRecords = [:]
     }
+    guard let file, pendingCount > 0 || damaged else { return }
     // Each process appends at most a chunk per list, so past `maximumChunks` the file holds
     // many old versions of busy tasks: rewriting it costs one pass over what is live, rarely.
     let live = reachedCount
-    if complete,
+    if complete, loaded, !servedFromTables,
       damaged || storedCount + pendingCount > 2 * live + 1000
         || storedChunks >= Self.maximumChunks
     {
       var writer = ByteWriter()
+      var positions: [OID: Int] = [:]
       for (id, tree) in trees where tree.reached {
         Self.write(tree: tree.entries, id: id, to: &writer)
       }
-      for (id, record) in records where record.reached { Self.write(record, id: id, to: &writer) }
-      try? file.replace(with: [writer.bytes])
+      for (id, record) in records where record.reached {
+        positions[id] = writer.bytes.count
+        Self.write(record, id: id, to: &writer)
+      }
+      guard let start = try? file.replace(with: [writer.bytes])[0] else { return }
+      written = positions.mapValues { start + $0 }
+      rewritten = true
       storedCount = live
       storedChunks = 1
       damaged = false
       return
     }
     if damaged { return }
-    try? file.append(pending.bytes)
+    guard let start = try? file.append(pending.bytes) else { return }
+    written = pendingRecords.mapValues { start + $0 }
     storedCount += pendingCount
     storedChunks += 1
   }
 
   static let maximumChunks = 64
+
+  // MARK: Board tables
+
+  /// The table a list made of `board`'s tasks tree `tree`, if there is one.
+  func table(board: String, tree: OID) -> BoardTable? {
+    readTables()
+    guard let table = tables[board], table.tree == tree else { return nil }
+    return table
+  }
+
+  /// Keeps `table` for the next list: written at `save`, with where its records are by then.
+  func remember(_ table: BoardTable) {
+    readTables()
+    tables[table.board] = table
+    changedTables.insert(table.board)
+  }
+
+  /// The record of task file blob `id`, read at `hint` in the mapped file when it is there;
+  /// else the slow way, and `board`'s table gets its hints corrected at `save`.
+  func record(_ id: OID, hint: UInt32, board: String) throws(GitError) -> Record {
+    map()
+    if hint > 0, let record = hinted(id, at: Int(hint)) {
+      servedFromTables = true
+      return record
+    }
+    changedTables.insert(board)
+    return try record(id)
+  }
+
+  /// The record at `offset`, if it lies in a whole chunk of the mapped file and is blob
+  /// `id`'s (its tag and id are checked, so a stale offset is only a miss).
+  private func hinted(_ id: OID, at offset: Int) -> Record? {
+    let chunks = storedChunkRanges
+    var (low, high) = (0, chunks.count)
+    while low < high {
+      let middle = (low + high) / 2
+      if chunks[middle].upperBound <= offset { low = middle + 1 } else { high = middle }
+    }
+    guard low < chunks.count, chunks[low].contains(offset), offset + 21 <= chunks[low].upperBound
+    else { return nil }
+    return decodeRecord(id, at: offset)
+  }
+
+  private func readTables() {
+    guard !tablesRead, let tableFile else { return }
+    tablesRead = true
+    // One chunk, replaced whole; a damaged file is as good as none.
+    let (bytes, chunks, _) = tableFile.read()
+    guard chunks.count == 1 else { return }
+    var reader = ByteReader(bytes, from: chunks[0].lowerBound, to: chunks[0].upperBound)
+    while !reader.isAtEnd {
+      guard let table = BoardTable(from: &reader) else { return }
+      tables[table.board] = table
+    }
+  }
+
+  /// Rewrites the tables file when a list made or corrected a table, or the read index was
+  /// rewritten (every hint moved): hints point where the records are now.
+  private func saveTables(written: [OID: Int], rewritten: Bool) {
+    guard let tableFile, tablesRead, rewritten || !changedTables.isEmpty else { return }
+    for board in tables.keys where rewritten || changedTables.contains(board) {
+      guard var table = tables[board] else { continue }
+      for index in table.tasks.indices {
+        let blob = table.tasks[index].blob
+        let offset = written[blob] ?? (rewritten ? nil : storedRecords[blob])
+        table.tasks[index].hint = offset.flatMap { UInt32(exactly: $0) } ?? 0
+      }
+      tables[board] = table
+    }
+    var writer = ByteWriter()
+    for board in tables.keys.sorted() { tables[board]?.write(to: &writer) }
+    _ = try? tableFile.replace(with: [writer.bytes])
+    changedTables = []
+  }
 
   private enum Tag: UInt8 { case tree = 1, task = 2, broken = 3 }
 
@@ -193,22 +295,31 @@ final class ReadIndex {
     }
   }
 
-  /// Maps the file once per process and notes where each record is; a record that does not
-  /// read ends the loading (the rest is computed again) and marks the file for rewriting.
-  private func load() {
-    guard !loaded, let file else { return }
-    loaded = true
+  /// Maps the file once per process (its chunks checked whole).
+  private func map() {
+    guard !mapped, let file else { return }
+    mapped = true
     let (bytes, chunks, torn) = file.read()
     stored = bytes
     damaged = torn
     storedChunks = chunks.count
+    storedChunkRanges = chunks
+  }
+
+  /// Notes where each record of the mapped file is; a record that does not read ends the
+  /// loading (the rest is computed again) and marks the file for rewriting.
+  private func load() {
+    guard !loaded, file != nil else { return }
+    loaded = true
+    map()
+    let chunks = storedChunkRanges
     // About one record per 600 bytes (a task's JSON dominates); growing a dictionary of
     // thousands step by step costs more than reading it.
     let size = chunks.reduce(0) { $0 + $1.count }
     storedRecords.reserveCapacity(size / 600)
     storedTrees.reserveCapacity(size / 6000)
     for chunk in chunks {
-      var reader = ByteReader(bytes, from: chunk.lowerBound, to: chunk.upperBound)
+      var reader = ByteReader(stored, from: chunk.lowerBound, to: chunk.upperBound)
       while !reader.isAtEnd {
         let start = reader.offset
         guard let (tag, id) = Self.skipRecord(&reader) else {
@@ -266,7 +377,15 @@ final class ReadIndex {
   }
 
   private func decodeRecord(_ id: OID) -> Record? {
-    guard let offset = storedRecords[id] else { return nil }
+    guard let offset = storedRecords[id], let record = decodeRecord(id, at: offset) else {
+      return nil
+    }
+    records[id] = record
+    return record
+  }
+
+  /// The record at `offset` of the mapped file, if the record there is blob `id`'s.
+  private func decodeRecord(_ id: OID, at offset: Int) -> Record? {
     var reader = ByteReader(stored, from: offset)
     guard let tag = reader.uint8().flatMap(Tag.init(rawValue:)), reader.oid() == id else {
       return nil
@@ -298,7 +417,6 @@ final class ReadIndex {
             createdAt: Timestamp(milliseconds: created),
             updatedAt: Timestamp(milliseconds: updated), json: (stored, json))))
     }
-    records[id] = record
     return record
   }
 }

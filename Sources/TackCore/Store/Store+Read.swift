@@ -70,16 +70,7 @@ extension Store {
     }
     var tasks: [TaskSummary] = []
     for board in boards.map(\.name) + problems.compactMap(\.board) {
-      for file in try view.taskFiles(board: board) {
-        do {
-          guard let summary = try view.summary(at: file.path, blob: file.blob, board: board),
-            try filter.matches(summary)
-          else { continue }
-          tasks.append(summary)
-        } catch {
-          problems.append(Problem(path: file.path, reason: error.reason))
-        }
-      }
+      try view.summaries(board: board, filter: filter, into: &tasks, problems: &problems)
     }
     // Oldest first, ties by id: sorted on integer keys computed once, moving positions
     // rather than summaries (each move a retain and a release).

@@ -146,19 +146,14 @@ struct View {
   /// out of scope; a broken file is an error only for whoever sees its whole board).
   func summary(at path: String, blob: OID, board: String) throws(TackError) -> TaskSummary? {
     guard let index else {
-      return try readTask(at: path, board: board).map {
-        var summary = TaskSummary($0)
-        summary.path = path
-        return summary
-      }
+      return try readTask(at: path, board: board).map(TaskSummary.init)
     }
     let record: ReadIndex.Record
     do { record = try index.record(blob) } catch { throw TackError(error) }
     let failure: String
     switch record.content {
     case .failure(let broken): failure = broken.reason
-    case .success(var summary):
-      summary.path = path
+    case .success(let summary):
       guard
         let reason = Store.misplacement(
           of: summary.taskId, taskBoard: summary.board, board: board, path: path)

@@ -105,6 +105,9 @@ extension String {
   /// The text with control characters (other than those `keeping`) shown as `\u{1B}`
   /// escapes, so a hand-edited file can never move the cursor or recolour a terminal.
   func terminalSafe(keeping kept: Set<Unicode.Scalar> = []) -> String {
+    // Most text has no control character at all (C1 controls start with byte 0xC2 in UTF-8):
+    // checked on bytes, it is returned as it is.
+    if !utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) { return self }
     var result = String.UnicodeScalarView()
     for scalar in unicodeScalars {
       if Names.isControl(scalar) && !kept.contains(scalar) {

@@ -1,4 +1,5 @@
-/* Loading the CA bundle when the first TLS connection needs it, not at start-up.
+/* Starting libgit2: process-wide settings, and the CA bundle loaded when the first TLS
+   connection needs it rather than at start-up.
 
    libgit2 (Debian's build, on mbedTLS) parses the whole system CA bundle in
    git_libgit2_init: about 3 ms of base64 and DER decoding on every `tack` command, though
@@ -11,6 +12,14 @@
    used and libgit2 behaves as shipped. */
 
 #include "shim.h"
+
+/* Process-wide settings, right after start-up. Tack builds every tree and commit from
+   objects it has just written or read, so libgit2's check that each referenced object exists
+   (a read of every new tree back from disk, about 45 system calls per write) only repeats
+   what the write path already knows. */
+static void tack_git_settings(void) {
+  git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+}
 
 #ifdef TACK_STATIC_LIBGIT2
 
@@ -88,6 +97,7 @@ int tack_git_init(void) {
   pthread_mutex_lock(&ca_lock);
   starting = 0;
   pthread_mutex_unlock(&ca_lock);
+  tack_git_settings();
   return result;
 }
 
@@ -110,7 +120,11 @@ int tack_git_ca_load_now(void) {
 
 #else
 
-int tack_git_init(void) { return git_libgit2_init(); }
+int tack_git_init(void) {
+  int result = git_libgit2_init();
+  tack_git_settings();
+  return result;
+}
 int tack_git_ca_deferred(void) { return 0; }
 int tack_git_ca_load_now(void) { return -1; }
 

@@ -1,0 +1,133 @@
+import Foundation
+import TackGit
+import TestSupport
+import Testing
+
+@testable import TackCore
+
+private let alice = StoreFixture.alice
+
+/// A board table answers a list of an unchanged board in one read; it must say exactly what
+/// walking the board says, and a stale or damaged table must only cost time.
+@Suite struct BoardTableTests {
+  /// The list as a new process makes it: tasks (id → status) and problems.
+  private func list(
+    _ path: String
+  ) throws -> (
+    tasks: [String: String], problems: [String], fromTables: Bool
+  ) {
+    let store = try Store.open(discoveringFrom: path)
+    let (tasks, problems) = try store.list()
+    return (
+      Dictionary(uniqueKeysWithValues: tasks.map { ($0.taskId.rawValue, $0.status) }),
+      problems.map(\.description), store.readIndex.servedFromTables
+    )
+  }
+
+  /// A bare board of 30 tasks (some working), one broken file and one misplaced file.
+  private func board() throws -> StoreFixture {
+    let fixture = try StoreFixture()
+    for index in 0..<30 {
+      let id = try fixture.store.create(title: "t\(index)", actor: alice).taskId.rawValue
+      if index % 3 == 0 { _ = try fixture.store.transition(id, to: "working", actor: alice) }
+    }
+    try commitFile(fixture, "boards/main/tasks/0/0/broken.json", "{ not json")
+    let moved = try fixture.store.create(title: "moved", actor: alice)
+    try commitFile(
+      fixture, "boards/main/tasks/\(moved.taskId.rawValue).json",
+      String(decoding: moved.fileContents, as: UTF8.self))
+    return fixture
+  }
+
+  private func commitFile(_ fixture: StoreFixture, _ path: String, _ text: String) throws {
+    try TestGit.commitFile(in: fixture.path, path: path, content: text, message: "by hand")
+  }
+
+  private func tablesFile(_ fixture: StoreFixture) -> String {
+    fixture.path + "/tack/board-tables"
+  }
+
+  @Test func anUnchangedBoardIsListedFromItsTableAndSaysTheSame() throws {
+    let fixture = try board()
+    let walked = try list(fixture.path)
+    #expect(!walked.fromTables)
+    #expect(walked.tasks.count == 31 && walked.problems.count == 2)
+    #expect(FileManager.default.fileExists(atPath: tablesFile(fixture)))
+    let tabled = try list(fixture.path)
+    #expect(tabled.fromTables)
+    #expect(tabled.tasks == walked.tasks && tabled.problems == walked.problems)
+
+    // A write is a new tasks tree: walked again, then listed from its new table.
+    let id = try #require(walked.tasks.first { $0.value == "todo" }?.key)
+    _ = try fixture.store.transition(id, to: "working", actor: alice)
+    let after = try list(fixture.path)
+    #expect(!after.fromTables && after.tasks[id] == "working")
+    #expect(try list(fixture.path).fromTables)
+  }
+
+  @Test func hintsIntoARewrittenReadIndexAreOnlyMisses() throws {
+    let fixture = try board()
+    let expected = try list(fixture.path)
+    // The read index gone (or rewritten by another process): every hint misses, the list
+    // reads the records again, and the tables get hints into the new file.
+    try FileManager.default.removeItem(atPath: fixture.path + "/tack/read-index")
+    let missed = try list(fixture.path)
+    #expect(missed.tasks == expected.tasks && missed.problems == expected.problems)
+    let healed = try list(fixture.path)
+    #expect(healed.fromTables && healed.tasks == expected.tasks)
+  }
+
+  @Test func aHintAtAnotherTasksRecordIsAMiss() throws {
+    let fixture = try board()
+    let expected = try list(fixture.path)
+    // Every hint moved one task along: each points at a real record, of the wrong blob.
+    let file = CacheFile(path: tablesFile(fixture), format: BoardTable.format)
+    let (bytes, chunks, damaged) = file.read()
+    #expect(!damaged && chunks.count == 1)
+    var reader = ByteReader(bytes, from: chunks[0].lowerBound, to: chunks[0].upperBound)
+    var table = try #require(BoardTable(from: &reader))
+    let hints = table.tasks.map(\.hint)
+    #expect(hints.allSatisfy { $0 > 0 })
+    for index in table.tasks.indices {
+      table.tasks[index].hint = hints[(index + 1) % hints.count]
+    }
+    var writer = ByteWriter()
+    table.write(to: &writer)
+    try file.replace(with: [writer.bytes])
+    let shifted = try list(fixture.path)
+    #expect(shifted.tasks == expected.tasks && shifted.problems == expected.problems)
+  }
+
+  @Test(arguments: ["truncated", "garbage", "other board tree"])
+  func aDamagedTablesFileIsIgnored(damage: String) throws {
+    let fixture = try board()
+    let expected = try list(fixture.path)
+    let path = tablesFile(fixture)
+    var bytes = try #require(FileManager.default.contents(atPath: path))
+    switch damage {
+    case "truncated": bytes = bytes.prefix(bytes.count / 2)
+    case "garbage": bytes.replaceSubrange(60..<90, with: Data(repeating: 0x5A, count: 30))
+    default:
+      // A whole, well-formed table of an older version of the board: never used for this one.
+      _ = try fixture.store.create(title: "newer", actor: alice)
+      bytes = try #require(FileManager.default.contents(atPath: path))
+    }
+    try bytes.write(to: URL(fileURLWithPath: path))
+    let listed = try list(fixture.path)
+    #expect(listed.problems == expected.problems)
+    #expect(listed.tasks.count == expected.tasks.count + (damage == "other board tree" ? 1 : 0))
+    #expect(try list(fixture.path).tasks == listed.tasks)
+  }
+
+  @Test func aHandCommitNeverMeetsAStaleTable() throws {
+    let fixture = try board()
+    let before = try list(fixture.path)
+    let id = try #require(before.tasks.first { $0.value == "todo" }?.key)
+    let task = try fixture.store.task(id)
+    let text = String(decoding: task.fileContents, as: UTF8.self)
+      .replacingOccurrences(of: "\"status\": \"todo\"", with: "\"status\": \"cancelled\"")
+    try commitFile(fixture, Store.taskPath(task.taskId, board: "main"), text)
+    #expect(try list(fixture.path).tasks[id] == "cancelled")
+    #expect(try list(fixture.path).tasks[id] == "cancelled")
+  }
+}
