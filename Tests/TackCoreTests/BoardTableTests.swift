@@ -57,12 +57,83 @@ private let alice = StoreFixture.alice
     #expect(tabled.fromTables)
     #expect(tabled.tasks == walked.tasks && tabled.problems == walked.problems)
 
-    // A write is a new tasks tree: walked again, then listed from its new table.
+    // A write is a new tasks tree: the table is brought up to date from what changed.
     let id = try #require(walked.tasks.first { $0.value == "todo" }?.key)
     _ = try fixture.store.transition(id, to: "working", actor: alice)
     let after = try list(fixture.path)
-    #expect(!after.fromTables && after.tasks[id] == "working")
-    #expect(try list(fixture.path).fromTables)
+    #expect(after.fromTables && after.tasks[id] == "working")
+    #expect(try list(fixture.path).tasks == after.tasks)
+  }
+
+  /// The list made by walking the board (no tables file).
+  private func walked(
+    _ fixture: StoreFixture
+  ) throws -> (tasks: [String: String], problems: [String]) {
+    let tables = try? Data(contentsOf: URL(fileURLWithPath: tablesFile(fixture)))
+    try? FileManager.default.removeItem(atPath: tablesFile(fixture))
+    defer { try? tables?.write(to: URL(fileURLWithPath: tablesFile(fixture))) }
+    let result = try list(fixture.path)
+    #expect(!result.fromTables)
+    return (result.tasks, result.problems)
+  }
+
+  @Test func aTableBroughtUpToDateSaysWhatAWalkSays() throws {
+    let fixture = try board()
+    var generator = SplitMix64(seed: 7)
+    var ids = Array(try list(fixture.path).tasks.keys).sorted()
+    for round in 0..<24 {
+      let id = ids[Int(generator.next() % UInt64(ids.count))]
+      switch round % 6 {
+      case 0: _ = try fixture.store.addNote(id, text: "n\(round)", actor: alice)
+      case 1:
+        ids.append(try fixture.store.create(title: "new \(round)", actor: alice).taskId.rawValue)
+      case 2:  // a file broken by hand, then another one added broken
+        try commitFile(fixture, "boards/main/tasks/1/2/broken\(round).json", "[")
+      case 3:  // a problem fixed: the broken file removed
+        let broken = try fixture.git(["ls-tree", "-r", "--name-only", "main", "boards/main/tasks"])
+          .split(separator: "\n").first { $0.contains("broken") }
+        if let broken {
+          try fixture.git(["update-ref", "refs/heads/main", try removing(String(broken), fixture)])
+        }
+      case 4:  // two tasks changed in one commit, and one removed
+        let task = try fixture.store.task(id)
+        try commitFile(
+          fixture, Store.taskPath(task.taskId, board: "main"),
+          String(decoding: task.fileContents, as: UTF8.self)
+            .replacingOccurrences(of: "\"title\": \"", with: "\"title\": \"edited "))
+        try fixture.git([
+          "update-ref", "refs/heads/main",
+          try removing(Store.taskPath(try #require(TaskID(ids[0])), board: "main"), fixture),
+        ])
+        ids.removeFirst()
+      default:
+        _ = try? fixture.store.transition(id, to: "working", actor: alice)
+      }
+      let updated = try list(fixture.path)
+      #expect(updated.fromTables, "round \(round)")
+      let truth = try walked(fixture)
+      #expect(updated.tasks == truth.tasks, "round \(round)")
+      #expect(updated.problems == truth.problems, "round \(round)")
+    }
+  }
+
+  /// A commit on main without `path` (plain git plumbing); returns its id.
+  private func removing(_ path: String, _ fixture: StoreFixture) throws -> String {
+    let index = fixture.path + "/scratch-index"
+    defer { try? FileManager.default.removeItem(atPath: index) }
+    func git(_ arguments: [String]) throws -> String {
+      try TestGit.run(
+        arguments, in: fixture.path,
+        environment: [
+          "GIT_INDEX_FILE": index, "GIT_AUTHOR_NAME": "Hand", "GIT_AUTHOR_EMAIL": "h@example.com",
+          "GIT_COMMITTER_NAME": "Hand", "GIT_COMMITTER_EMAIL": "h@example.com",
+        ])
+    }
+    _ = try git(["read-tree", "main"])
+    _ = try git(["rm", "-q", "--cached", path])
+    let tree = try git(["write-tree"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    return try git(["commit-tree", tree, "-p", "main", "-m", "remove \(path)"])
+      .trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   @Test func hintsIntoARewrittenReadIndexAreOnlyMisses() throws {

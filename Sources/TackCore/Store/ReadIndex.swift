@@ -87,16 +87,7 @@ final class ReadIndex {
   private func collect(
     _ id: OID, prefix: String, into found: inout [(path: String, id: OID)]
   ) throws(GitError) {
-    let tree: TreeRecord
-    if let known = trees[id] ?? decodeTree(id) {
-      tree = known
-    } else {
-      tree = TreeRecord(try repository.treeEntries(id))
-      trees[id] = tree
-      Self.write(tree: tree.entries, id: id, to: &pending)
-      pendingCount += 1
-      computedCount += 1
-    }
+    let tree = try treeRecord(id)
     if !tree.reached {
       tree.reached = true
       reachedCount += 1
@@ -108,6 +99,67 @@ final class ReadIndex {
       case .other: continue
       }
     }
+  }
+
+  /// The entries of tree `id`, read from git on first sight.
+  private func treeRecord(_ id: OID) throws(GitError) -> TreeRecord {
+    load()
+    if let known = trees[id] ?? decodeTree(id) { return known }
+    let tree = TreeRecord(try repository.treeEntries(id))
+    trees[id] = tree
+    Self.write(tree: tree.entries, id: id, to: &pending)
+    pendingCount += 1
+    computedCount += 1
+    return tree
+  }
+
+  /// The blobs that changed from tree `old` to tree `new` (paths under `prefix`): what is
+  /// gone and what is new, a changed file being both. Trees with the same id are skipped
+  /// whole, so after one write this reads the few trees above the file.
+  func changes(
+    from old: OID, to new: OID, prefix: String
+  ) throws(GitError) -> (removed: [(path: String, id: OID)], added: [(path: String, id: OID)]) {
+    var removed: [(path: String, id: OID)] = []
+    var added: [(path: String, id: OID)] = []
+    func everything(
+      _ entry: Tree.Entry, _ prefix: String, _ into: inout [(path: String, id: OID)]
+    )
+      throws(GitError)
+    {
+      switch entry.kind {
+      case .blob: into.append((prefix + entry.name, entry.id))
+      case .tree: try collect(entry.id, prefix: prefix + entry.name + "/", into: &into)
+      case .other: break
+      }
+    }
+    func compare(_ old: OID, _ new: OID, _ prefix: String) throws(GitError) {
+      guard old != new else { return }
+      var before: [String: Tree.Entry] = [:]
+      for entry in try treeRecord(old).entries { before[entry.name] = entry }
+      for entry in try treeRecord(new).entries {
+        guard let previous = before.removeValue(forKey: entry.name) else {
+          try everything(entry, prefix, &added)
+          continue
+        }
+        if previous.id == entry.id && previous.kind == entry.kind { continue }
+        if previous.kind == .tree && entry.kind == .tree {
+          try compare(previous.id, entry.id, prefix + entry.name + "/")
+        } else {
+          try everything(previous, prefix, &removed)
+          try everything(entry, prefix, &added)
+        }
+      }
+      for previous in before.values { try everything(previous, prefix, &removed) }
+    }
+    try compare(old, new, prefix)
+    return (removed, added)
+  }
+
+  /// Whether the next save should rewrite the file (damaged, or too many chunks): lists then
+  /// walk every board, so that the rewrite knows everything that is live.
+  var rewriteDue: Bool {
+    map()
+    return damaged || storedChunks >= Self.maximumChunks
   }
 
   /// The record of the task file with blob `id`, parsing it on first sight.
@@ -187,11 +239,10 @@ final class ReadIndex {
 
   // MARK: Board tables
 
-  /// The table a list made of `board`'s tasks tree `tree`, if there is one.
-  func table(board: String, tree: OID) -> BoardTable? {
+  /// The latest table a list made of `board`, whatever tree it was for.
+  func table(board: String) -> BoardTable? {
     readTables()
-    guard let table = tables[board], table.tree == tree else { return nil }
-    return table
+    return tables[board]
   }
 
   /// Keeps `table` for the next list: written at `save`, with where its records are by then.

@@ -26,15 +26,14 @@ extension View {
     let treeID: OID?
     do { treeID = try tree.treeID(at: folder) } catch { throw TackError(error) }
     guard let treeID else { return }
-    var table = index.table(board: board, tree: treeID)
     // A table only says which blobs are tasks in their place; should a record ever disagree
     // (a damaged cache), the board is walked again rather than a task left out.
     for attempt in 0..<2 {
       let current: BoardTable
-      if let known = table, attempt == 0 {
-        current = known
+      if attempt == 0, let table = try table(board: board, tree: treeID, index: index) {
+        current = table
       } else {
-        current = try makeTable(board: board, tree: treeID, folder: folder, index: index)
+        current = try walk(board: board, tree: treeID, folder: folder, index: index)
       }
       var found: [TaskSummary] = []
       var failed: [Problem] = []
@@ -55,10 +54,7 @@ extension View {
           failed.append(Problem(path: summary.path, reason: error.reason))
         }
       }
-      guard consistent else {
-        table = nil
-        continue
-      }
+      guard consistent else { continue }
       for problem in current.problems {
         do { _ = try summary(at: problem.path, blob: problem.blob, board: board) } catch {
           failed.append(Problem(path: problem.path, reason: error.reason))
@@ -68,26 +64,65 @@ extension View {
       problems += failed
       return
     }
+    // A walk reads each record it lists: it cannot disagree with itself.
+    throw .corruptFile(
+      path: folder,
+      reason: "the read index disagrees with itself; remove the tack folder in the git directory")
+  }
+
+  /// The table of this version of the board: the one the last list made when the tree is
+  /// the same; else that one brought up to date with what changed between the two trees
+  /// (after a write: the few trees above one file). `nil`: walk the board.
+  private func table(board: String, tree: OID, index: ReadIndex) throws(TackError) -> BoardTable? {
+    guard !index.rewriteDue, var table = index.table(board: board) else { return nil }
+    if table.tree == tree { return table }
+    let folder = Store.tasksFolder(board)
+    do {
+      let (removed, added) = try index.changes(from: table.tree, to: tree, prefix: folder + "/")
+      // Past a few hundred files (a merge, an import), walking costs about the same.
+      guard removed.count + added.count <= 512 else { return nil }
+      for (path, blob) in removed {
+        if let at = table.problems.firstIndex(where: { $0.path == path }) {
+          table.problems.remove(at: at)
+        } else if let at = table.tasks.firstIndex(where: { $0.blob == blob }) {
+          table.tasks.remove(at: at)
+        } else {
+          return nil  // the table does not match its tree: walk
+        }
+      }
+      table.tree = tree
+      for (path, blob) in added { try add(path, blob, board: board, index: index, to: &table) }
+    } catch { throw TackError(error) }
+    table.problems.sort { $0.path < $1.path }
+    index.remember(table)
+    return table
   }
 
   /// Walks the tasks tree through the read index: which files are tasks in their place.
-  private func makeTable(
+  private func walk(
     board: String, tree: OID, folder: String, index: ReadIndex
   ) throws(TackError) -> BoardTable {
     var table = BoardTable(board: board, tree: tree)
     do {
       for (path, blob) in try index.blobs(under: tree, prefix: folder + "/") {
-        if case .success(let summary) = try index.record(blob).content,
-          Store.misplacement(
-            of: summary.taskId, taskBoard: summary.board, board: board, path: path) == nil
-        {
-          table.tasks.append(BoardTable.Task(blob: blob, hint: 0))
-        } else {
-          table.problems.append((path, blob))
-        }
+        try add(path, blob, board: board, index: index, to: &table)
       }
     } catch { throw TackError(error) }
+    table.problems.sort { $0.path < $1.path }
     index.remember(table)
     return table
+  }
+
+  private func add(
+    _ path: String, _ blob: OID, board: String, index: ReadIndex, to table: inout BoardTable
+  ) throws(GitError) {
+    if case .success(let summary) = try index.record(blob).content,
+      Store.misplacement(of: summary.taskId, taskBoard: summary.board, board: board, path: path)
+        == nil
+    {
+      table.tasks.append(BoardTable.Task(blob: blob, hint: 0))
+    } else {
+      table.problems.append((path, blob))
+    }
   }
 }
