@@ -136,6 +136,20 @@ private let alice = StoreFixture.alice
       .trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
+  @Test func shortIDsFromATableAreAWalksShortIDs() throws {
+    let fixture = try board()
+    try FileManager.default.removeItem(atPath: fixture.path + "/tack")
+    let walkedStore = try Store.open(discoveringFrom: fixture.path)
+    let walked = try walkedStore.shortIDs()
+    #expect(!walkedStore.readIndex.servedFromTables)
+    // 31 tasks (the misplaced copy carries one of their ids; the broken file's name is none).
+    #expect(walked.count == 31)
+    _ = try Store.open(discoveringFrom: fixture.path).list()
+    let tabledStore = try Store.open(discoveringFrom: fixture.path)
+    #expect(try tabledStore.shortIDs() == walked)
+    #expect(tabledStore.readIndex.servedFromTables)
+  }
+
   @Test func hintsIntoARewrittenReadIndexAreOnlyMisses() throws {
     let fixture = try board()
     let expected = try list(fixture.path)

@@ -264,18 +264,42 @@ final class ReadIndex {
     return try record(id)
   }
 
+  /// The id of the task whose file is blob `id`, reading only the id at `hint` when the
+  /// record is there (short ids need every id, not every summary); `nil` when the file is
+  /// not a task.
+  func taskID(_ id: OID, hint: UInt32, board: String) throws(GitError) -> TaskID? {
+    map()
+    if hint > 0, inWholeChunk(Int(hint)) {
+      var reader = ByteReader(stored, from: Int(hint))
+      if reader.uint8() == Tag.task.rawValue, reader.oid() == id, let text = reader.string(),
+        text.utf8.count == 31
+      {
+        servedFromTables = true
+        return TaskID(checked: text)
+      }
+    }
+    guard case .success(let summary) = try record(id, hint: 0, board: board).content else {
+      return nil
+    }
+    return summary.taskId
+  }
+
   /// The record at `offset`, if it lies in a whole chunk of the mapped file and is blob
   /// `id`'s (its tag and id are checked, so a stale offset is only a miss).
   private func hinted(_ id: OID, at offset: Int) -> Record? {
+    inWholeChunk(offset) ? decodeRecord(id, at: offset) : nil
+  }
+
+  /// Whether a record's tag and id at `offset` lie in one checked chunk.
+  private func inWholeChunk(_ offset: Int) -> Bool {
     let chunks = storedChunkRanges
     var (low, high) = (0, chunks.count)
     while low < high {
       let middle = (low + high) / 2
       if chunks[middle].upperBound <= offset { low = middle + 1 } else { high = middle }
     }
-    guard low < chunks.count, chunks[low].contains(offset), offset + 21 <= chunks[low].upperBound
-    else { return nil }
-    return decodeRecord(id, at: offset)
+    return low < chunks.count && chunks[low].contains(offset)
+      && offset + 21 <= chunks[low].upperBound
   }
 
   private func readTables() {

@@ -22,19 +22,11 @@ extension View {
       }
       return
     }
-    let folder = Store.tasksFolder(board)
-    let treeID: OID?
-    do { treeID = try tree.treeID(at: folder) } catch { throw TackError(error) }
-    guard let treeID else { return }
     // A table only says which blobs are tasks in their place; should a record ever disagree
     // (a damaged cache), the board is walked again rather than a task left out.
     for attempt in 0..<2 {
-      let current: BoardTable
-      if attempt == 0, let table = try table(board: board, tree: treeID, index: index) {
-        current = table
-      } else {
-        current = try walk(board: board, tree: treeID, folder: folder, index: index)
-      }
+      guard let current = try boardTable(board, tree: tree, index: index, walk: attempt > 0)
+      else { return }
       var found: [TaskSummary] = []
       var failed: [Problem] = []
       var consistent = true
@@ -66,8 +58,50 @@ extension View {
     }
     // A walk reads each record it lists: it cannot disagree with itself.
     throw .corruptFile(
-      path: folder,
+      path: Store.tasksFolder(board),
       reason: "the read index disagrees with itself; remove the tack folder in the git directory")
+  }
+
+  /// The ids of `board`'s tasks in scope, from its table: read from each task's record
+  /// alone, and from the names of the problem files for a principal who sees the whole
+  /// board (like a walk would). `nil` without a read index.
+  func visibleTaskIDs(board: String) throws(TackError) -> [TaskID]? {
+    guard let index, let tree else { return nil }
+    guard let table = try boardTable(board, tree: tree, index: index, walk: false) else {
+      return []
+    }
+    var ids: [TaskID] = []
+    ids.reserveCapacity(table.tasks.count)
+    let wholeBoard = rules.canSee(board: board, labels: nil)
+    do {
+      for task in table.tasks {
+        if wholeBoard {
+          if let id = try index.taskID(task.blob, hint: task.hint, board: board) { ids.append(id) }
+        } else if case .success(let summary) = try index.record(
+          task.blob, hint: task.hint, board: board
+        ).content, rules.canSee(board: board, labels: summary.labels) {
+          ids.append(summary.taskId)
+        }
+      }
+    } catch { throw TackError(error) }
+    if wholeBoard {
+      ids += table.problems.compactMap { TaskFile(path: $0.path, blob: $0.blob).id }
+    }
+    return ids
+  }
+
+  /// The table of `board` as of this view's commit (`nil`: the board has no tasks folder):
+  /// the last one made, brought up to date, or — with `walk`, or when there is none — made
+  /// by walking the board.
+  private func boardTable(
+    _ board: String, tree: Tree, index: ReadIndex, walk: Bool
+  ) throws(TackError) -> BoardTable? {
+    let folder = Store.tasksFolder(board)
+    let treeID: OID?
+    do { treeID = try tree.treeID(at: folder) } catch { throw TackError(error) }
+    guard let treeID else { return nil }
+    if !walk, let table = try table(board: board, tree: treeID, index: index) { return table }
+    return try self.walk(board: board, tree: treeID, folder: folder, index: index)
   }
 
   /// The table of this version of the board: the one the last list made when the tree is

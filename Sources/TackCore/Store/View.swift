@@ -179,6 +179,10 @@ struct View {
   func visibleTaskIDs() throws(TackError) -> [TaskID] {
     var ids: [TaskID] = []
     for board in try boardNames() {
+      if let fromTable = try visibleTaskIDs(board: board) {
+        ids += fromTable
+        continue
+      }
       let files = try taskFiles(board: board)
       if rules.canSee(board: board, labels: nil) {
         ids.append(contentsOf: files.compactMap(\.id))
