@@ -5,7 +5,8 @@ import PackageDescription
 /// libgit2 and the libraries it uses, linked statically when Debian's static archives are
 /// there (libgit2-dev installs them): every `tack` command then starts about 1.5 ms sooner
 /// (fewer shared libraries to load and relocate), and `--wrap` lets CLibGit2/startup.c load the
-/// CA bundle when a TLS connection first needs it instead of at start-up (another ~3 ms).
+/// CA bundle when a TLS connection first needs it instead of at start-up (another ~3 ms), and
+/// write new objects without re-reading the pack folder for each.
 /// Kerberos has no static archive, so GSSAPI stays a shared library. Elsewhere (no archives,
 /// another OS) libgit2 is linked dynamically as usual.
 let staticLibGit2: [String]? = {
@@ -25,7 +26,9 @@ let staticLibGit2: [String]? = {
     guard (archives + [gssapi]).allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
       return nil
     }
-    let wrapped = ["mbedtls_x509_crt_parse_file", "mbedtls_x509_crt_free", "mbedtls_ssl_setup"]
+    let wrapped = [
+      "mbedtls_x509_crt_parse_file", "mbedtls_x509_crt_free", "mbedtls_ssl_setup", "git_odb_write",
+    ]
     return ["--start-group"] + archives + ["--end-group", "-l:libgssapi_krb5.so.2"]
       + wrapped.map { "--wrap=" + $0 }
   #else

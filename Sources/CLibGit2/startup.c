@@ -23,6 +23,7 @@ static void tack_git_settings(void) {
 
 #ifdef TACK_STATIC_LIBGIT2
 
+#include <git2/sys/odb_backend.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 #include <pthread.h>
@@ -87,6 +88,33 @@ int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config 
   load_waiting_chain();
   pthread_mutex_unlock(&ca_lock);
   return __real_mbedtls_ssl_setup(ssl, conf);
+}
+
+/* Writing an object. libgit2 first looks for it (to touch it if it is there); missing — as a
+   new tree, blob or commit nearly always is — it re-reads the pack folder and looks again: a
+   directory read and a failed utime per object, eight of each per Tack write. Here an object
+   found without that re-read takes libgit2's path (which touches it, protecting it from a
+   concurrent prune); one not found goes straight to the first writable backend, the loose
+   object store (non-alternate backends come first in libgit2's order). An object that sits
+   in a pack this process has not seen yet is then written loose a second time: harmless. */
+int __real_git_odb_write(
+    git_oid *oid, git_odb *odb, const void *data, size_t length, git_object_t type);
+
+int __wrap_git_odb_write(
+    git_oid *oid, git_odb *odb, const void *data, size_t length, git_object_t type) {
+  if (oid == NULL || odb == NULL || git_odb_hash(oid, data, length, type) < 0
+      || git_oid_is_zero(oid) || git_odb_exists_ext(odb, oid, GIT_ODB_LOOKUP_NO_REFRESH) == 1)
+    return __real_git_odb_write(oid, odb, data, length, type);
+  size_t count = git_odb_num_backends(odb);
+  for (size_t index = 0; index < count; index++) {
+    git_odb_backend *backend = NULL;
+    if (git_odb_get_backend(&backend, odb, index) < 0) break;
+    if (backend->write == NULL) continue;
+    int error = backend->write(backend, oid, data, length, type);
+    if (error == 0 || error == GIT_PASSTHROUGH) return 0;
+    break;
+  }
+  return __real_git_odb_write(oid, odb, data, length, type);
 }
 
 int tack_git_init(void) {

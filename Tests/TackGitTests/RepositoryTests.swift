@@ -208,6 +208,31 @@ import Testing
     #expect(fixture.commitCount == 21)
   }
 
+  /// New objects skip libgit2's re-read of the pack folder (CLibGit2/startup.c); objects
+  /// already there, in a pack this handle has seen or one it has not, must still work out.
+  @Test func objectsAlreadyPackedAreWrittenSafely() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    try repository.update(branch: branch) { _ in request(["a.json": "same\n"], "first") }
+    #expect(try repository.pack(graceSeconds: 0).removedLoose >= 3)
+    // The same content again, in a pack this handle knows: found, not written loose.
+    try repository.update(branch: branch) { _ in request(["b.json": "same\n"], "known") }
+    let blob = try fixture.git(["rev-parse", "main:b.json"]).trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    let loosePath = fixture.path + "/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
+    #expect(!FileManager.default.fileExists(atPath: loosePath))
+
+    // Another handle packs new content this one has never seen in any pack.
+    let other = try Repository.discover(from: fixture.path)
+    try other.update(branch: branch) { _ in request(["c.json": "fresh\n"], "other") }
+    _ = try other.pack(graceSeconds: 0)
+    try repository.update(branch: branch) { _ in request(["d.json": "fresh\n"], "unseen") }
+    try fixture.git(["fsck", "--strict"])
+    #expect(try fixture.git(["show", "main:d.json"]) == "fresh\n")
+    #expect(try fixture.git(["show", "main:b.json"]) == "same\n")
+  }
+
   @Test func tackWritersTakeTurnsOnALock() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
