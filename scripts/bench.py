@@ -20,9 +20,12 @@ def run(args, cwd=None, check=True, **kw):
     return subprocess.run(args, cwd=cwd, env=ENV, check=check, capture_output=True, **kw)
 
 
-def timed(fn, runs):
+def timed(fn, runs, before=None):
+    """p50 and p95 in ms of fn(i); before(i), when given, runs first and is not timed."""
     samples = []
     for i in range(runs):
+        if before:
+            before(i)
         start = time.perf_counter()
         fn(i)
         samples.append((time.perf_counter() - start) * 1000)
@@ -221,9 +224,9 @@ def bench_size(tack, bench_bin, n, runs, options):
         run(["git", "clone", "-q", "--bare", folder, bare])
         run(["git", "clone", "-q", "--bare", folder, bare_size])
 
-        def row(name, tack_fn, git_fn, runs=runs):
-            tp50, tp95 = timed(tack_fn, runs)
-            gp50, gp95 = timed(git_fn, runs) if git_fn else (None, None)
+        def row(name, tack_fn, git_fn, runs=runs, before=None, git_before=None):
+            tp50, tp95 = timed(tack_fn, runs, before)
+            gp50, gp95 = timed(git_fn, runs, git_before) if git_fn else (None, None)
             rows.append((name, tp50, tp95, gp50, gp95))
 
         # Tack's writes use the first half of the tasks, git's the second, so neither meets a
@@ -261,6 +264,11 @@ def bench_size(tack, bench_bin, n, runs, options):
             lambda i: run(["git", "grep", "-l", '"status": "working"', "HEAD", "--", "boards"], cwd=folder), few)
         row("list --label l3", lambda i: run([tack, "list", "--label", "l3", "--json"], cwd=folder),
             lambda i: run(["git", "grep", "-l", '"l3"', "HEAD", "--", "boards"], cwd=folder), few)
+        # What an agent does: change a task, then list (the write itself not timed).
+        row("list --status after a write",
+            lambda i: run([tack, "list", "--status", "working", "--json"], cwd=folder),
+            lambda i: run(["git", "grep", "-l", '"status": "working"', "HEAD", "--", "boards"], cwd=folder),
+            few, before=lambda i: tack_write(1000 + i), git_before=lambda i: git_write(1000 + i))
         row("show", lambda i: run([tack, "show", pick(i), "--json"], cwd=folder),
             lambda i: run(["git", "show", f"HEAD:{task_path(tasks[pick(i)])}"], cwd=folder))
         row("log ID", lambda i: run([tack, "log", pick(i), "--json"], cwd=folder),
