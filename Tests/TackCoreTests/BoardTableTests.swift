@@ -150,6 +150,28 @@ private let alice = StoreFixture.alice
     #expect(tabledStore.readIndex.servedFromTables)
   }
 
+  /// A long-lived process (the MCP server) writes and lists, appending to the read index
+  /// and past 64 chunks rewriting it: the tables it saves must point where the records are
+  /// for everyone, so that neither it nor the next process has to rewrite them again.
+  @Test func aLongLivedProcessSavesHintsOthersCanUse() throws {
+    let fixture = try board()
+    let store = fixture.store
+    let ids = try store.list().tasks.map(\.taskId.rawValue)
+    for round in 0..<(ReadIndex.maximumChunks + 6) {
+      _ = try store.addNote(ids[round % ids.count], text: "n\(round)", actor: alice)
+      _ = try store.list()
+      if round % 20 == 19 || round >= ReadIndex.maximumChunks {
+        let saved = try Data(contentsOf: URL(fileURLWithPath: tablesFile(fixture)))
+        let other = try list(fixture.path)
+        #expect(other.fromTables, "round \(round)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: tablesFile(fixture))) == saved)
+        _ = try store.list()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: tablesFile(fixture))) == saved)
+      }
+    }
+    #expect(try list(fixture.path).tasks == walked(fixture).tasks)
+  }
+
   @Test func hintsIntoARewrittenReadIndexAreOnlyMisses() throws {
     let fixture = try board()
     let expected = try list(fixture.path)

@@ -40,6 +40,8 @@ final class ReadIndex {
   private var pending = ByteWriter()
   private var pendingCount = 0
   private var pendingRecords: [OID: Int] = [:]
+  /// Where the task records this process appended are in the file (past what it mapped).
+  private var appendedRecords: [OID: Int] = [:]
   /// The board tables (`tack/board-tables`): read once, rewritten when a list made or
   /// corrected one. A process that listed from a table did not mark what the table covers
   /// as reached, so it never compacts the read index.
@@ -223,14 +225,16 @@ final class ReadIndex {
       guard let start = try? file.replace(with: [writer.bytes])[0] else { return }
       written = positions.mapValues { start + $0 }
       rewritten = true
-      storedCount = live
-      storedChunks = 1
-      damaged = false
+      // Offsets into the old file mean nothing now: the next read maps the new one.
+      (mapped, loaded, damaged) = (false, false, false)
+      (storedTrees, storedRecords, appendedRecords) = ([:], [:], [:])
+      (storedCount, storedChunks, storedChunkRanges) = (0, 0, [])
       return
     }
     if damaged { return }
     guard let start = try? file.append(pending.bytes) else { return }
     written = pendingRecords.mapValues { start + $0 }
+    appendedRecords.merge(written) { $1 }
     storedCount += pendingCount
     storedChunks += 1
   }
@@ -260,7 +264,8 @@ final class ReadIndex {
       servedFromTables = true
       return record
     }
-    changedTables.insert(board)
+    // A hint past what this process mapped, at a record it appended itself, is right.
+    if hint == 0 || appendedRecords[id] != Int(hint) { changedTables.insert(board) }
     return try record(id)
   }
 
@@ -323,7 +328,8 @@ final class ReadIndex {
       guard var table = tables[board] else { continue }
       for index in table.tasks.indices {
         let blob = table.tasks[index].blob
-        let offset = written[blob] ?? (rewritten ? nil : storedRecords[blob])
+        let offset =
+          written[blob] ?? (rewritten ? nil : appendedRecords[blob] ?? storedRecords[blob])
         table.tasks[index].hint = offset.flatMap { UInt32(exactly: $0) } ?? 0
       }
       tables[board] = table
