@@ -49,6 +49,9 @@ final class ReadIndex {
   private var tablesRead = false
   private var tables: [String: BoardTable] = [:]
   private var changedTables: Set<String> = []
+  /// Boards whose tables had a hint that missed: every hint is set again at `save` (else
+  /// only the unknown ones).
+  private var staleTables: Set<String> = []
   private(set) var servedFromTables = false
 
   /// A class, so that handing a record out retains one object, not each of its strings.
@@ -103,10 +106,12 @@ final class ReadIndex {
     }
   }
 
-  /// The entries of tree `id`, read from git on first sight.
-  private func treeRecord(_ id: OID) throws(GitError) -> TreeRecord {
-    load()
-    if let known = trees[id] ?? decodeTree(id) { return known }
+  /// The entries of tree `id`, read from git on first sight. Without `fromFile` (a few
+  /// trees wanted, not a walk), the file's records are not looked at unless already loaded:
+  /// building its dictionary costs more than reading a few trees from git.
+  private func treeRecord(_ id: OID, fromFile: Bool = true) throws(GitError) -> TreeRecord {
+    if fromFile { load() }
+    if let known = trees[id] ?? (loaded ? decodeTree(id) : nil) { return known }
     let tree = TreeRecord(try repository.treeEntries(id))
     trees[id] = tree
     Self.write(tree: tree.entries, id: id, to: &pending)
@@ -130,15 +135,18 @@ final class ReadIndex {
     {
       switch entry.kind {
       case .blob: into.append((prefix + entry.name, entry.id))
-      case .tree: try collect(entry.id, prefix: prefix + entry.name + "/", into: &into)
+      case .tree:
+        for inner in try treeRecord(entry.id, fromFile: false).entries {
+          try everything(inner, prefix + entry.name + "/", &into)
+        }
       case .other: break
       }
     }
     func compare(_ old: OID, _ new: OID, _ prefix: String) throws(GitError) {
       guard old != new else { return }
       var before: [String: Tree.Entry] = [:]
-      for entry in try treeRecord(old).entries { before[entry.name] = entry }
-      for entry in try treeRecord(new).entries {
+      for entry in try treeRecord(old, fromFile: false).entries { before[entry.name] = entry }
+      for entry in try treeRecord(new, fromFile: false).entries {
         guard let previous = before.removeValue(forKey: entry.name) else {
           try everything(entry, prefix, &added)
           continue
@@ -164,10 +172,11 @@ final class ReadIndex {
     return damaged || storedChunks >= Self.maximumChunks
   }
 
-  /// The record of the task file with blob `id`, parsing it on first sight.
-  func record(_ id: OID) throws(GitError) -> Record {
-    load()
-    if let known = records[id] ?? decodeRecord(id) {
+  /// The record of the task file with blob `id`, parsing it on first sight. Without
+  /// `fromFile`, as for trees above: a blob new since the last list is in no file anyway.
+  func record(_ id: OID, fromFile: Bool = true) throws(GitError) -> Record {
+    if fromFile { load() }
+    if let known = records[id] ?? (loaded ? decodeRecord(id) : nil) {
       if !known.reached {
         known.reached = true
         reachedCount += 1
@@ -265,8 +274,14 @@ final class ReadIndex {
       return record
     }
     // A hint past what this process mapped, at a record it appended itself, is right.
-    if hint == 0 || appendedRecords[id] != Int(hint) { changedTables.insert(board) }
-    return try record(id)
+    if hint == 0 {
+      changedTables.insert(board)
+    } else if appendedRecords[id] != Int(hint) {
+      changedTables.insert(board)
+      staleTables.insert(board)
+    }
+    // One this process computed (a file new since the table) needs no look at the file.
+    return try record(id, fromFile: records[id] == nil)
   }
 
   /// The id of the task whose file is blob `id`, reading only the id at `hint` when the
@@ -326,10 +341,14 @@ final class ReadIndex {
     guard let tableFile, tablesRead, rewritten || !changedTables.isEmpty else { return }
     for board in tables.keys where rewritten || changedTables.contains(board) {
       guard var table = tables[board] else { continue }
-      for index in table.tasks.indices {
+      let every = rewritten || staleTables.contains(board)
+      for index in table.tasks.indices where every || table.tasks[index].hint == 0 {
         let blob = table.tasks[index].blob
-        let offset =
-          written[blob] ?? (rewritten ? nil : appendedRecords[blob] ?? storedRecords[blob])
+        var offset = written[blob] ?? (rewritten ? nil : appendedRecords[blob])
+        if offset == nil, !rewritten {
+          load()  // a record that was in the file already
+          offset = storedRecords[blob]
+        }
         table.tasks[index].hint = offset.flatMap { UInt32(exactly: $0) } ?? 0
       }
       tables[board] = table
@@ -338,6 +357,7 @@ final class ReadIndex {
     for board in tables.keys.sorted() { tables[board]?.write(to: &writer) }
     _ = try? tableFile.replace(with: [writer.bytes])
     changedTables = []
+    staleTables = []
   }
 
   private enum Tag: UInt8 { case tree = 1, task = 2, broken = 3 }

@@ -125,7 +125,9 @@ extension View {
         }
       }
       table.tree = tree
-      for (path, blob) in added { try add(path, blob, board: board, index: index, to: &table) }
+      for (path, blob) in added {
+        try add(path, blob, board: board, index: index, to: &table, fromFile: false)
+      }
     } catch { throw TackError(error) }
     table.problems.sort { $0.path < $1.path }
     index.remember(table)
@@ -148,9 +150,10 @@ extension View {
   }
 
   private func add(
-    _ path: String, _ blob: OID, board: String, index: ReadIndex, to table: inout BoardTable
+    _ path: String, _ blob: OID, board: String, index: ReadIndex, to table: inout BoardTable,
+    fromFile: Bool = true
   ) throws(GitError) {
-    if case .success(let summary) = try index.record(blob).content,
+    if case .success(let summary) = try index.record(blob, fromFile: fromFile).content,
       Store.misplacement(of: summary.taskId, taskBoard: summary.board, board: board, path: path)
         == nil
     {
