@@ -35,9 +35,18 @@ extension Repository {
       var walk: OpaquePointer?
       try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
       defer { git_revwalk_free(walk) }
+      try check("git_revwalk_sorting", git_revwalk_sorting(walk, GIT_SORT_TIME.rawValue))
       let pushed = git_revwalk_push_glob(walk, "refs/*")
       if pushed != GIT_ENOTFOUND.rawValue { try check("git_revwalk_push_glob", pushed) }
-      try check("git_packbuilder_insert_walk", git_packbuilder_insert_walk(builder, walk))
+      // Newest first, each tree and blob under its path (see `PackInserter`).
+      var inserter = PackInserter(builder: builder, repository: pointer)
+      var raw = git_oid()
+      while true {
+        let code = git_revwalk_next(&raw, walk)
+        if code == GIT_ITEROVER.rawValue { break }
+        try check("git_revwalk_next", code)
+        try inserter.insertCommit(OID(raw))
+      }
     }
     guard var report = written.report, let name = written.name else { return written.fallback }
     for old in older
@@ -60,12 +69,79 @@ extension Repository {
   ) throws(GitError) -> PackReport {
     if packNames().count >= maximumPacks { return try pack(graceSeconds: graceSeconds) }
     let written = try writePack { (builder) throws(GitError) in
-      for id in looseObjects() {
-        var raw = id.raw
-        try check("git_packbuilder_insert", git_packbuilder_insert(builder, &raw, nil))
+      let loose = looseObjects()
+      let looseSet = Set(loose)
+      // The new commits newest first, each tree and blob under its path (see `PackInserter`),
+      // reading only what is loose; then whatever they do not reach (objects of abandoned
+      // write attempts, or of commits no ref reaches), with no path to go by.
+      var inserter = PackInserter(builder: builder, repository: pointer, only: looseSet)
+      for commit in try looseCommitsNewestFirst(in: looseSet) {
+        try inserter.insertCommit(commit)
       }
+      for id in loose { try inserter.insert(id, name: nil) }
     }
     return written.report ?? written.fallback
+  }
+
+  /// The loose commits the refs reach, children before parents (as a revwalk gives them), so
+  /// that the versions of a path go into the pack in the order they were written. Reads only
+  /// loose commits: below a packed one, everything was packed with it.
+  private func looseCommitsNewestFirst(in loose: Set<OID>) throws(GitError) -> [OID] {
+    var parents: [OID: [OID]] = [:]
+    let tips = try referencedCommits().filter(loose.contains)
+    var pending = tips
+    while let id = pending.popLast() {
+      guard parents[id] == nil else { continue }
+      var raw = id.raw
+      var commit: OpaquePointer?
+      try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
+      defer { git_commit_free(commit) }
+      let up = (0..<git_commit_parentcount(commit)).compactMap { index in
+        git_commit_parent_id(commit, index).map(OID.init).flatMap { loose.contains($0) ? $0 : nil }
+      }
+      parents[id] = up
+      pending += up
+    }
+    // Depth first along the parents: a commit is listed after its parents; reversed, before.
+    var order: [OID] = []
+    var visited: Set<OID> = []
+    for tip in tips where visited.insert(tip).inserted {
+      var stack = [(id: tip, next: 0)]
+      while let (id, next) = stack.last {
+        let up = parents[id] ?? []
+        if next == up.count {
+          order.append(id)
+          stack.removeLast()
+          continue
+        }
+        stack[stack.count - 1].next += 1
+        if visited.insert(up[next]).inserted { stack.append((up[next], 0)) }
+      }
+    }
+    return order.reversed()
+  }
+
+  /// The commits the refs (`refs/*`) point at, tags peeled.
+  private func referencedCommits() throws(GitError) -> [OID] {
+    var iterator: OpaquePointer?
+    try check(
+      "git_reference_iterator_glob_new",
+      git_reference_iterator_glob_new(&iterator, pointer, "refs/*"))
+    defer { git_reference_iterator_free(iterator) }
+    var commits: [OID] = []
+    var reference: OpaquePointer?
+    while true {
+      let code = git_reference_next(&reference, iterator)
+      if code == GIT_ITEROVER.rawValue { break }
+      try check("git_reference_next", code)
+      defer { git_reference_free(reference) }
+      var peeled: OpaquePointer?
+      // A ref to something that is not a commit (or is missing) has no history to order.
+      guard git_reference_peel(&peeled, reference, GIT_OBJECT_COMMIT) == 0 else { continue }
+      commits.append(OID(git_object_id(peeled)))
+      git_object_free(peeled)
+    }
+    return commits
   }
 
   private var packFolder: String { commonDirectory + "objects/pack/" }
@@ -92,6 +168,8 @@ extension Repository {
     var builder: OpaquePointer?
     try check("git_packbuilder_new", git_packbuilder_new(&builder, pointer))
     defer { git_packbuilder_free(builder) }
+    // The delta search on every core (0: as many threads as there are).
+    git_packbuilder_set_threads(builder, 0)
     try fill(builder)
     let packed = Int(git_packbuilder_object_count(builder))
     guard packed > 0 else { return (nil, nil, nothing) }
