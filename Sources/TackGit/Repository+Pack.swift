@@ -49,44 +49,114 @@ extension Repository {
       }
     }
     guard var report = written.report, let name = written.name else { return written.fallback }
-    for old in older
-    where old != name && LocalFile.age(packFolder + old + ".pack") ?? 0 >= graceSeconds {
-      // The index first: without it git and libgit2 no longer see the pack.
-      if unlink(packFolder + old + ".idx") == 0 {
-        unlink(packFolder + old + ".pack")
-        report.removedPacks += 1
-      }
-    }
+    report.removedPacks = removePacks(older, keeping: name, graceSeconds: graceSeconds)
     return report
   }
 
   /// What writes do when loose objects pile up (libgit2 never packs): the loose objects
   /// alone into one new pack, then their loose copies removed — work in proportion to what
   /// was written since the last pack, not to the repository. When packs themselves pile up
-  /// (`maximumPacks`), `pack` folds them into one.
+  /// (`maximumPacks`), the smaller ones go into the new pack too (`packsToFold`), and are
+  /// removed once it holds them (past the grace period).
   public func packLoose(
     maximumPacks: Int = 16, graceSeconds: Int = packGraceSeconds
   ) throws(GitError) -> PackReport {
-    if packNames().count >= maximumPacks { return try pack(graceSeconds: graceSeconds) }
+    let packs = packNames()
+    let folded =
+      packs.count < maximumPacks
+      ? []
+      : Self.packsToFold(packs.map { ($0, LocalFile.size(packFolder + $0 + ".pack") ?? 0) })
+    var members = looseObjects()
+    for pack in folded { members += try objects(inPack: pack) }
     let written = try writePack { (builder) throws(GitError) in
-      let loose = looseObjects()
-      let looseSet = Set(loose)
+      let set = Set(members)
       // The new commits newest first, each tree and blob under its path (see `PackInserter`),
-      // reading only what is loose; then whatever they do not reach (objects of abandoned
-      // write attempts, or of commits no ref reaches), with no path to go by.
-      var inserter = PackInserter(builder: builder, repository: pointer, only: looseSet)
-      for commit in try looseCommitsNewestFirst(in: looseSet) {
-        try inserter.insertCommit(commit)
-      }
-      for id in loose { try inserter.insert(id, name: nil) }
+      // reading only what goes into the pack; then whatever they do not reach (objects of
+      // abandoned write attempts, or of commits no ref reaches), with no path to go by.
+      var inserter = PackInserter(builder: builder, repository: pointer, only: set)
+      for commit in try commitsNewestFirst(in: set) { try inserter.insertCommit(commit) }
+      for id in members { try inserter.insert(id, name: nil) }
     }
-    return written.report ?? written.fallback
+    guard var report = written.report, let name = written.name else { return written.fallback }
+    report.removedPacks = removePacks(folded, keeping: name, graceSeconds: graceSeconds)
+    return report
   }
 
-  /// The loose commits the refs reach, children before parents (as a revwalk gives them), so
-  /// that the versions of a path go into the pack in the order they were written. Reads only
-  /// loose commits: below a packed one, everything was packed with it.
-  private func looseCommitsNewestFirst(in loose: Set<OID>) throws(GitError) -> [OID] {
+  /// The packs a fold rolls into its new pack, as `git repack --geometric=2` picks them:
+  /// the largest packs stay while each is at least twice the next smaller one and at least
+  /// twice all the smaller ones together; the rest (at least two) are rolled up. A pack is
+  /// rewritten only when what came after it has grown to half its size, so an object is
+  /// rewritten about log₂(history) times over the repository's life rather than at every
+  /// fold (libgit2 reuses no delta: a fold recomputes every one it writes).
+  static func packsToFold(_ packs: [(name: String, size: Int)]) -> [String] {
+    let sorted = packs.sorted { $0.size < $1.size }
+    var split = min(2, sorted.count)
+    for index in stride(from: sorted.count - 1, to: 0, by: -1)
+    where sorted[index].size < 2 * sorted[index - 1].size {
+      split = max(split, index + 1)
+      break
+    }
+    var total = sorted[..<split].reduce(0) { $0 + $1.size }
+    while split < sorted.count, sorted[split].size < 2 * total {
+      total += sorted[split].size
+      split += 1
+    }
+    return sorted[..<split].map(\.name)
+  }
+
+  /// Removes the packs `names` (but `new`) that are past the grace period; returns how many.
+  private func removePacks(
+    _ names: [String], keeping new: String, graceSeconds: Int
+  ) -> Int {
+    var removed = 0
+    for old in names
+    where old != new && LocalFile.age(packFolder + old + ".pack") ?? 0 >= graceSeconds {
+      // The index first: without it git and libgit2 no longer see the pack.
+      if unlink(packFolder + old + ".idx") == 0 {
+        unlink(packFolder + old + ".pack")
+        removed += 1
+      }
+    }
+    return removed
+  }
+
+  /// Every object in the pack `name`.
+  private func objects(inPack name: String) throws(GitError) -> [OID] {
+    let odb = try onePackDatabase(packFolder + name + ".idx")
+    defer { git_odb_free(odb) }
+    var ids: [OID] = []
+    let code = withUnsafeMutablePointer(to: &ids) { ids in
+      git_odb_foreach(
+        odb,
+        { id, payload in
+          payload!.assumingMemoryBound(to: [OID].self).pointee.append(OID(id!))
+          return 0
+        }, ids)
+    }
+    try check("git_odb_foreach", code)
+    return ids
+  }
+
+  /// An object database of one pack alone.
+  private func onePackDatabase(_ index: String) throws(GitError) -> OpaquePointer? {
+    var odb: OpaquePointer?
+    try check("git_odb_new", git_odb_new(&odb))
+    do {
+      var backend: OpaquePointer?
+      try check("git_odb_backend_one_pack", git_odb_backend_one_pack(&backend, index))
+      try check("git_odb_add_backend", git_odb_add_backend(odb, backend, 1))
+    } catch {
+      git_odb_free(odb)
+      throw error
+    }
+    return odb
+  }
+
+  /// The commits in `loose` that the refs reach, children before parents (as a revwalk gives
+  /// them), so that the versions of a path go into the pack in the order they were written.
+  /// Reads only those commits: below one that is not in `loose` (packed before, or in a pack
+  /// that is not folded), everything is older and was packed with it.
+  private func commitsNewestFirst(in loose: Set<OID>) throws(GitError) -> [OID] {
     var parents: [OID: [OID]] = [:]
     let tips = try referencedCommits().filter(loose.contains)
     var pending = tips
@@ -186,13 +256,9 @@ extension Repository {
   /// Removes the loose objects the pack with index `index` holds; returns how many were
   /// removed and how many stay loose.
   private func removeLoose(heldBy index: String) throws(GitError) -> (removed: Int, kept: Int) {
-    // An object database of the new pack alone: what it holds may go from the loose store.
-    var odb: OpaquePointer?
-    try check("git_odb_new", git_odb_new(&odb))
+    // What the new pack alone holds may go from the loose store.
+    let odb = try onePackDatabase(index)
     defer { git_odb_free(odb) }
-    var backend: OpaquePointer?
-    try check("git_odb_backend_one_pack", git_odb_backend_one_pack(&backend, index))
-    try check("git_odb_add_backend", git_odb_add_backend(odb, backend, 1))
     var removed = 0
     var kept = 0
     let objects = commonDirectory + "objects/"

@@ -71,3 +71,49 @@ import Testing
     #expect(try fixture.git(["show", "main:d/s05/f7.json"]) == "5 7 0\n")
   }
 }
+
+extension PackTests {
+  @Test func aFoldRollsUpTheSmallPacksAndKeepsALargeOne() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    var written = 0
+    func write(_ count: Int) throws {
+      for _ in 0..<count {
+        written += 1
+        let n = written
+        try repository.update(branch: "refs/heads/main") { _ in
+          request(["d/\(n % 7).json": "\(n)\n", "e/\(n).json": "\(n)\n"], "write \(n)")
+        }
+      }
+    }
+    try write(40)
+    _ = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    let large = try #require(repository.packNames().first)
+    for _ in 0..<3 {
+      try write(2)
+      _ = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    }
+    #expect(repository.packNames().count == 4)
+    // Four packs: the three small ones and what is loose go into one; the large one stays.
+    try write(2)
+    let folded = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    #expect(folded.removedPacks == 3 && folded.keptLoose == 0)
+    #expect(Set(repository.packNames()).count == 2 && repository.packNames().contains(large))
+    try fixture.git(["fsck", "--strict", "--no-dangling"])
+    #expect(try fixture.git(["rev-list", "--count", "main"]) == "48\n")
+    #expect(try fixture.git(["show", "main:e/45.json"]) == "45\n")
+  }
+
+  @Test func theFoldPicksPacksLikeAGeometricRepack() {
+    func pick(_ sizes: [Int]) -> [Int] {
+      Repository.packsToFold(sizes.map { (String($0), $0) }).compactMap { Int($0) }
+    }
+    // Fifteen packs of loose objects over one large fold: the fifteen, not the large one.
+    #expect(pick([1000] + Array(2...16)).count == 15)
+    // ...unless they add up to half of it.
+    #expect(pick([40] + Array(2...16)).count == 16)
+    // A progression stays, but the two smallest always go.
+    #expect(pick([1, 2, 8, 32, 128]) == [1, 2])
+    #expect(pick([3, 1, 100]) == [1, 3])
+  }
+}
