@@ -35,10 +35,14 @@ extension Repository {
       var walk: OpaquePointer?
       try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
       defer { git_revwalk_free(walk) }
-      try check("git_revwalk_sorting", git_revwalk_sorting(walk, GIT_SORT_TIME.rawValue))
+      try check(
+        "git_revwalk_sorting",
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue))
       let pushed = git_revwalk_push_glob(walk, "refs/*")
       if pushed != GIT_ENOTFOUND.rawValue { try check("git_revwalk_push_glob", pushed) }
-      // Newest first, each tree and blob under its path (see `PackInserter`).
+      // Children before parents, each tree and blob under its path (see `PackInserter`): with
+      // time alone, the hundreds of commits of one second come in no order, and so would the
+      // versions of a folder.
       var inserter = PackInserter(builder: builder, repository: pointer)
       var raw = git_oid()
       while true {
@@ -56,25 +60,35 @@ extension Repository {
   /// What writes do when loose objects pile up (libgit2 never packs): the loose objects
   /// alone into one new pack, then their loose copies removed — work in proportion to what
   /// was written since the last pack, not to the repository. When packs themselves pile up
-  /// (`maximumPacks`), the smaller ones go into the new pack too (`packsToFold`), and are
-  /// removed once it holds them (past the grace period).
+  /// (`maximumPacks`), the smaller ones past the grace period go into the new pack too
+  /// (`packsToFold`), and are removed once it holds them.
   public func packLoose(
     maximumPacks: Int = 16, graceSeconds: Int = packGraceSeconds
   ) throws(GitError) -> PackReport {
     let packs = packNames()
+    // Packs within the grace period would stay after the fold: folding them only copies.
+    let old = packs.filter { LocalFile.age(packFolder + $0 + ".pack") ?? 0 >= graceSeconds }
     let folded =
-      packs.count < maximumPacks
+      packs.count < maximumPacks || old.count < 2
       ? []
-      : Self.packsToFold(packs.map { ($0, LocalFile.size(packFolder + $0 + ".pack") ?? 0) })
+      : Self.packsToFold(old.map { ($0, LocalFile.size(packFolder + $0 + ".pack") ?? 0) })
     var members = looseObjects()
     for pack in folded { members += try objects(inPack: pack) }
+    // The commits of packs within the grace period are newer than the folded ones: the walk
+    // from the refs goes through them to reach those.
+    var newer: [OID] = []
+    for pack in packs where !folded.isEmpty && !old.contains(pack) {
+      newer += try objects(inPack: pack)
+    }
     let written = try writePack { (builder) throws(GitError) in
       let set = Set(members)
       // The new commits newest first, each tree and blob under its path (see `PackInserter`),
       // reading only what goes into the pack; then whatever they do not reach (objects of
       // abandoned write attempts, or of commits no ref reaches), with no path to go by.
       var inserter = PackInserter(builder: builder, repository: pointer, only: set)
-      for commit in try commitsNewestFirst(in: set) { try inserter.insertCommit(commit) }
+      let commits = try commitsNewestFirst(
+        in: set, through: newer.isEmpty ? set : set.union(newer))
+      for commit in commits { try inserter.insertCommit(commit) }
       for id in members { try inserter.insert(id, name: nil) }
     }
     guard var report = written.report, let name = written.name else { return written.fallback }
@@ -152,13 +166,15 @@ extension Repository {
     return odb
   }
 
-  /// The commits in `loose` that the refs reach, children before parents (as a revwalk gives
-  /// them), so that the versions of a path go into the pack in the order they were written.
-  /// Reads only those commits: below one that is not in `loose` (packed before, or in a pack
-  /// that is not folded), everything is older and was packed with it.
-  private func commitsNewestFirst(in loose: Set<OID>) throws(GitError) -> [OID] {
+  /// The commits in `members` that the refs reach through commits in `passable` (`members`
+  /// and newer ones), children before parents (as a revwalk gives them), so that the versions
+  /// of a path go into the pack in the order they were written. Reads only those commits:
+  /// below one that is not passable (in a pack that stays), everything is older and stays.
+  private func commitsNewestFirst(
+    in members: Set<OID>, through passable: Set<OID>
+  ) throws(GitError) -> [OID] {
     var parents: [OID: [OID]] = [:]
-    let tips = try referencedCommits().filter(loose.contains)
+    let tips = try referencedCommits().filter(passable.contains)
     var pending = tips
     while let id = pending.popLast() {
       guard parents[id] == nil else { continue }
@@ -167,7 +183,9 @@ extension Repository {
       try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
       defer { git_commit_free(commit) }
       let up = (0..<git_commit_parentcount(commit)).compactMap { index in
-        git_commit_parent_id(commit, index).map(OID.init).flatMap { loose.contains($0) ? $0 : nil }
+        git_commit_parent_id(commit, index).map(OID.init).flatMap {
+          passable.contains($0) ? $0 : nil
+        }
       }
       parents[id] = up
       pending += up
@@ -188,7 +206,7 @@ extension Repository {
         if visited.insert(up[next]).inserted { stack.append((up[next], 0)) }
       }
     }
-    return order.reversed()
+    return order.reversed().filter(members.contains)
   }
 
   /// The commits the refs (`refs/*`) point at, tags peeled.

@@ -117,3 +117,46 @@ extension PackTests {
     #expect(pick([3, 1, 100]) == [1, 3])
   }
 }
+
+extension PackTests {
+  /// A pack within the grace period stays out of a fold, but it holds the newest commits: the
+  /// fold must still find the folded commits from the refs, and give their trees paths.
+  @Test func aFoldAroundAYoungPackStillStoresFolderVersionsAsDeltas() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    var files: [String: String?] = [:]
+    for index in 0..<32 {
+      for file in 0..<8 { files["\(Self.folder(index))/f\(file).json"] = "\(index) \(file) 0\n" }
+    }
+    try repository.update(branch: "refs/heads/main") { _ in request(files, "seed") }
+    _ = try repository.packLoose()
+    var newest = ""
+    for round in 1...4 {
+      for step in 0..<32 {
+        let index = (step * 13) % 32
+        try repository.update(branch: "refs/heads/main") { _ in
+          request(["\(Self.folder(index))/f\(round).json": "\(index) \(round) \(round)\n"], "w")
+        }
+      }
+      let made = Set(repository.packNames())
+      _ = try repository.packLoose()
+      newest = try #require(Set(repository.packNames()).subtracting(made).first)
+    }
+    // Five packs, all made a moment ago: all but the newest (round 4's) past the grace period.
+    for name in repository.packNames() where name != newest {
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date(timeIntervalSinceNow: -120)],
+        ofItemAtPath: fixture.path + "/objects/pack/\(name).pack")
+    }
+    try repository.update(branch: "refs/heads/main") { _ in request(["x": "1\n"], "last") }
+    let before = Set(repository.packNames())
+    let folded = try repository.packLoose(maximumPacks: 5)
+    #expect(folded.removedPacks >= 3 && repository.packNames().contains(newest))
+    let fold = try #require(Set(repository.packNames()).subtracting(before).first)
+    // Rounds 1-3 at least: 32 folders × 3 versions, 64 of them deltas, and 95 of 96 `d` trees.
+    // Without paths (the walk from the refs stopping at the young pack's commits): ~95.
+    #expect(try Self.trees(inPack: fold, of: fixture).deltas >= 150)
+    try fixture.git(["fsck", "--strict", "--no-dangling"])
+    #expect(try fixture.git(["rev-list", "--count", "main"]) == "130\n")
+  }
+}
