@@ -75,10 +75,10 @@ extension Repository {
     var members = looseObjects()
     for pack in folded { members += try objects(inPack: pack) }
     // The commits of packs within the grace period are newer than the folded ones: the walk
-    // from the refs goes through them to reach those.
+    // from the refs goes through them to reach those (one gone meanwhile costs paths only).
     var newer: [OID] = []
     for pack in packs where !folded.isEmpty && !old.contains(pack) {
-      newer += try objects(inPack: pack)
+      newer += (try? objects(inPack: pack)) ?? []
     }
     let written = try writePack { (builder) throws(GitError) in
       let set = Set(members)
