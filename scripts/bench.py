@@ -197,11 +197,13 @@ def size_after_writes(bench_bin, repo, rounds, limit):
     before_kib = du_kib(repo)
     result = json.loads(run([bench_bin, repo, "sweep", str(rounds), "--limit", str(limit)]).stdout)
     after, after_kib = objects_of(repo), du_kib(repo)
+    cache = os.path.join(repo, "tack")  # Tack's read and history indexes, not git's objects
+    cache_kib = du_kib(cache) if os.path.isdir(cache) else 0
     # For scale, not part of the row: what git's own gc makes of the same objects.
     run(["git", "--git-dir", repo, "gc", "-q", "--prune=now"])
     return {"writes": result["count"], "rounds": rounds, "tasks": result["count"] // rounds,
             "seconds": result["seconds"], "p50_ms": result["p50_ms"], "p95_ms": result["p95_ms"],
-            "before_kib": before_kib, "after_kib": after_kib,
+            "before_kib": before_kib, "after_kib": after_kib, "cache_kib": cache_kib,
             "loose_before": before["count"], "loose_after": after["count"],
             "packs_after": after["packs"], "pack_kib_after": after["size-pack"],
             "git_gc_kib": du_kib(repo)}
@@ -384,7 +386,7 @@ def main():
         s = extra["size"]
         print(f"- {n} tasks, repository size after {s['writes']} writes ({s['rounds']} per task × {s['tasks']} "
               f"of {n} tasks, in-process on a bare clone, no manual gc): {s['before_kib'] / 1024:.1f} → "
-              f"{s['after_kib'] / 1024:.1f} MiB, loose objects {s['loose_before']} → {s['loose_after']}, "
+              f"{s['after_kib'] / 1024:.1f} MiB (Tack's caches in .git/tack: {s['cache_kib'] / 1024:.1f} MiB), loose objects {s['loose_before']} → {s['loose_after']}, "
               f"{s['packs_after']} pack(s) of {s['pack_kib_after'] / 1024:.1f} MiB; {s['seconds']:.1f} s "
               f"({s['writes'] / s['seconds']:.0f} writes/s, {s['p50_ms']:.2f} / {s['p95_ms']:.2f} ms p50 / p95); "
               f"git gc would make it {s['git_gc_kib'] / 1024:.1f} MiB")

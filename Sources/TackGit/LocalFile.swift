@@ -72,6 +72,12 @@ enum LocalFile {
     while folder.count > root.count, rmdir(folder) == 0 { folder = parent(of: folder) }
   }
 
+  /// The file's size in bytes, or `nil` when it does not exist.
+  static func size(_ path: String) -> Int? {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_size) : nil
+  }
+
   /// Seconds since the file last changed, or `nil` when it does not exist.
   static func age(_ path: String) -> Int? {
     var info = stat()

@@ -35,37 +35,201 @@ extension Repository {
       var walk: OpaquePointer?
       try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
       defer { git_revwalk_free(walk) }
+      try check(
+        "git_revwalk_sorting",
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue))
       let pushed = git_revwalk_push_glob(walk, "refs/*")
       if pushed != GIT_ENOTFOUND.rawValue { try check("git_revwalk_push_glob", pushed) }
-      try check("git_packbuilder_insert_walk", git_packbuilder_insert_walk(builder, walk))
-    }
-    guard var report = written.report, let name = written.name else { return written.fallback }
-    for old in older
-    where old != name && LocalFile.age(packFolder + old + ".pack") ?? 0 >= graceSeconds {
-      // The index first: without it git and libgit2 no longer see the pack.
-      if unlink(packFolder + old + ".idx") == 0 {
-        unlink(packFolder + old + ".pack")
-        report.removedPacks += 1
+      // Children before parents, each tree and blob under its path (see `PackInserter`): with
+      // time alone, the hundreds of commits of one second come in no order, and so would the
+      // versions of a folder.
+      var inserter = PackInserter(builder: builder, repository: pointer)
+      var raw = git_oid()
+      while true {
+        let code = git_revwalk_next(&raw, walk)
+        if code == GIT_ITEROVER.rawValue { break }
+        try check("git_revwalk_next", code)
+        try inserter.insertCommit(OID(raw))
       }
     }
+    guard var report = written.report, let name = written.name else { return written.fallback }
+    report.removedPacks = removePacks(older, keeping: name, graceSeconds: graceSeconds)
     return report
   }
 
   /// What writes do when loose objects pile up (libgit2 never packs): the loose objects
   /// alone into one new pack, then their loose copies removed — work in proportion to what
   /// was written since the last pack, not to the repository. When packs themselves pile up
-  /// (`maximumPacks`), `pack` folds them into one.
+  /// (`maximumPacks`), the smaller ones past the grace period go into the new pack too
+  /// (`packsToFold`), and are removed once it holds them.
   public func packLoose(
     maximumPacks: Int = 16, graceSeconds: Int = packGraceSeconds
   ) throws(GitError) -> PackReport {
-    if packNames().count >= maximumPacks { return try pack(graceSeconds: graceSeconds) }
+    let packs = packNames()
+    // Packs within the grace period would stay after the fold: folding them only copies.
+    let old = packs.filter { LocalFile.age(packFolder + $0 + ".pack") ?? 0 >= graceSeconds }
+    let folded =
+      packs.count < maximumPacks || old.count < 2
+      ? []
+      : Self.packsToFold(old.map { ($0, LocalFile.size(packFolder + $0 + ".pack") ?? 0) })
+    var members = looseObjects()
+    for pack in folded { members += try objects(inPack: pack) }
+    // The commits of packs within the grace period are newer than the folded ones: the walk
+    // from the refs goes through them to reach those (one gone meanwhile costs paths only).
+    var newer: [OID] = []
+    for pack in packs where !folded.isEmpty && !old.contains(pack) {
+      newer += (try? objects(inPack: pack)) ?? []
+    }
     let written = try writePack { (builder) throws(GitError) in
-      for id in looseObjects() {
-        var raw = id.raw
-        try check("git_packbuilder_insert", git_packbuilder_insert(builder, &raw, nil))
+      let set = Set(members)
+      // The new commits newest first, each tree and blob under its path (see `PackInserter`),
+      // reading only what goes into the pack; then whatever they do not reach (objects of
+      // abandoned write attempts, or of commits no ref reaches), with no path to go by.
+      var inserter = PackInserter(builder: builder, repository: pointer, only: set)
+      let commits = try commitsNewestFirst(
+        in: set, through: newer.isEmpty ? set : set.union(newer))
+      for commit in commits { try inserter.insertCommit(commit) }
+      for id in members { try inserter.insert(id, name: nil) }
+    }
+    guard var report = written.report, let name = written.name else { return written.fallback }
+    report.removedPacks = removePacks(folded, keeping: name, graceSeconds: graceSeconds)
+    return report
+  }
+
+  /// The packs a fold rolls into its new pack, as `git repack --geometric=2` picks them:
+  /// the largest packs stay while each is at least twice the next smaller one and at least
+  /// twice all the smaller ones together; the rest (at least two) are rolled up. A pack is
+  /// rewritten only when what came after it has grown to half its size, so an object is
+  /// rewritten about log₂(history) times over the repository's life rather than at every
+  /// fold (libgit2 reuses no delta: a fold recomputes every one it writes).
+  static func packsToFold(_ packs: [(name: String, size: Int)]) -> [String] {
+    let sorted = packs.sorted { $0.size < $1.size }
+    var split = min(2, sorted.count)
+    for index in stride(from: sorted.count - 1, to: 0, by: -1)
+    where sorted[index].size < 2 * sorted[index - 1].size {
+      split = max(split, index + 1)
+      break
+    }
+    var total = sorted[..<split].reduce(0) { $0 + $1.size }
+    while split < sorted.count, sorted[split].size < 2 * total {
+      total += sorted[split].size
+      split += 1
+    }
+    return sorted[..<split].map(\.name)
+  }
+
+  /// Removes the packs `names` (but `new`) that are past the grace period; returns how many.
+  private func removePacks(
+    _ names: [String], keeping new: String, graceSeconds: Int
+  ) -> Int {
+    var removed = 0
+    for old in names
+    where old != new && LocalFile.age(packFolder + old + ".pack") ?? 0 >= graceSeconds {
+      // The index first: without it git and libgit2 no longer see the pack.
+      if unlink(packFolder + old + ".idx") == 0 {
+        unlink(packFolder + old + ".pack")
+        removed += 1
       }
     }
-    return written.report ?? written.fallback
+    return removed
+  }
+
+  /// Every object in the pack `name`.
+  private func objects(inPack name: String) throws(GitError) -> [OID] {
+    let odb = try onePackDatabase(packFolder + name + ".idx")
+    defer { git_odb_free(odb) }
+    var ids: [OID] = []
+    let code = withUnsafeMutablePointer(to: &ids) { ids in
+      git_odb_foreach(
+        odb,
+        { id, payload in
+          payload!.assumingMemoryBound(to: [OID].self).pointee.append(OID(id!))
+          return 0
+        }, ids)
+    }
+    try check("git_odb_foreach", code)
+    return ids
+  }
+
+  /// An object database of one pack alone.
+  private func onePackDatabase(_ index: String) throws(GitError) -> OpaquePointer? {
+    var odb: OpaquePointer?
+    try check("git_odb_new", git_odb_new(&odb))
+    do {
+      var backend: OpaquePointer?
+      try check("git_odb_backend_one_pack", git_odb_backend_one_pack(&backend, index))
+      try check("git_odb_add_backend", git_odb_add_backend(odb, backend, 1))
+    } catch {
+      git_odb_free(odb)
+      throw error
+    }
+    return odb
+  }
+
+  /// The commits in `members` that the refs reach through commits in `passable` (`members`
+  /// and newer ones), children before parents (as a revwalk gives them), so that the versions
+  /// of a path go into the pack in the order they were written. Reads only those commits:
+  /// below one that is not passable (in a pack that stays), everything is older and stays.
+  private func commitsNewestFirst(
+    in members: Set<OID>, through passable: Set<OID>
+  ) throws(GitError) -> [OID] {
+    var parents: [OID: [OID]] = [:]
+    let tips = try referencedCommits().filter(passable.contains)
+    var pending = tips
+    while let id = pending.popLast() {
+      guard parents[id] == nil else { continue }
+      var raw = id.raw
+      var commit: OpaquePointer?
+      try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
+      defer { git_commit_free(commit) }
+      let up = (0..<git_commit_parentcount(commit)).compactMap { index in
+        git_commit_parent_id(commit, index).map(OID.init).flatMap {
+          passable.contains($0) ? $0 : nil
+        }
+      }
+      parents[id] = up
+      pending += up
+    }
+    // Depth first along the parents: a commit is listed after its parents; reversed, before.
+    var order: [OID] = []
+    var visited: Set<OID> = []
+    for tip in tips where visited.insert(tip).inserted {
+      var stack = [(id: tip, next: 0)]
+      while let (id, next) = stack.last {
+        let up = parents[id] ?? []
+        if next == up.count {
+          order.append(id)
+          stack.removeLast()
+          continue
+        }
+        stack[stack.count - 1].next += 1
+        if visited.insert(up[next]).inserted { stack.append((up[next], 0)) }
+      }
+    }
+    return order.reversed().filter(members.contains)
+  }
+
+  /// The commits the refs (`refs/*`) point at, tags peeled.
+  private func referencedCommits() throws(GitError) -> [OID] {
+    var iterator: OpaquePointer?
+    try check(
+      "git_reference_iterator_glob_new",
+      git_reference_iterator_glob_new(&iterator, pointer, "refs/*"))
+    defer { git_reference_iterator_free(iterator) }
+    var commits: [OID] = []
+    var reference: OpaquePointer?
+    while true {
+      let code = git_reference_next(&reference, iterator)
+      if code == GIT_ITEROVER.rawValue { break }
+      try check("git_reference_next", code)
+      defer { git_reference_free(reference) }
+      var peeled: OpaquePointer?
+      // A ref to something that is not a commit (or is missing) has no history to order.
+      guard git_reference_peel(&peeled, reference, GIT_OBJECT_COMMIT) == 0 else { continue }
+      commits.append(OID(git_object_id(peeled)))
+      git_object_free(peeled)
+    }
+    return commits
   }
 
   private var packFolder: String { commonDirectory + "objects/pack/" }
@@ -92,6 +256,8 @@ extension Repository {
     var builder: OpaquePointer?
     try check("git_packbuilder_new", git_packbuilder_new(&builder, pointer))
     defer { git_packbuilder_free(builder) }
+    // The delta search on every core (0: as many threads as there are).
+    git_packbuilder_set_threads(builder, 0)
     try fill(builder)
     let packed = Int(git_packbuilder_object_count(builder))
     guard packed > 0 else { return (nil, nil, nothing) }
@@ -108,13 +274,9 @@ extension Repository {
   /// Removes the loose objects the pack with index `index` holds; returns how many were
   /// removed and how many stay loose.
   private func removeLoose(heldBy index: String) throws(GitError) -> (removed: Int, kept: Int) {
-    // An object database of the new pack alone: what it holds may go from the loose store.
-    var odb: OpaquePointer?
-    try check("git_odb_new", git_odb_new(&odb))
+    // What the new pack alone holds may go from the loose store.
+    let odb = try onePackDatabase(index)
     defer { git_odb_free(odb) }
-    var backend: OpaquePointer?
-    try check("git_odb_backend_one_pack", git_odb_backend_one_pack(&backend, index))
-    try check("git_odb_add_backend", git_odb_add_backend(odb, backend, 1))
     var removed = 0
     var kept = 0
     let objects = commonDirectory + "objects/"

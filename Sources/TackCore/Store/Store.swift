@@ -170,9 +170,9 @@ public final class Store {
   }
 
   /// Above this many loose objects (git's `gc.auto` default), a write packs them;
-  /// `TACK_AUTOPACK=0` turns it off.
+  /// `TACK_AUTOPACK=0` turns it off, `TACK_AUTOPACK=N` sets another threshold.
   public var autoPackThreshold =
-    getenv("TACK_AUTOPACK").map { String(cString: $0) == "0" ? 0 : 6700 } ?? 6700
+    getenv("TACK_AUTOPACK").flatMap { Int(String(cString: $0)) }.map { max($0, 0) } ?? 6700
 
   /// libgit2 never packs; git's estimate decides when Tack does, after a write.
   private func packIfNeeded() {
