@@ -127,7 +127,7 @@ struct FileLock {
     if fd < 0 { throw LocalFile.posixError("open", path) }
     // Writers hold the lock for a millisecond or two: short pauses keep the hand-over quick
     // when several queue (a longer sleep would leave the lock idle).
-    var pause: UInt32 = 100
+    var pause: UInt32 = 25
     while flock(fd, LOCK_EX | LOCK_NB) != 0 {
       guard errno == EWOULDBLOCK || errno == EINTR else {
         let error = LocalFile.posixError("flock", path)
@@ -141,7 +141,22 @@ struct FileLock {
           message: "another tack process kept \(path) locked; try again")
       }
       usleep(pause)
-      pause = min(pause * 2, 1_000)
+      pause = min(pause * 2, 200)
+    }
+    return FileLock(fd: fd)
+  }
+
+  /// The lock if nobody holds it, else `nil` at once.
+  static func tryAcquire(path: String) throws(GitError) -> FileLock? {
+    let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    if fd < 0 { throw LocalFile.posixError("open", path) }
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      if errno == EINTR { continue }
+      let busy = errno == EWOULDBLOCK
+      let error = LocalFile.posixError("flock", path)
+      close(fd)
+      if busy { return nil }
+      throw error
     }
     return FileLock(fd: fd)
   }

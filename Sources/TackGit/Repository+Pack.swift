@@ -17,6 +17,8 @@ public struct PackReport: Sendable {
   public var keptLoose: Int
   /// Older packs removed because the new one holds everything reachable in them.
   public var removedPacks: Int = 0
+  /// Nothing was done: another process was packing, or had just packed.
+  public var skipped = false
 }
 
 extension Repository {
@@ -30,8 +32,12 @@ extension Repository {
   /// others write: objects are removed only once the new pack, already on disk, holds them,
   /// and anything written meanwhile stays where it is.
   public func pack(graceSeconds: Int = packGraceSeconds) throws(GitError) -> PackReport {
+    let clock = ContinuousClock()
+    let lock = try FileLock.acquire(
+      path: packLockPath, until: clock.now + .seconds(600), clock: clock)
+    defer { lock.release() }
     let older = packNames()
-    let written = try writePack { (builder) throws(GitError) in
+    let written = try writePack(threads: 0) { (builder) throws(GitError) in
       var walk: OpaquePointer?
       try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
       defer { git_revwalk_free(walk) }
@@ -62,9 +68,18 @@ extension Repository {
   /// was written since the last pack, not to the repository. When packs themselves pile up
   /// (`maximumPacks`), the smaller ones past the grace period go into the new pack too
   /// (`packsToFold`), and are removed once it holds them.
+  ///
+  /// One process packs at a time (`tack-pack.lock`): with many writers, every one of them
+  /// would otherwise find the loose objects piled up after its write and pack the same ones.
+  /// A writer that finds the lock taken, or (`whenLooseAbove`) the pile gone once it has
+  /// it, does nothing. The delta search takes one core: the others keep writing.
   public func packLoose(
-    maximumPacks: Int = 16, graceSeconds: Int = packGraceSeconds
+    maximumPacks: Int = 16, graceSeconds: Int = packGraceSeconds, whenLooseAbove: Int = 0
   ) throws(GitError) -> PackReport {
+    let skipped = PackReport(packed: 0, removedLoose: 0, keptLoose: 0, skipped: true)
+    guard let lock = try FileLock.tryAcquire(path: packLockPath) else { return skipped }
+    defer { lock.release() }
+    if whenLooseAbove > 0, looseObjectEstimate() <= whenLooseAbove { return skipped }
     let packs = packNames()
     // Packs within the grace period would stay after the fold: folding them only copies.
     let old = packs.filter { LocalFile.age(packFolder + $0 + ".pack") ?? 0 >= graceSeconds }
@@ -234,6 +249,8 @@ extension Repository {
 
   private var packFolder: String { commonDirectory + "objects/pack/" }
 
+  private var packLockPath: String { commonDirectory + "tack-pack.lock" }
+
   /// The names (`pack-<id>`) of the packs in the repository.
   func packNames() -> [String] {
     guard let directory = opendir(packFolder) else { return [] }
@@ -250,14 +267,14 @@ extension Repository {
 
   /// Writes a pack of what `fill` inserts, then removes the loose objects it holds.
   private func writePack(
-    _ fill: (OpaquePointer?) throws(GitError) -> Void
+    threads: UInt32 = 1, _ fill: (OpaquePointer?) throws(GitError) -> Void
   ) throws(GitError) -> (report: PackReport?, name: String?, fallback: PackReport) {
     let nothing = PackReport(packed: 0, removedLoose: 0, keptLoose: looseObjectCount())
     var builder: OpaquePointer?
     try check("git_packbuilder_new", git_packbuilder_new(&builder, pointer))
     defer { git_packbuilder_free(builder) }
-    // The delta search on every core (0: as many threads as there are).
-    git_packbuilder_set_threads(builder, 0)
+    // Threads for the delta search (0: as many as there are cores).
+    git_packbuilder_set_threads(builder, threads)
     try fill(builder)
     let packed = Int(git_packbuilder_object_count(builder))
     guard packed > 0 else { return (nil, nil, nothing) }

@@ -159,4 +159,27 @@ extension PackTests {
     try fixture.git(["fsck", "--strict", "--no-dangling"])
     #expect(try fixture.git(["rev-list", "--count", "main"]) == "130\n")
   }
+
+  /// Many writers all find the loose objects piled up after their writes: one packs, the
+  /// others go on; and one that gets the lock after a pack finds nothing left to do.
+  @Test func oneProcessPacksAtATime() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    for n in 0..<10 {
+      try repository.update(branch: "refs/heads/main") { _ in
+        request(["d/\(n).json": "\(n)\n"], "write \(n)")
+      }
+    }
+    let loose = repository.looseObjectCount()
+    let held = try #require(try FileLock.tryAcquire(path: fixture.path + "/tack-pack.lock"))
+    #expect(try FileLock.tryAcquire(path: fixture.path + "/tack-pack.lock") == nil)
+    #expect(try repository.packLoose().skipped)
+    #expect(repository.looseObjectCount() == loose)
+    held.release()
+    // The pile is below the threshold asked for: nothing to do.
+    #expect(try repository.packLoose(whenLooseAbove: 100_000).skipped)
+    let report = try repository.packLoose()
+    #expect(!report.skipped && report.removedLoose >= 30)
+    try fixture.git(["fsck", "--strict"])
+  }
 }

@@ -180,7 +180,7 @@ public final class Store {
       return
     }
     do {
-      _ = try repository.packLoose()
+      _ = try repository.packLoose(whenLooseAbove: autoPackThreshold)
     } catch {
       Warnings.emit("could not pack loose objects: \(error)")
     }
