@@ -93,14 +93,33 @@ extension Repository {
   /// Hands `body` each commit reachable from `tip`, in libgit2's topological + time order
   /// (`git log`'s), until it returns `false`.
   func revwalk(from tip: OID, _ body: (OID) throws(GitError) -> Bool) throws(GitError) {
+    try revwalk(
+      starting: { (walk) throws(GitError) in
+        var start = tip.raw
+        try check("git_revwalk_push", git_revwalk_push(walk, &start))
+      }, body)
+  }
+
+  /// The same from every ref (nothing when there is none).
+  func revwalkFromEveryRef(_ body: (OID) throws(GitError) -> Bool) throws(GitError) {
+    try revwalk(
+      starting: { (walk) throws(GitError) in
+        let pushed = git_revwalk_push_glob(walk, "refs/*")
+        if pushed != GIT_ENOTFOUND.rawValue { try check("git_revwalk_push_glob", pushed) }
+      }, body)
+  }
+
+  private func revwalk(
+    starting start: (OpaquePointer?) throws(GitError) -> Void,
+    _ body: (OID) throws(GitError) -> Bool
+  ) throws(GitError) {
     var walk: OpaquePointer?
     try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
     defer { git_revwalk_free(walk) }
     try check(
       "git_revwalk_sorting",
       git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue))
-    var start = tip.raw
-    try check("git_revwalk_push", git_revwalk_push(walk, &start))
+    try start(walk)
     var raw = git_oid()
     while true {
       let next = git_revwalk_next(&raw, walk)

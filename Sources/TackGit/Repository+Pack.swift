@@ -38,24 +38,13 @@ extension Repository {
     defer { lock.release() }
     let older = packNames()
     let written = try writePack(threads: 0) { (builder) throws(GitError) in
-      var walk: OpaquePointer?
-      try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
-      defer { git_revwalk_free(walk) }
-      try check(
-        "git_revwalk_sorting",
-        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue))
-      let pushed = git_revwalk_push_glob(walk, "refs/*")
-      if pushed != GIT_ENOTFOUND.rawValue { try check("git_revwalk_push_glob", pushed) }
       // Children before parents, each tree and blob under its path (see `PackInserter`): with
       // time alone, the hundreds of commits of one second come in no order, and so would the
       // versions of a folder.
       var inserter = PackInserter(builder: builder, repository: pointer)
-      var raw = git_oid()
-      while true {
-        let code = git_revwalk_next(&raw, walk)
-        if code == GIT_ITEROVER.rawValue { break }
-        try check("git_revwalk_next", code)
-        try inserter.insertCommit(OID(raw))
+      try revwalkFromEveryRef { (id) throws(GitError) in
+        try inserter.insertCommit(id)
+        return true
       }
     }
     guard var report = written.report, let name = written.name else { return written.fallback }
