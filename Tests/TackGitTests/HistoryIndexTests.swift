@@ -195,17 +195,9 @@ import Testing
     // A whole chunk (its checksum right) whose times and parents do not decode: answers from
     // the stored order and a line of new commits do not need them; a replay does, and the
     // walk answers while the file is built again.
-    let fixture = try GitFixture(bare: true)
-    let repository = try Repository.discover(from: fixture.path)
-    let cache = try #require(repository.cacheDirectory)
-    let file = CacheFile(path: cache + Self.key.fileName, format: HistoryIndex.format)
-    let branch = "refs/heads/main"
-    func commit(_ step: Int) throws -> OID {
-      try repository.update(branch: branch) { _ in
-        request(["boards/a/t\(step % 2).json": "\(step)"], "step \(step)")
-      }
-      return try #require(try repository.tip(of: branch))
-    }
+    let steps = try Steps()
+    let (repository, cache, file) = (steps.repository, steps.cache, steps.file)
+    func commit(_ step: Int) throws -> OID { try steps.commit(step) }
     for step in 0..<5 { _ = try commit(step) }
     let first = try commit(5)
     let paths = ["boards/a/t0.json", "boards/a/t1.json"]
@@ -308,17 +300,9 @@ import Testing
   }
 
   @Test func overlappingChunksFromTwoProcessesAreReadAndThenReordered() throws {
-    let fixture = try GitFixture(bare: true)
-    let repository = try Repository.discover(from: fixture.path)
-    let cache = try #require(repository.cacheDirectory)
-    let file = CacheFile(path: cache + Self.key.fileName, format: HistoryIndex.format)
-    let branch = "refs/heads/main"
-    func commit(_ step: Int) throws -> OID {
-      try repository.update(branch: branch) { _ in
-        request(["boards/a/t\(step % 2).json": "\(step)"], "step \(step)")
-      }
-      return try #require(try repository.tip(of: branch))
-    }
+    let steps = try Steps()
+    let (repository, cache, file) = (steps.repository, steps.cache, steps.file)
+    func commit(_ step: Int) throws -> OID { try steps.commit(step) }
     let first = try commit(0)
     let (index, _) = try repository.historyIndex(Self.key, covering: first, cacheFolder: cache)
     // Two processes read the same file; one saw two new commits, the other three.
@@ -467,5 +451,29 @@ import Testing
       from: tip, folder: ["none"], generation: 1, extending: nil)
     let chunk = try #require(HistoryIndex.Chunk(decoding: bytes[...]))
     return (0..<chunk.count).map { Array(chunk.storedID($0)) }
+  }
+}
+
+/// A bare repository whose commits alternate between two task files, and the file its
+/// history index goes to.
+private struct Steps {
+  let fixture: GitFixture
+  let repository: Repository
+  let cache: String
+  let file: CacheFile
+  let branch = "refs/heads/main"
+
+  init() throws {
+    fixture = try GitFixture(bare: true)
+    repository = try Repository.discover(from: fixture.path)
+    cache = try #require(repository.cacheDirectory)
+    file = CacheFile(path: cache + HistoryIndexTests.key.fileName, format: HistoryIndex.format)
+  }
+
+  func commit(_ step: Int) throws -> OID {
+    try repository.update(branch: branch) { _ in
+      request(["boards/a/t\(step % 2).json": "\(step)"], "step \(step)")
+    }
+    return try #require(try repository.tip(of: branch))
   }
 }

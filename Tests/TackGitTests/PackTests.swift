@@ -11,6 +11,15 @@ import Testing
   /// size alone (no paths) finds only other folders' trees, which share nothing, next to each.
   static func folder(_ index: Int) -> String { "d/s" + String(index).leftPadded(to: 2) }
 
+  /// The 32 folders' first versions: 8 files each.
+  static var seedFiles: [String: String?] {
+    var files: [String: String?] = [:]
+    for index in 0..<32 {
+      for file in 0..<8 { files["\(folder(index))/f\(file).json"] = "\(index) \(file) 0\n" }
+    }
+    return files
+  }
+
   /// Trees in the pack `name`, and how many of them are stored as deltas.
   static func trees(
     inPack name: String, of fixture: GitFixture
@@ -25,11 +34,7 @@ import Testing
   @Test func packsStoreTheVersionsOfAFolderAsDeltasOfEachOther() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
-    var files: [String: String?] = [:]
-    for index in 0..<32 {
-      for file in 0..<8 { files["\(Self.folder(index))/f\(file).json"] = "\(index) \(file) 0\n" }
-    }
-    try repository.update(branch: "refs/heads/main") { _ in request(files, "seed") }
+    try repository.update(branch: "refs/heads/main") { _ in request(Self.seedFiles, "seed") }
     _ = try repository.packLoose(graceSeconds: 0)
     let seeded = Set(repository.packNames())
     // Four passes over the folders, one file changed per write, as Tack's status changes do.
@@ -124,11 +129,7 @@ extension PackTests {
   @Test func aFoldAroundAYoungPackStillStoresFolderVersionsAsDeltas() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
-    var files: [String: String?] = [:]
-    for index in 0..<32 {
-      for file in 0..<8 { files["\(Self.folder(index))/f\(file).json"] = "\(index) \(file) 0\n" }
-    }
-    try repository.update(branch: "refs/heads/main") { _ in request(files, "seed") }
+    try repository.update(branch: "refs/heads/main") { _ in request(Self.seedFiles, "seed") }
     _ = try repository.packLoose()
     var newest = ""
     for round in 1...4 {
