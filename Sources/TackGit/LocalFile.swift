@@ -40,7 +40,7 @@ enum LocalFile {
   /// Writes a temporary file next to `path` and renames it into place, creating folders.
   static func writeAtomically(_ path: String, _ content: [UInt8]) throws(GitError) {
     try makeParents(of: path)
-    let temporary = path + ".tack-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let temporary = path + temporarySuffix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     if fd < 0 { throw posixError("open", temporary) }
     var written = 0
@@ -63,6 +63,26 @@ enum LocalFile {
       unlink(temporary)
       throw error
     }
+  }
+
+  private static let temporarySuffix = ".tack-"
+
+  /// Removes the temporary files `writeAtomically(path, …)` calls left next to `path` when
+  /// their process was killed before the rename. Only for a caller that knows no such call is
+  /// running (it holds the writers' lock).
+  static func removeTemporaries(of path: String) {
+    let folder = parent(of: path) + "/"
+    let prefix = String(path.dropFirst(folder.count)) + temporarySuffix
+    guard path.hasPrefix(folder), let directory = opendir(folder) else { return }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name.hasPrefix(prefix) { names.append(name) }
+    }
+    closedir(directory)
+    for name in names { unlink(folder + name) }
   }
 
   /// Removes `path` and then any folders it leaves empty, stopping at `root`.

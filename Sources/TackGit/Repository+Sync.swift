@@ -110,11 +110,9 @@ extension Repository {
       code = git_reference_create(&ref, target.pointer, branch, &new, 0, "tack sync: push")
     }
     git_reference_free(ref)
-    if code == GIT_EMODIFIED.rawValue || code == GIT_EEXISTS.rawValue
-      || code == GIT_ELOCKED.rawValue
-    {
-      return false
-    }
+    if code == GIT_EMODIFIED.rawValue || code == GIT_EEXISTS.rawValue { return false }
+    // Locked (another push, or one killed mid-way): an error naming the lock file, which
+    // `clearingDeadLocks` waits for and removes once it is stale.
     try check("git_reference_create_matching", code)
     return true
   }

@@ -111,6 +111,8 @@ extension Repository {
     guard let bytes = try LocalFile.read(journal) else { return }
     defer { unlink(journal) }
     let paths = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    // A write killed mid-update may also have left a file it had not renamed into place.
+    for path in paths { LocalFile.removeTemporaries(of: worktree.folder + path) }
     guard let tip = try tip(of: branch), !paths.isEmpty else { return }
     let tree = try self.tree(ofCommit: tip)
     let stale = try worktree.repository.behindPaths(paths, tip: tree, workdir: worktree.folder)

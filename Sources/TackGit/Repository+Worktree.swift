@@ -69,13 +69,16 @@ extension Repository {
         if code != GIT_ENOTFOUND.rawValue { try check("git_index_remove_bypath", code) }
       }
     }
-    // Plain git may hold index.lock for a moment; the commit has landed, so try a few times.
+    // Plain git may hold index.lock for a moment, and a killed writer may have left one
+    // behind: the commit has landed, so wait until it is released or stale (and removed).
     var attempt = 0
     while true {
       let code = git_index_write(index)
       if code == 0 { return }
       attempt += 1
-      if code != GIT_ELOCKED.rawValue || attempt > 50 { try check("git_index_write", code) }
+      if code != GIT_ELOCKED.rawValue || attempt > Self.staleLockSeconds * 50 + 25 {
+        try check("git_index_write", code)
+      }
       if let cleared = LocalFile.removeIfStale(
         gitDirectory + "index.lock", olderThan: Self.staleLockSeconds)
       {

@@ -119,7 +119,9 @@ import Testing
     try clones.tack(clones.a, ["sync"])
     let titles = try clones.tack(clones.a, ["list", "--fields", "title"])
     for round in 0..<4 { #expect(titles.contains("A \(round)") && titles.contains("B \(round)")) }
-    #expect(try clones.sandbox.git(["status", "--porcelain"], in: clones.b) == "")
+    let status = try clones.sandbox.git(["status", "--porcelain"], in: clones.b)
+    let recent = try clones.sandbox.git(["log", "--oneline", "-5", "--graph"], in: clones.b)
+    #expect(status == "", "\(status)\n\(recent)")
     #expect(
       try clones.sandbox.gitOutput(["fsck", "--strict", "--no-progress"], in: clones.b).status == 0)
   }

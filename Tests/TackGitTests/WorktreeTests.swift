@@ -21,6 +21,25 @@ import Testing
     try fixture.git(["fsck", "--strict"])
   }
 
+  /// A writer killed while updating the checkout leaves its journal, maybe a temporary file
+  /// not yet renamed into place, and maybe index.lock: the next write finishes the update,
+  /// removes the temporary file and waits the lock out (removed once stale).
+  @Test func aWriteKilledMidUpdateIsFinishedByTheNext() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = try repository.headBranch()
+    try repository.update(branch: branch) { _ in request(["d/t.json": "one\n"], "first") }
+    try fixture.write("d/t.json.tack-99999-1234", "one\n")
+    try Data("d/t.json".utf8).write(to: URL(fileURLWithPath: repository.journalPath))
+    let lock = fixture.path + "/.git/index.lock"
+    try Data().write(to: URL(fileURLWithPath: lock))
+    let old = Date(timeIntervalSinceNow: -Double(Repository.staleLockSeconds + 1))
+    try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: lock)
+    try repository.update(branch: branch) { _ in request(["e.json": "two\n"], "second") }
+    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    #expect(!FileManager.default.fileExists(atPath: lock))
+  }
+
   @Test func uncommittedEditsAreNeverOverwritten() throws {
     let fixture = try GitFixture()
     let repository = try Repository.discover(from: fixture.path)
