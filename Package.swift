@@ -40,7 +40,8 @@ let libGit2Linking: [LinkerSetting] =
   if let flags = staticLibGit2 {
     [.unsafeFlags(flags.flatMap { ["-Xlinker", $0] }), .linkedLibrary("pthread")]
   } else {
-    [.linkedLibrary("git2")]
+    // zlib for CLibGit2/pending.c, which writes packs itself.
+    [.linkedLibrary("git2"), .linkedLibrary("z")]
   }
 
 let package = Package(

@@ -94,8 +94,9 @@ int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config 
    new tree, blob or commit nearly always is — it re-reads the pack folder and looks again: a
    directory read and a failed utime per object, eight of each per Tack write. Here an object
    found without that re-read takes libgit2's path (which touches it, protecting it from a
-   concurrent prune); one not found goes straight to the first writable backend, the loose
-   object store (non-alternate backends come first in libgit2's order). An object that sits
+   concurrent prune); one not found goes straight to the first writable backend: Tack's pending
+   backend during a write, else the loose object store (non-alternate backends come first in
+   libgit2's order). An object that sits
    in a pack this process has not seen yet is then written loose a second time: harmless. */
 int __real_git_odb_write(
     git_oid *oid, git_odb *odb, const void *data, size_t length, git_object_t type);
@@ -103,7 +104,14 @@ int __real_git_odb_write(
 int __wrap_git_odb_write(
     git_oid *oid, git_odb *odb, const void *data, size_t length, git_object_t type) {
   if (oid == NULL || odb == NULL || git_odb_hash(oid, data, length, type) < 0
-      || git_oid_is_zero(oid) || git_odb_exists_ext(odb, oid, GIT_ODB_LOOKUP_NO_REFRESH) == 1)
+      || git_oid_is_zero(oid))
+    return __real_git_odb_write(oid, odb, data, length, type);
+  /* Inside a Tack write, the object goes into the write's pack without a search of the other
+     stores (a loose-file lookup and every pack's index): one already stored elsewhere is only
+     stored twice, and the next fold keeps one copy. */
+  int taken = tack_pending_take(odb, oid, data, length, type);
+  if (taken != 0) return taken > 0 ? 0 : -1;
+  if (git_odb_exists_ext(odb, oid, GIT_ODB_LOOKUP_NO_REFRESH) == 1)
     return __real_git_odb_write(oid, odb, data, length, type);
   size_t count = git_odb_num_backends(odb);
   for (size_t index = 0; index < count; index++) {
@@ -111,7 +119,9 @@ int __wrap_git_odb_write(
     if (git_odb_get_backend(&backend, odb, index) < 0) break;
     if (backend->write == NULL) continue;
     int error = backend->write(backend, oid, data, length, type);
-    if (error == 0 || error == GIT_PASSTHROUGH) return 0;
+    if (error == 0) return 0;
+    /* Tack's pending backend outside a write (pending.c): the loose store comes next. */
+    if (error == GIT_PASSTHROUGH) continue;
     break;
   }
   return __real_git_odb_write(oid, odb, data, length, type);

@@ -92,6 +92,9 @@ enum LocalFile {
     while folder.count > root.count, rmdir(folder) == 0 { folder = parent(of: folder) }
   }
 
+  /// Whether a file (or folder) is at `path`.
+  static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
   /// The file's size in bytes, or `nil` when it does not exist.
   static func size(_ path: String) -> Int? {
     var info = stat()

@@ -35,9 +35,13 @@ extension Repository {
     let clock = ContinuousClock()
     let lock = try FileLock.acquire(
       path: packLockPath, until: clock.now + .seconds(600), clock: clock)
-    defer { lock.release() }
+    defer {
+      lock.release()
+      reopenObjects()  // this handle sees the new pack, and forgets the ones removed
+    }
     let older = packNames()
-    let written = try writePack(threads: 0) { (builder) throws(GitError) in
+    let loose = looseObjects()
+    let written = try writePack(threads: 0, removingLoose: loose) { (builder) throws(GitError) in
       // Children before parents, each tree and blob under its path (see `PackInserter`): with
       // time alone, the hundreds of commits of one second come in no order, and so would the
       // versions of a folder.
@@ -52,52 +56,128 @@ extension Repository {
     return report
   }
 
-  /// What writes do when loose objects pile up (libgit2 never packs): the loose objects
-  /// alone into one new pack, then their loose copies removed — work in proportion to what
-  /// was written since the last pack, not to the repository. When packs themselves pile up
-  /// (`maximumPacks`), the smaller ones past the grace period go into the new pack too
-  /// (`packsToFold`), and are removed once it holds them.
+  /// Packs below this size that hold no delta (the small packs writes leave, and copies of
+  /// them) are folded by copying their entries; a copy that reaches it is folded again, with
+  /// deltas.
+  public static let plainFoldBytes = 1 << 20
+
+  /// What writes do when objects pile up: the small packs each write leaves (see `update`), or
+  /// loose objects (which plain git, and libgit2 outside Tack's writes, leave). Two steps:
+  /// - with `maximumPacks` packs or more, those below `plainFoldBytes` without deltas are
+  ///   copied into one (no inflating, no delta search: a millisecond or two);
+  /// - when that copy reaches `plainFoldBytes`, it goes into a pack with deltas, with the
+  ///   delta packs not much bigger than it (`deltaPartners`); with many big packs, the
+  ///   smaller ones as `git repack --geometric=2` picks them (`packsToFold`). The loose
+  ///   objects go in too, when there are any.
   ///
+  /// Every object of a folded pack goes into the new one, reachable or not, so a pack may be
+  /// folded at any age: a writer whose compare-and-swap is still pending finds its objects in
+  /// the new pack. With `whenLooseAbove` or `whenPacksAbove` set, only when there are more
+  /// loose objects (git's estimate) or packs than that, checked again once the lock is held.
   /// One process packs at a time (`tack-pack.lock`): with many writers, every one of them
-  /// would otherwise find the loose objects piled up after its write and pack the same ones.
-  /// A writer that finds the lock taken, or (`whenLooseAbove`) the pile gone once it has
-  /// it, does nothing. The delta search takes one core: the others keep writing.
+  /// would otherwise find the same pile after its write. A writer that finds the lock taken,
+  /// or the pile gone once it has it, does nothing. The delta search takes one core: the
+  /// others keep writing.
   public func packLoose(
-    maximumPacks: Int = 16, graceSeconds: Int = packGraceSeconds, whenLooseAbove: Int = 0
+    maximumPacks: Int = 16, plainFoldBytes: Int = plainFoldBytes, whenLooseAbove: Int = 0,
+    whenPacksAbove: Int = 0
   ) throws(GitError) -> PackReport {
     let skipped = PackReport(packed: 0, removedLoose: 0, keptLoose: 0, skipped: true)
     guard let lock = try FileLock.tryAcquire(path: packLockPath) else { return skipped }
-    defer { lock.release() }
-    if whenLooseAbove > 0, looseObjectEstimate() <= whenLooseAbove { return skipped }
-    let packs = packNames()
-    // Packs within the grace period would stay after the fold: folding them only copies.
-    let old = packs.filter { LocalFile.age(packFolder + $0 + ".pack") ?? 0 >= graceSeconds }
-    let folded =
-      packs.count < maximumPacks || old.count < 2
-      ? []
-      : Self.packsToFold(old.map { ($0, LocalFile.size(packFolder + $0 + ".pack") ?? 0) })
-    var members = looseObjects()
-    for pack in folded { members += try objects(inPack: pack) }
-    // The commits of packs within the grace period are newer than the folded ones: the walk
-    // from the refs goes through them to reach those (one gone meanwhile costs paths only).
-    var newer: [OID] = []
-    for pack in packs where !folded.isEmpty && !old.contains(pack) {
-      newer += (try? objects(inPack: pack)) ?? []
+    defer {
+      lock.release()
+      reopenObjects()  // this handle sees the new pack, and forgets the ones removed
     }
-    let written = try writePack { (builder) throws(GitError) in
+    let estimate = looseObjectEstimate()
+    var packs = packNames().filter { !LocalFile.exists(packFolder + $0 + ".keep") }.map {
+      (name: $0, size: LocalFile.size(packFolder + $0 + ".pack") ?? 0)
+    }
+    let explicit = whenLooseAbove == 0 && whenPacksAbove == 0
+    guard
+      explicit || (whenLooseAbove > 0 && estimate > whenLooseAbove)
+        || (whenPacksAbove > 0 && packs.count > whenPacksAbove)
+    else { return skipped }
+
+    var copied: (name: String, size: Int, packed: Int)?
+    var removedPacks = 0
+    if packs.count >= maximumPacks {
+      // Geometric among them too: a copy is copied again only once what came after it has
+      // grown to half its size.
+      let small = Self.packsToFold(packs.filter { $0.size < plainFoldBytes })
+      if small.count >= 2, let copy = try foldPlain(small) {
+        removedPacks += removePacks(copy.folded, keeping: copy.name, graceSeconds: 0)
+        packs.removeAll { copy.folded.contains($0.name) }
+        let size = LocalFile.size(packFolder + copy.name + ".pack") ?? 0
+        packs.append((copy.name, size))
+        copied = (copy.name, size, copy.objects)
+      }
+    }
+    let folded: [String]
+    if let copied, copied.size >= plainFoldBytes {
+      folded = Self.deltaPartners(of: (copied.name, copied.size), among: packs)
+    } else if packs.count >= maximumPacks {
+      folded = Self.packsToFold(packs)
+    } else {
+      folded = []
+    }
+    // A fold need not walk the 256 loose-object folders when git's estimate finds none.
+    let loose = explicit || estimate > 0 ? looseObjects() : []
+    let done = PackReport(
+      packed: copied?.packed ?? 0, removedLoose: 0, keptLoose: loose.count,
+      removedPacks: removedPacks)
+    guard !folded.isEmpty || !loose.isEmpty else { return done }
+    var members = loose
+    for pack in folded { members += try objects(inPack: pack) }
+    let written = try writePack(removingLoose: loose) { (builder) throws(GitError) in
       let set = Set(members)
       // The new commits newest first, each tree and blob under its path (see `PackInserter`),
       // reading only what goes into the pack; then whatever they do not reach (objects of
       // abandoned write attempts, or of commits no ref reaches), with no path to go by.
       var inserter = PackInserter(builder: builder, repository: pointer, only: set)
-      let commits = try commitsNewestFirst(
-        in: set, through: newer.isEmpty ? set : set.union(newer))
-      for commit in commits { try inserter.insertCommit(commit) }
+      for commit in try commitsNewestFirst(in: set) { try inserter.insertCommit(commit) }
       for id in members { try inserter.insert(id, name: nil) }
     }
-    guard var report = written.report, let name = written.name else { return written.fallback }
-    report.removedPacks = removePacks(folded, keeping: name, graceSeconds: graceSeconds)
+    guard var report = written.report, let name = written.name else { return done }
+    report.removedPacks = removedPacks + removePacks(folded, keeping: name, graceSeconds: 0)
     return report
+  }
+
+  /// Copies the packs `names` that hold no delta into one (CLibGit2/pending.c); `nil` when
+  /// fewer than two could go in. The folded packs are still there afterwards.
+  func foldPlain(
+    _ names: [String]
+  ) throws(GitError) -> (name: String, folded: [String], objects: Int)? {
+    var folded = [Int32](repeating: 0, count: names.count)
+    var name = [CChar](repeating: 0, count: 41)
+    let strings = names.map { strdup($0) }
+    defer { for string in strings { free(string) } }
+    var pointers = strings.map { UnsafePointer($0) }
+    try check(
+      "fold packs",
+      tack_pack_fold_plain(
+        String(packFolder.dropLast()), &pointers, names.count, &folded, &name))
+    let hash = String(cString: name)
+    guard !hash.isEmpty else { return nil }
+    let chosen = names.indices.filter { folded[$0] != 0 }.map { names[$0] }
+    let objects = (try? self.objects(inPack: "pack-" + hash))?.count ?? 0
+    return ("pack-" + hash, chosen, objects)
+  }
+
+  /// The packs a copied pack of `size` bytes is folded with when it gets its deltas: the
+  /// delta packs smaller than twice what is chosen so far, smallest first, so that a pack is
+  /// rewritten only once what came after it has grown comparable. A copy holds no delta and
+  /// shrinks about fourfold when it gets them, so it weighs a quarter of its size.
+  static func deltaPartners(
+    of copy: (name: String, size: Int), among packs: [(name: String, size: Int)]
+  ) -> [String] {
+    var chosen = [copy.name]
+    var total = copy.size / 4
+    for pack in packs.filter({ $0.name != copy.name }).sorted(by: { $0.size < $1.size }) {
+      guard pack.size < 2 * total else { break }
+      chosen.append(pack.name)
+      total += pack.size
+    }
+    return chosen
   }
 
   /// The packs a fold rolls into its new pack, as `git repack --geometric=2` picks them:
@@ -127,8 +207,11 @@ extension Repository {
     _ names: [String], keeping new: String, graceSeconds: Int
   ) -> Int {
     var removed = 0
+    // With no grace period, no clock reading either (a file's time can be a little ahead).
     for old in names
-    where old != new && LocalFile.age(packFolder + old + ".pack") ?? 0 >= graceSeconds {
+    where old != new
+      && (graceSeconds <= 0 || LocalFile.age(packFolder + old + ".pack") ?? 0 >= graceSeconds)
+    {
       // The index first: without it git and libgit2 no longer see the pack.
       if unlink(packFolder + old + ".idx") == 0 {
         unlink(packFolder + old + ".pack")
@@ -170,15 +253,13 @@ extension Repository {
     return odb
   }
 
-  /// The commits in `members` that the refs reach through commits in `passable` (`members`
-  /// and newer ones), children before parents (as a revwalk gives them), so that the versions
-  /// of a path go into the pack in the order they were written. Reads only those commits:
-  /// below one that is not passable (in a pack that stays), everything is older and stays.
-  private func commitsNewestFirst(
-    in members: Set<OID>, through passable: Set<OID>
-  ) throws(GitError) -> [OID] {
+  /// The commits in `members` that the refs reach through `members`, children before parents
+  /// (as a revwalk gives them), so that the versions of a path go into the pack in the order
+  /// they were written. Reads only those commits: below one that is not a member (in a pack
+  /// that stays), everything is older and stays.
+  private func commitsNewestFirst(in members: Set<OID>) throws(GitError) -> [OID] {
     var parents: [OID: [OID]] = [:]
-    let tips = try referencedCommits().filter(passable.contains)
+    let tips = try referencedCommits().filter(members.contains)
     var pending = tips
     while let id = pending.popLast() {
       guard parents[id] == nil else { continue }
@@ -188,7 +269,7 @@ extension Repository {
       defer { git_commit_free(commit) }
       let up = (0..<git_commit_parentcount(commit)).compactMap { index in
         git_commit_parent_id(commit, index).map(OID.init).flatMap {
-          passable.contains($0) ? $0 : nil
+          members.contains($0) ? $0 : nil
         }
       }
       parents[id] = up
@@ -236,9 +317,12 @@ extension Repository {
     return commits
   }
 
-  private var packFolder: String { commonDirectory + "objects/pack/" }
+  var packFolder: String { commonDirectory + "objects/pack/" }
 
   private var packLockPath: String { commonDirectory + "tack-pack.lock" }
+
+  /// How many packs the repository has.
+  public func packCount() -> Int { packNames().count }
 
   /// The names (`pack-<id>`) of the packs in the repository.
   func packNames() -> [String] {
@@ -254,11 +338,12 @@ extension Repository {
     return names
   }
 
-  /// Writes a pack of what `fill` inserts, then removes the loose objects it holds.
+  /// Writes a pack of what `fill` inserts, then removes those of `loose` it holds.
   private func writePack(
-    threads: UInt32 = 1, _ fill: (OpaquePointer?) throws(GitError) -> Void
+    threads: UInt32 = 1, removingLoose loose: [OID],
+    _ fill: (OpaquePointer?) throws(GitError) -> Void
   ) throws(GitError) -> (report: PackReport?, name: String?, fallback: PackReport) {
-    let nothing = PackReport(packed: 0, removedLoose: 0, keptLoose: looseObjectCount())
+    let nothing = PackReport(packed: 0, removedLoose: 0, keptLoose: loose.count)
     var builder: OpaquePointer?
     try check("git_packbuilder_new", git_packbuilder_new(&builder, pointer))
     defer { git_packbuilder_free(builder) }
@@ -273,26 +358,35 @@ extension Repository {
         kind: .other, call: "git_packbuilder_name", message: "the new pack has no name")
     }
     let name = "pack-" + hash
-    let (removed, kept) = try removeLoose(heldBy: packFolder + name + ".idx")
+    let (removed, kept) = try removeLoose(loose, heldBy: packFolder + name + ".idx")
     return (PackReport(packed: packed, removedLoose: removed, keptLoose: kept), name, nothing)
   }
 
-  /// Removes the loose objects the pack with index `index` holds; returns how many were
-  /// removed and how many stay loose.
-  private func removeLoose(heldBy index: String) throws(GitError) -> (removed: Int, kept: Int) {
+  /// Removes the objects of `loose` that the pack with index `index` holds; returns how many
+  /// were removed and how many stay loose.
+  private func removeLoose(
+    _ loose: [OID], heldBy index: String
+  ) throws(GitError) -> (removed: Int, kept: Int) {
+    guard !loose.isEmpty else { return (0, 0) }
     // What the new pack alone holds may go from the loose store.
     let odb = try onePackDatabase(index)
     defer { git_odb_free(odb) }
     var removed = 0
     var kept = 0
+    var folders: Set<Substring> = []
     let objects = commonDirectory + "objects/"
-    for id in looseObjects() {
+    for id in loose {
       var raw = id.raw
       let hex = id.hex
       let path = objects + hex.prefix(2) + "/" + hex.dropFirst(2)
-      if git_odb_exists(odb, &raw) == 1, unlink(path) == 0 { removed += 1 } else { kept += 1 }
+      if git_odb_exists(odb, &raw) == 1, unlink(path) == 0 {
+        removed += 1
+        folders.insert(hex.prefix(2))
+      } else {
+        kept += 1
+      }
     }
-    for high in 0..<256 { rmdir(objects + String(high, radix: 16).leftPadded(to: 2)) }
+    for folder in folders { rmdir(objects + folder) }
     return (removed, kept)
   }
 

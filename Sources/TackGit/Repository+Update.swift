@@ -36,11 +36,18 @@ extension Repository {
       path: commonDirectory + "tack.lock", until: deadline, clock: clock)
     defer { lock.release() }
     if let worktree { try recoverWorktree(worktree, branch: branch) }
+    let pending = packsEachWrite ? try pendingObjects() : nil
+    updating = true
+    defer {
+      if let pending { tack_pending_end(pending) }
+      updating = false
+    }
 
     var backoff = max(1, policy.initialBackoffMilliseconds)
     var attempts = 0
     while true {
       attempts += 1
+      if let pending { tack_pending_begin(pending) }
       let tip = try self.tip(of: branch)
       let tree = try tip.map { (tip) throws(GitError) in try self.tree(ofCommit: tip) }
       guard let request = try body(Snapshot(commit: tip, tree: tree)) else { return nil }
@@ -55,7 +62,8 @@ extension Repository {
       }
       let commit: OID
       do {
-        commit = try commitAndSwap(branch: branch, tip: tip, base: tree, request: request)
+        commit = try commitAndSwap(
+          branch: branch, tip: tip, base: tree, request: request, pending: pending)
       } catch let error {
         guard error.isContention else { throw error }
         if error.kind == .locked, let cleared = clearStaleLock(for: branch) {
@@ -170,8 +178,26 @@ extension Repository {
     return nil
   }
 
+  /// The backend that holds a write's new objects (see CLibGit2/pending.c), attached to
+  /// the object database on first use.
+  private func pendingObjects() throws(GitError) -> OpaquePointer {
+    if let pending { return pending }
+    var attached: OpaquePointer?
+    try check("tack_pending_attach", tack_pending_attach(pointer, &attached))
+    pending = attached
+    return attached!
+  }
+
+  /// Writes the attempt's new objects as one pack (the pack before its index), so that they
+  /// are on disk before the branch points at them.
+  private func flushPending(_ pending: OpaquePointer) throws(GitError) {
+    var name = [CChar](repeating: 0, count: 41)
+    try check(
+      "write pack", tack_pending_flush(pending, String(packFolder.dropLast()), &name))
+  }
+
   private func commitAndSwap(
-    branch: String, tip: OID?, base: Tree?, request: CommitRequest
+    branch: String, tip: OID?, base: Tree?, request: CommitRequest, pending: OpaquePointer?
   )
     throws(GitError) -> OID
   {
@@ -232,8 +258,10 @@ extension Repository {
       git_commit_create(
         &commitID, pointer, nil, author, committer, nil, request.message, newTree,
         parents.count, &parents))
+    if let pending { try flushPending(pending) }
     let subject = request.message.prefix { $0 != "\n" }
     try swapReference(branch: branch, tip: tip, to: &commitID, reason: "tack: \(subject)")
+    if let pending { tack_pending_landed(pending) }
     return OID(commitID)
   }
 
@@ -257,12 +285,17 @@ extension Repository {
     git_reference_free(ref)
   }
 
+  /// Writes a blob through `git_odb_write`, like trees and commits: libgit2's blob call
+  /// goes through a write stream, which re-reads the pack folder for every new blob.
   func writeBlob(_ content: [UInt8]) throws(GitError) -> OID {
+    var odb: OpaquePointer?
+    try check("git_repository_odb", git_repository_odb(&odb, pointer))
+    defer { git_odb_free(odb) }
     var raw = git_oid()
     let code = content.withUnsafeBytes {
-      git_blob_create_from_buffer(&raw, pointer, $0.baseAddress, $0.count)
+      git_odb_write(&raw, odb, $0.baseAddress, $0.count, GIT_OBJECT_BLOB)
     }
-    try check("git_blob_create_from_buffer", code)
+    try check("git_odb_write", code)
     return OID(raw)
   }
 

@@ -16,6 +16,16 @@ public final class Repository {
   /// Set by `update` when something needed attention but did not fail the write: the commit
   /// landed while the checked-out files could not follow, or a dead lock was cleared.
   public internal(set) var writeWarning: String?
+  /// Holds a write's new objects until they go to disk as one pack (CLibGit2/pending.c);
+  /// attached to the object database on the first write.
+  var pending: OpaquePointer?
+  /// Whether `update` writes each commit's new objects as one pack (on by default); off,
+  /// they go loose, as plain git and libgit2 write them (tests of loose-object packing).
+  var packsEachWrite = true
+  /// Set while `update` runs: the object database must not be replaced under it.
+  var updating = false
+  /// Branch tips read since the object database was last opened (see `refreshObjectsIfDue`).
+  private var tipReads = 0
 
   init(pointer: OpaquePointer) {
     self.pointer = pointer
@@ -97,11 +107,33 @@ public final class Repository {
 
   /// The commit a reference points to, or `nil` when it does not exist yet.
   public func tip(of reference: String) throws(GitError) -> OID? {
+    refreshObjectsIfDue()
     var raw = git_oid()
     let code = git_reference_name_to_id(&raw, pointer, reference)
     if code == GIT_ENOTFOUND.rawValue { return nil }
     try check("git_reference_name_to_id", code)
     return OID(raw)
+  }
+
+  /// Every write adds a small pack, and folds remove them; libgit2 learns of new packs when
+  /// an object is missing, but never forgets removed ones, so a long-lived handle (the MCP
+  /// server) would look through ever more of them, holding their files open. Every so many
+  /// operations (each reads a tip first) the handle drops its object database, with its
+  /// caches, and opens it afresh on next use: one pack-folder read.
+  private func refreshObjectsIfDue() {
+    guard !updating else { return }
+    tipReads += 1
+    guard tipReads >= 128 else { return }
+    reopenObjects()
+  }
+
+  /// Drops the object database (and libgit2's caches): the next use opens it afresh, with
+  /// the packs now in the folder. After this handle packed, and every so many operations.
+  func reopenObjects() {
+    guard !updating else { return }
+    tipReads = 0
+    pending = nil  // owned by the object database that goes
+    git_repository__cleanup(pointer)
   }
 
   /// A value from git's configuration (repository, global and system levels).

@@ -29,6 +29,13 @@ final class StoreFixture {
   @discardableResult
   func git(_ arguments: [String]) throws -> String { try Self.git(path, arguments) }
 
+  /// Packs in the repository (`git count-objects`).
+  var packCount: Int {
+    let counts = (try? git(["count-objects", "-v"])) ?? ""
+    let line = counts.split(separator: "\n").first { $0.hasPrefix("packs: ") }
+    return line.flatMap { Int($0.dropFirst(7)) } ?? -1
+  }
+
   /// Plain git, committing as a person ("Hand") when a test edits files by hand.
   @discardableResult
   static func git(_ path: String, _ arguments: [String]) throws -> String {

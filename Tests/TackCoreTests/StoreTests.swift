@@ -438,15 +438,21 @@ private let bot = StoreFixture.bot
 }
 
 @Suite struct MaintenanceStoreTests {
-  @Test func writesPackLooseObjectsPastTheThreshold() throws {
+  /// Each write leaves one small pack; writes fold them once there are more than sixteen.
+  @Test func writesFoldTheSmallPacksTheyLeave() throws {
     let fixture = try StoreFixture()
-    fixture.store.autoPackThreshold = 1000
-    let items = try (0..<2000).map { n in
+    let items = try (0..<200).map { n in
       try Store.ImportItem(json: Array("{\"title\": \"t\(n)\"}".utf8), line: n + 1)
     }
     try fixture.store.importTasks(items, actor: alice)
-    #expect(fixture.store.looseObjectCount < 50)
-    #expect(try fixture.store.list().tasks.count == 2000)
+    var most = 0
+    for n in 0..<60 {
+      _ = try fixture.store.create(title: "w\(n)", actor: alice)
+      most = max(most, fixture.packCount)
+    }
+    #expect(most <= Store.packFoldThreshold + 1)
+    #expect(fixture.store.looseObjectCount == 0)
+    #expect(try fixture.store.list().tasks.count == 260)
     try fixture.git(["fsck", "--strict"])
   }
 

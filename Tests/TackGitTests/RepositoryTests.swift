@@ -192,6 +192,7 @@ import Testing
   @Test func packingFoldsLooseObjectsAndKeepsEverythingReadable() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
+    repository.packsEachWrite = false  // loose, as plain git leaves them
     for n in 0..<20 {
       try repository.update(branch: "refs/heads/main") { _ in
         request(["d/\(n).json": "\(n)\n"], "write \(n)")
@@ -213,6 +214,7 @@ import Testing
   @Test func objectsAlreadyPackedAreWrittenSafely() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
+    repository.packsEachWrite = false  // the loose path: writes outside Tack's own
     let branch = "refs/heads/main"
     try repository.update(branch: branch) { _ in request(["a.json": "same\n"], "first") }
     #expect(try repository.pack(graceSeconds: 0).removedLoose >= 3)
@@ -225,6 +227,7 @@ import Testing
 
     // Another handle packs new content this one has never seen in any pack.
     let other = try Repository.discover(from: fixture.path)
+    other.packsEachWrite = false
     try other.update(branch: branch) { _ in request(["c.json": "fresh\n"], "other") }
     _ = try other.pack(graceSeconds: 0)
     try repository.update(branch: branch) { _ in request(["d.json": "fresh\n"], "unseen") }
@@ -258,6 +261,7 @@ import Testing
   @Test func writesPackOnlyWhatIsLooseAndPacksAreFoldedTogether() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
+    repository.packsEachWrite = false
     func write(_ range: Range<Int>) throws {
       for n in range {
         try repository.update(branch: "refs/heads/main") { _ in
@@ -266,22 +270,22 @@ import Testing
       }
     }
     try write(0..<10)
-    let first = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    let first = try repository.packLoose(maximumPacks: 4)
     #expect(first.packed >= 30 && first.removedLoose == first.packed && first.keptLoose == 0)
     try write(10..<13)
     // Only what was written since: three commits' objects, not the whole history again.
-    let second = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    let second = try repository.packLoose(maximumPacks: 4)
     #expect(second.packed > 0 && second.packed <= 15 && second.removedPacks == 0)
     #expect(repository.packNames().count == 2)
     try write(13..<16)
-    _ = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    _ = try repository.packLoose(maximumPacks: 4)
     #expect(repository.packNames().count == 3)
     try write(16..<19)
-    _ = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    _ = try repository.packLoose(maximumPacks: 4)
     #expect(repository.packNames().count == 4)
     // At the limit, the next one folds every pack into one.
     try write(19..<20)
-    let folded = try repository.packLoose(maximumPacks: 4, graceSeconds: 0)
+    let folded = try repository.packLoose(maximumPacks: 4)
     #expect(folded.removedPacks == 4 && repository.packNames().count == 1)
     #expect(repository.looseObjectCount() == 0)
     try fixture.git(["fsck", "--strict", "--no-dangling"])

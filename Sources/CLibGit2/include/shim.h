@@ -14,11 +14,47 @@ int tack_git_ca_deferred(void);
    libgit2 is linked dynamically and loaded the bundle itself). For tests. */
 int tack_git_ca_load_now(void);
 
+#include <git2/sys/repository.h>
+#include <stddef.h>
+
 /* git_libgit2_opts is variadic, which Swift cannot call: one non-variadic wrapper per option
-   Tack sets. */
-static inline int tack_git_enable_fsync(int enabled) {
-  return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
-}
+   Tack sets. fsync also applies to the packs of pending.c. */
+int tack_git_enable_fsync(int enabled);
+
+/* Each write's new objects as one small pack (see pending.c). */
+typedef struct tack_pending tack_pending;
+
+/* Adds the backend to `repository`'s object database (which owns it from then on). */
+int tack_pending_attach(git_repository *repository, tack_pending **out);
+
+/* Starts holding new objects in memory (one write attempt); drops an earlier attempt's. */
+void tack_pending_begin(tack_pending *pending);
+
+/* Objects held by this attempt. */
+size_t tack_pending_count(const tack_pending *pending);
+
+/* Writes this attempt's objects as one pack and index in `pack_folder`; `name` gets the
+   pack's 40-hex id, or "" when there was nothing to write. 0 or -1 (with a libgit2 error). */
+int tack_pending_flush(tack_pending *pending, const char *pack_folder, char name[41]);
+
+/* The attempt's commit is on the branch: its objects stay readable from memory. */
+void tack_pending_landed(tack_pending *pending);
+
+/* When `odb`'s first backend is a pending one holding a write's objects, holds this one
+   there (1, or -1 on failure); 0 otherwise. For the git_odb_write wrapper (startup.c). */
+int tack_pending_take(
+    git_odb *odb, const git_oid *id, const void *data, size_t length, git_object_t type);
+
+/* Stops holding objects: writes go to the loose store again. */
+void tack_pending_end(tack_pending *pending);
+
+/* Folds packs without deltas (those writes leave, and folds of them) into one by copying
+   their entries, one copy of each object: no inflating, no delta search. Of the packs `names`
+   (`pack-<id>`, in `pack_folder`), those holding a delta are left out; `folded[n]` says which
+   went in. `name` gets the new pack's 40-hex id, or "" when fewer than two could go in.
+   0 or -1 (with a libgit2 error); the folded packs are still there, for the caller to remove. */
+int tack_pack_fold_plain(
+    const char *pack_folder, const char *const *names, size_t count, int *folded, char name[41]);
 
 #include <unistd.h>
 /* The process environment, for spawning `git credential fill` (Swift 6 will not read the

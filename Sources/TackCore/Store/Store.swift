@@ -174,13 +174,20 @@ public final class Store {
   public var autoPackThreshold =
     getenv("TACK_AUTOPACK").flatMap { Int(String(cString: $0)) }.map { max($0, 0) } ?? 6700
 
-  /// libgit2 never packs; git's estimate decides when Tack does, after a write.
+  /// Above this many packs (each write leaves a small one), a write folds the smaller ones.
+  static let packFoldThreshold = 16
+
+  /// libgit2 never packs: after a write, Tack folds the small packs writes leave once there
+  /// are more than `packFoldThreshold`, and packs loose objects once git's estimate says
+  /// there are more than `autoPackThreshold`.
   private func packIfNeeded() {
-    guard autoPackThreshold > 0, repository.looseObjectEstimate() > autoPackThreshold else {
-      return
-    }
+    guard autoPackThreshold > 0,
+      repository.packCount() > Self.packFoldThreshold
+        || repository.looseObjectEstimate() > autoPackThreshold
+    else { return }
     do {
-      _ = try repository.packLoose(whenLooseAbove: autoPackThreshold)
+      _ = try repository.packLoose(
+        whenLooseAbove: autoPackThreshold, whenPacksAbove: Self.packFoldThreshold)
     } catch {
       Warnings.emit("could not pack loose objects: \(error)")
     }

@@ -1,0 +1,146 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import TackGit
+
+/// Each write's new objects go to disk as one small pack (CLibGit2/pending.c), and folds copy
+/// the small packs together, then give them deltas.
+@Suite struct WritePackTests {
+  /// Every pack and index in the repository, as `git verify-pack -v` lists it (it checks the
+  /// index against the pack: ids, offsets, CRCs, checksums).
+  static func verifyEveryPack(_ fixture: GitFixture, _ repository: Repository) throws -> String {
+    var listing = ""
+    for name in repository.packNames() {
+      listing += try fixture.git(["verify-pack", "-v", "objects/pack/\(name).idx"])
+    }
+    return listing
+  }
+
+  @Test func eachWriteLeavesOnePackAndNoLooseObject() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    for n in 0..<5 {
+      try repository.update(branch: "refs/heads/main") { _ in
+        request(["d/\(n % 2)/\(n).json": "\(n)\n", "e.json": "\(n)\n"], "write \(n)")
+      }
+    }
+    #expect(repository.looseObjectCount() == 0)
+    #expect(repository.packNames().count == 5)
+    let listing = try Self.verifyEveryPack(fixture, repository)
+    // The first write: a commit, three trees (root, d, d/0) and two blobs.
+    #expect(listing.contains("commit") && !listing.contains("chain length"))
+    try fixture.git(["fsck", "--strict", "--no-dangling"])
+    #expect(try fixture.git(["show", "main:d/1/3.json"]) == "3\n")
+    #expect(try fixture.git(["show", "main:e.json"]) == "4\n")
+    #expect(fixture.commitCount == 5)
+    // Written outside a Tack write, an object goes loose, as libgit2 writes it.
+    _ = try repository.writeBlob(Array("outside\n".utf8))
+    #expect(repository.looseObjectCount() == 1)
+  }
+
+  /// A write that loses its compare-and-swap to plain git tries again on the new tip; the
+  /// objects of the lost attempt are in a pack of their own, and nothing reaches them.
+  @Test func anAttemptThatLostTheRaceIsRetriedOnTheNewTip() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    try repository.update(branch: branch) { _ in request(["a.json": "1\n"], "first") }
+    var attempts = 0
+    try repository.update(branch: branch) { snapshot in
+      attempts += 1
+      if attempts == 1, let tip = snapshot.commit, let tree = snapshot.tree {
+        // Plain git moves the branch between this attempt's read and its compare-and-swap.
+        let commit = try fixture.git(["commit-tree", tree.id.hex, "-p", tip.hex, "-m", "by hand"])
+          .trimmingCharacters(in: .whitespacesAndNewlines)
+        try fixture.git(["update-ref", branch, commit])
+      }
+      return request(["b.json": "\(attempts)\n"], "second")
+    }
+    #expect(attempts == 2)
+    #expect(try fixture.git(["log", "--format=%s", "main"]) == "second\nby hand\nfirst\n")
+    #expect(try fixture.git(["show", "main:b.json"]) == "2\n")
+    _ = try Self.verifyEveryPack(fixture, repository)
+    try fixture.git(["fsck", "--strict"])
+  }
+
+  @Test func foldsCopySmallPacksThenGiveThemDeltas() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    var written = 0
+    func write(_ count: Int) throws {
+      for _ in 0..<count {
+        written += 1
+        let n = written
+        try repository.update(branch: "refs/heads/main") { _ in
+          request(["d/s\(n % 4)/f\(n % 3).json": "\(n) of a longer line of text\n"], "w\(n)")
+        }
+      }
+    }
+    try write(20)
+    // Twenty packs past the limit: copied into one, no deltas, every object once.
+    let copy = try repository.packLoose(maximumPacks: 16)
+    #expect(copy.removedPacks == 20 && repository.packNames().count == 1)
+    #expect(copy.packed == 20 * 5 + 1)  // and the empty tree the first write started from
+    var listing = try Self.verifyEveryPack(fixture, repository)
+    #expect(!listing.contains("chain length"))
+    try fixture.git(["fsck", "--strict", "--no-dangling"])
+
+    // A copy that reaches the size limit is packed again, with deltas between versions.
+    let copied = try #require(repository.packNames().first)
+    let limit = try #require(LocalFile.size(fixture.path + "/objects/pack/\(copied).pack")) + 1
+    try write(20)
+    let folded = try repository.packLoose(maximumPacks: 16, plainFoldBytes: limit)
+    // The copy takes the 21 packs; its result then goes into the pack with deltas.
+    #expect(folded.removedPacks == 22)
+    #expect(repository.packNames().count == 1)
+    listing = try Self.verifyEveryPack(fixture, repository)
+    #expect(listing.contains("chain length"))
+    try fixture.git(["fsck", "--strict", "--no-dangling"])
+    #expect(try fixture.git(["rev-list", "--count", "main"]) == "40\n")
+    #expect(try fixture.git(["show", "main:d/s3/f0.json"]) == "39 of a longer line of text\n")
+  }
+
+  /// A pack with deltas (made by `tack gc`, git, or a fetch) is never copied: a copied entry
+  /// must not point at a base in another pack.
+  @Test func aCopyLeavesPacksWithDeltasOut() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    for n in 0..<12 {
+      try repository.update(branch: "refs/heads/main") { _ in
+        request(["d/f.json": String(repeating: "line \(n % 3)\n", count: 40) + "\(n)\n"], "w\(n)")
+      }
+    }
+    _ = try repository.pack(graceSeconds: 0)
+    let withDeltas = Set(repository.packNames())
+    #expect(try Self.verifyEveryPack(fixture, repository).contains("chain length"))
+    for n in 0..<3 {
+      try repository.update(branch: "refs/heads/main") { _ in request(["x\(n)": "\(n)\n"], "x") }
+    }
+    let names = repository.packNames()
+    let copy = try #require(try repository.foldPlain(names))
+    #expect(Set(copy.folded) == Set(names).subtracting(withDeltas) && copy.folded.count == 3)
+    try fixture.git(["verify-pack", "objects/pack/\(copy.name).idx"])
+  }
+
+  /// A long-lived handle (the MCP server) keeps writing and reading while another process
+  /// folds the packs it has seen away.
+  @Test func aLongLivedHandleKeepsWorkingWhileOthersFold() throws {
+    let fixture = try GitFixture(bare: true)
+    let writer = try Repository.discover(from: fixture.path)
+    let packer = try Repository.discover(from: fixture.path)
+    for n in 0..<300 {
+      try writer.update(branch: "refs/heads/main") { _ in
+        request(["d/\(n % 9).json": "\(n)\n"], "w\(n)")
+      }
+      let tip = try #require(try writer.tip(of: "refs/heads/main"))
+      #expect(
+        try writer.blob(at: "d/\(n % 9).json", in: writer.tree(ofCommit: tip))
+          == Array("\(n)\n".utf8))
+      if n % 7 == 6 { _ = try packer.packLoose(maximumPacks: 4) }
+    }
+    #expect(writer.packNames().count <= 12)
+    try fixture.git(["fsck", "--strict", "--no-dangling"])
+    #expect(fixture.commitCount == 300)
+  }
+}
