@@ -156,7 +156,7 @@ extension Repository {
       "fold packs",
       tack_pack_fold_plain(
         String(packFolder.dropLast()), &pointers, names.count, &folded, &name))
-    let hash = String(cString: name)
+    let hash = String(nulTerminated: name)
     guard !hash.isEmpty else { return nil }
     let chosen = names.indices.filter { folded[$0] != 0 }.map { names[$0] }
     let objects = (try? self.objects(inPack: "pack-" + hash))?.count ?? 0
@@ -352,14 +352,36 @@ extension Repository {
     try fill(builder)
     let packed = Int(git_packbuilder_object_count(builder))
     guard packed > 0 else { return (nil, nil, nothing) }
-    try check("git_packbuilder_write", git_packbuilder_write(builder, nil, 0, nil, nil))
-    guard let hash = git_packbuilder_name(builder).map({ String(cString: $0) }) else {
-      throw GitError(
-        kind: .other, call: "git_packbuilder_name", message: "the new pack has no name")
-    }
-    let name = "pack-" + hash
+    let name = "pack-" + (try writeBuiltPack(builder, objects: packed))
     let (removed, kept) = try removeLoose(loose, heldBy: packFolder + name + ".idx")
     return (PackReport(packed: packed, removedLoose: removed, keptLoose: kept), name, nothing)
+  }
+
+  /// Up to this many objects, a new pack is made in memory and indexed by Tack
+  /// (`tack_pack_write_indexed`, which holds every object inflated: ~50 MB at this count);
+  /// past it, libgit2 writes it, with less memory and more time.
+  static let packInMemoryObjects = 50_000
+
+  /// Writes the pack `builder` holds and its index; returns its 40-hex id. libgit2's indexer
+  /// maps and unmaps the growing file around every object; Tack indexes the pack in memory.
+  private func writeBuiltPack(_ builder: OpaquePointer?, objects: Int) throws(GitError) -> String {
+    guard objects <= Self.packInMemoryObjects else {
+      try check("git_packbuilder_write", git_packbuilder_write(builder, nil, 0, nil, nil))
+      guard let hash = git_packbuilder_name(builder).map({ String(cString: $0) }) else {
+        throw GitError(
+          kind: .other, call: "git_packbuilder_name", message: "the new pack has no name")
+      }
+      return hash
+    }
+    var buffer = git_buf()
+    defer { git_buf_dispose(&buffer) }
+    try check("git_packbuilder_write_buf", git_packbuilder_write_buf(&buffer, builder))
+    var name = [CChar](repeating: 0, count: 41)
+    let code = buffer.ptr.withMemoryRebound(to: UInt8.self, capacity: buffer.size) {
+      tack_pack_write_indexed(String(packFolder.dropLast()), $0, buffer.size, &name)
+    }
+    try check("write pack", code)
+    return String(nulTerminated: name)
   }
 
   /// Removes the objects of `loose` that the pack with index `index` holds; returns how many
@@ -425,6 +447,12 @@ extension Repository {
 }
 
 extension String {
+  /// The text before the first NUL of a C character buffer.
+  init(nulTerminated characters: [CChar]) {
+    self.init(
+      decoding: characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
   func leftPadded(to width: Int) -> String {
     count >= width ? self : String(repeating: "0", count: width - count) + self
   }

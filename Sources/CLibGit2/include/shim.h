@@ -56,6 +56,12 @@ void tack_pending_end(tack_pending *pending);
 int tack_pack_fold_plain(
     const char *pack_folder, const char *const *names, size_t count, int *folded, char name[41]);
 
+/* Writes the pack `bytes` (a whole pack in memory, as git_packbuilder_write_buf makes it) and
+   an index built for it to `pack_folder`, without libgit2's indexer; `name` gets its 40-hex
+   id. 0 or -1 (with a libgit2 error). */
+int tack_pack_write_indexed(
+    const char *pack_folder, const unsigned char *bytes, size_t length, char name[41]);
+
 #include <unistd.h>
 /* The process environment, for spawning `git credential fill` (Swift 6 will not read the
    C global `environ` directly). */
