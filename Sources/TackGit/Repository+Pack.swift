@@ -40,6 +40,7 @@ extension Repository {
       reopenObjects()  // this handle sees the new pack, and forgets the ones removed
     }
     let older = packNames()
+    removeStaleTemporaries()
     let loose = looseObjects()
     let written = try writePack(threads: 0, removingLoose: loose) { (builder) throws(GitError) in
       // Children before parents, each tree and blob under its path (see `PackInserter`): with
@@ -97,6 +98,7 @@ extension Repository {
       explicit || (whenLooseAbove > 0 && estimate > whenLooseAbove)
         || (whenPacksAbove > 0 && packs.count > whenPacksAbove)
     else { return skipped }
+    removeStaleTemporaries()
 
     var copied: (name: String, size: Int, packed: Int)?
     var removedPacks = 0
@@ -320,6 +322,23 @@ extension Repository {
   var packFolder: String { commonDirectory + "objects/pack/" }
 
   private var packLockPath: String { commonDirectory + "tack-pack.lock" }
+
+  /// Removes what a process killed while writing a pack left in the pack folder: Tack's
+  /// temporary files (`tmp_tack_*`) not touched for an hour. A live writer renames its own
+  /// within milliseconds.
+  func removeStaleTemporaries() {
+    guard let directory = opendir(packFolder) else { return }
+    defer { closedir(directory) }
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      guard name.hasPrefix("tmp_tack_"), LocalFile.age(packFolder + name) ?? 0 >= 3600 else {
+        continue
+      }
+      unlink(packFolder + name)
+    }
+  }
 
   /// How many packs the repository has.
   public func packCount() -> Int { packNames().count }

@@ -101,6 +101,27 @@ import Testing
     #expect(try fixture.git(["show", "main:d/s3/f0.json"]) == "39 of a longer line of text\n")
   }
 
+  /// A process killed while writing a pack leaves a temporary file; a fold removes it once
+  /// it is an hour old (a live writer renames its own within milliseconds).
+  @Test func aFoldRemovesTemporaryFilesAKilledWriterLeft() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    for n in 0..<3 {
+      try repository.update(branch: "refs/heads/main") { _ in request(["f\(n)": "\(n)\n"], "w") }
+    }
+    let old = fixture.path + "/objects/pack/tmp_tack_OLD123"
+    let young = fixture.path + "/objects/pack/tmp_tack_NEW123"
+    for path in [old, young] {
+      #expect(FileManager.default.createFile(atPath: path, contents: Data("PACK".utf8)))
+    }
+    try FileManager.default.setAttributes(
+      [.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: old)
+    _ = try repository.packLoose(maximumPacks: 2)
+    #expect(!FileManager.default.fileExists(atPath: old))
+    #expect(FileManager.default.fileExists(atPath: young))
+    try fixture.git(["fsck", "--strict"])
+  }
+
   /// A pack with deltas (made by `tack gc`, git, or a fetch) is never copied: a copied entry
   /// must not point at a base in another pack.
   @Test func aCopyLeavesPacksWithDeltasOut() throws {
