@@ -45,6 +45,7 @@ extension Repository {
 
     var backoff = max(1, policy.initialBackoffMilliseconds)
     var attempts = 0
+    var vanished = 0
     while true {
       attempts += 1
       if let pending { tack_pending_begin(pending) }
@@ -65,6 +66,13 @@ extension Repository {
         commit = try commitAndSwap(
           branch: branch, tip: tip, base: tree, request: request, pending: pending)
       } catch let error {
+        // An object libgit2 looked for inside the commit's making (a sub-tree of the tip)
+        // sat in a pack another process folded away meanwhile: see `retryingVanishedPacks`.
+        if error.kind == .notFound && vanished < 2 {
+          vanished += 1
+          refreshObjectDatabase()
+          continue
+        }
         guard error.isContention else { throw error }
         if error.kind == .locked, let cleared = clearStaleLock(for: branch) {
           writeWarning = cleared

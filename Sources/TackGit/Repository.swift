@@ -136,6 +136,30 @@ public final class Repository {
     git_repository__cleanup(pointer)
   }
 
+  /// Runs a lookup of objects by id; when an object is not found, reads the pack folder
+  /// again and tries twice more. libgit2 reads the folder once on a miss, and a fold in
+  /// another process may meanwhile have written a new pack and removed the old one that held
+  /// the object: one read of a directory that changes under it can miss both.
+  func retryingVanishedPacks<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
+    var tries = 0
+    while true {
+      do {
+        return try body()
+      } catch  where error.kind == .notFound && tries < 2 {
+        tries += 1
+        refreshObjectDatabase()
+      }
+    }
+  }
+
+  /// Reads the pack folder again (libgit2 does so by itself only on a miss).
+  func refreshObjectDatabase() {
+    var odb: OpaquePointer?
+    guard git_repository_odb(&odb, pointer) == 0 else { return }
+    git_odb_refresh(odb)
+    git_odb_free(odb)
+  }
+
   /// A value from git's configuration (repository, global and system levels).
   public func configValue(_ key: String) -> String? {
     var config: OpaquePointer?

@@ -50,10 +50,7 @@ public final class Tree {
     guard let (id, kind) = try lookup(path, { (OID(git_tree_entry_id($0)), kindOf($0)) }),
       kind == .tree
     else { return nil }
-    var raw = id.raw
-    var tree: OpaquePointer?
-    try check("git_tree_lookup", git_tree_lookup(&tree, repository.pointer, &raw))
-    return Tree(pointer: tree!, repository: repository)
+    return try repository.treeObject(id)
   }
 
   /// Every blob below `path`, depth first, with paths relative to this tree.
@@ -74,10 +71,7 @@ public final class Tree {
       switch entry.kind {
       case .blob: found.append((prefix + entry.name, entry.id))
       case .tree:
-        var raw = entry.id.raw
-        var tree: OpaquePointer?
-        try check("git_tree_lookup", git_tree_lookup(&tree, repository.pointer, &raw))
-        let child = Tree(pointer: tree!, repository: repository)
+        let child = try repository.treeObject(entry.id)
         try child.collectBlobs(prefix: prefix + entry.name + "/", into: &found)
       case .other: continue
       }
@@ -119,28 +113,39 @@ private func kindOf(_ entry: OpaquePointer) -> Tree.EntryKind {
 extension Repository {
   /// The root tree of a commit.
   public func tree(ofCommit commit: OID) throws(GitError) -> Tree {
-    var raw = commit.raw
-    var object: OpaquePointer?
-    try check("git_commit_lookup", git_commit_lookup(&object, pointer, &raw))
-    defer { git_commit_free(object) }
-    var tree: OpaquePointer?
-    try check("git_commit_tree", git_commit_tree(&tree, object))
-    return Tree(pointer: tree!, repository: self)
+    try retryingVanishedPacks { () throws(GitError) in
+      var raw = commit.raw
+      var object: OpaquePointer?
+      try check("git_commit_lookup", git_commit_lookup(&object, pointer, &raw))
+      defer { git_commit_free(object) }
+      var tree: OpaquePointer?
+      try check("git_commit_tree", git_commit_tree(&tree, object))
+      return Tree(pointer: tree!, repository: self)
+    }
+  }
+
+  /// The tree object `id`.
+  func treeObject(_ id: OID) throws(GitError) -> Tree {
+    try retryingVanishedPacks { () throws(GitError) in
+      var raw = id.raw
+      var tree: OpaquePointer?
+      try check("git_tree_lookup", git_tree_lookup(&tree, pointer, &raw))
+      return Tree(pointer: tree!, repository: self)
+    }
   }
 
   /// The entries of the tree object `id`.
   public func treeEntries(_ id: OID) throws(GitError) -> [Tree.Entry] {
-    var raw = id.raw
-    var tree: OpaquePointer?
-    try check("git_tree_lookup", git_tree_lookup(&tree, pointer, &raw))
-    return try Tree(pointer: tree!, repository: self).entries(at: "") ?? []
+    try treeObject(id).entries(at: "") ?? []
   }
 
   /// The bytes of a blob.
   public func blob(_ id: OID) throws(GitError) -> [UInt8] {
-    var raw = id.raw
     var blob: OpaquePointer?
-    try check("git_blob_lookup", git_blob_lookup(&blob, pointer, &raw))
+    try retryingVanishedPacks { () throws(GitError) in
+      var raw = id.raw
+      try check("git_blob_lookup", git_blob_lookup(&blob, pointer, &raw))
+    }
     defer { git_blob_free(blob) }
     let size = Int(git_blob_rawsize(blob))
     guard size > 0, let content = git_blob_rawcontent(blob) else { return [] }

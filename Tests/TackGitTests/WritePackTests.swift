@@ -144,6 +144,37 @@ import Testing
     try fixture.git(["verify-pack", "objects/pack/\(copy.name).idx"])
   }
 
+  /// Writers read the tips other writers just made, from packs a fold in another handle
+  /// replaces and removes at the same time: a lookup that misses both the old pack and the
+  /// new one must look again, not fail the write.
+  @Test func writersKeepReadingWhileFoldsReplacePacks() throws {
+    let fixture = try GitFixture(bare: true)
+    let path = fixture.path
+    let failures = Failures()
+    DispatchQueue.concurrentPerform(iterations: 5) { worker in
+      do {
+        let repository = try Repository.discover(from: path)
+        if worker == 4 {
+          for _ in 0..<400 {
+            _ = try repository.packLoose(maximumPacks: 3)
+            usleep(500)
+          }
+          return
+        }
+        for n in 0..<120 {
+          try repository.update(branch: "refs/heads/main") { _ in
+            request(["w\(worker)/\(n % 5).json": "\(n)\n"], "w\(worker) \(n)")
+          }
+        }
+      } catch {
+        failures.add("\(worker): \(error)")
+      }
+    }
+    #expect(failures.all.isEmpty)
+    #expect(fixture.commitCount == 480)
+    try fixture.git(["fsck", "--strict"])
+  }
+
   /// A long-lived handle (the MCP server) keeps writing and reading while another process
   /// folds the packs it has seen away.
   @Test func aLongLivedHandleKeepsWorkingWhileOthersFold() throws {
@@ -164,4 +195,13 @@ import Testing
     try fixture.git(["fsck", "--strict", "--no-dangling"])
     #expect(fixture.commitCount == 300)
   }
+}
+
+/// Errors gathered from threads.
+final class Failures: @unchecked Sendable {
+  private let lock = NSLock()
+  private var messages: [String] = []
+
+  func add(_ message: String) { lock.withLock { messages.append(message) } }
+  var all: [String] { lock.withLock { messages } }
 }
