@@ -138,6 +138,10 @@ public final class BoardAccess {
   /// MCP server's default: agents' acknowledged writes must survive a crash).
   public func preferDurableWrites() { store.durableByDefault = true }
 
+  /// Folds the packs writes leave on a thread of its own, so that a write returns without
+  /// waiting for one (for long-lived processes: the MCP server).
+  public func packInBackground() { store.packsInBackground = true }
+
   /// `tack install-merge-driver`: git merges task files with Tack's rules in this clone.
   /// `command` is how git should run tack (default: `tack` on the PATH).
   public func installMergeDriver(command: String = "tack") throws(TackError) {

@@ -1,5 +1,6 @@
 // In-process timings of Tack's repository layer, for scripts/bench.py. Not a test: it
-// prints numbers. Usage: tack-bench REPO OPERATION COUNT [--tasks ID,ID…] [--limit N]
+// prints numbers. It folds packs on a thread of its own, as `tack mcp` does.
+// Usage: tack-bench REPO OPERATION COUNT [--tasks ID,ID…] [--limit N]
 //   write          — COUNT status changes (working ⇄ todo) on tasks picked across the board
 //   read           — COUNT task reads by full id
 //   sweep          — COUNT status changes on every todo/working task (the first N with
@@ -53,6 +54,7 @@ let (repository, operation) = (arguments[0], arguments[1])
 
 do {
   let access = try BoardAccess.open(at: repository)
+  access.packInBackground()  // a long-lived process, as `tack mcp` is
   var result: [String: JSONValue]
   switch operation {
   case "write": result = try Operations.write(access, count: count).summary

@@ -23,9 +23,12 @@ extension Repository {
   public func history(
     of path: String, from tip: OID, limit: Int? = nil, index: HistoryIndexKey? = nil
   ) throws(GitError) -> [PathChange] {
-    guard let index else { return try walkHistory(of: path, from: tip, limit: limit) }
-    return try indexedHistory(
-      of: path, from: tip, limit: limit, key: index, cacheFolder: cacheDirectory)
+    // Read-only: run again whole when a fold elsewhere moved a commit it was reading.
+    try retryingVanishedPacks { () throws(GitError) in
+      guard let index else { return try walkHistory(of: path, from: tip, limit: limit) }
+      return try indexedHistory(
+        of: path, from: tip, limit: limit, key: index, cacheFolder: cacheDirectory)
+    }
   }
 
   /// `history` through the index kept in `cacheFolder` (`nil`: none, walk every commit).

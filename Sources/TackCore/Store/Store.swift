@@ -177,6 +177,11 @@ public final class Store {
   /// Above this many packs (each write leaves a small one), a write folds the smaller ones.
   static let packFoldThreshold = 16
 
+  /// Whether a write that finds a fold due leaves it to a thread of its own (long-lived
+  /// processes: the MCP server) instead of folding before it returns (a `tack` command,
+  /// whose process would end before the thread).
+  public var packsInBackground = false
+
   /// libgit2 never packs: after a write, Tack folds the small packs writes leave once there
   /// are more than `packFoldThreshold`, and packs loose objects once git's estimate says
   /// there are more than `autoPackThreshold`.
@@ -185,6 +190,12 @@ public final class Store {
       repository.packCount() > Self.packFoldThreshold
         || repository.looseObjectEstimate() > autoPackThreshold
     else { return }
+    if packsInBackground {
+      repository.packLooseInBackground(
+        whenLooseAbove: autoPackThreshold, whenPacksAbove: Self.packFoldThreshold
+      ) { error in Warnings.emit("could not pack loose objects: \(error)") }
+      return
+    }
     do {
       _ = try repository.packLoose(
         whenLooseAbove: autoPackThreshold, whenPacksAbove: Self.packFoldThreshold)

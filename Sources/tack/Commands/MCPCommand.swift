@@ -36,6 +36,7 @@ struct MCPCommand: ParsableCommand {
       }
       let access = try BoardAccess.open(at: global.repositoryPath, as: principal)
       access.preferDurableWrites()
+      access.packInBackground()
       _ = try access.config()
       if let board { _ = try access.board(board) }
       MCPServer(access: access, defaultBoard: board, log: ServerLog(level: level)).run()

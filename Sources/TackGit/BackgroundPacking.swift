@@ -1,0 +1,70 @@
+internal import CLibGit2
+
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Folding packs on a thread of its own, for long-lived processes (the MCP server): a write
+/// that finds a fold due returns at once, and the fold (a copy takes a millisecond or two, a
+/// pack with deltas up to a second) runs beside the next writes. A short-lived `tack`
+/// command folds inline instead: its process would end before the thread did.
+extension Repository {
+  /// At most one background fold per process; other processes are kept out by the pack lock.
+  private static let backgroundFold = Atomic<Bool>(false)
+
+  /// Starts `packLoose` with these settings on a new thread, through a handle of its own,
+  /// unless one is already running in this process; `failed` hears of an error. Returns
+  /// whether it started.
+  @discardableResult
+  public func packLooseInBackground(
+    whenLooseAbove: Int, whenPacksAbove: Int,
+    failed: @escaping @Sendable (GitError) -> Void
+  ) -> Bool {
+    guard
+      Self.backgroundFold.compareExchange(expected: false, desired: true, ordering: .acquiring)
+        .exchanged
+    else { return false }
+    let folder = commonDirectory
+    let started = Self.detachThread {
+      defer { Self.backgroundFold.store(false, ordering: .releasing) }
+      do throws(GitError) {
+        var pointer: OpaquePointer?
+        try check("git_repository_open", git_repository_open(&pointer, folder))
+        let repository = Repository(pointer: pointer!)
+        _ = try repository.packLoose(
+          whenLooseAbove: whenLooseAbove, whenPacksAbove: whenPacksAbove)
+      } catch {
+        failed(error)
+      }
+    }
+    if !started { Self.backgroundFold.store(false, ordering: .releasing) }
+    return started
+  }
+
+  /// Runs `body` on a new detached thread; false when none could be made.
+  private static func detachThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    var thread = pthread_t()
+    let code = pthread_create(
+      &thread, nil,
+      { raw in
+        Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().body()
+        return nil
+      }, box)
+    guard code == 0 else {
+      Unmanaged<ThreadBody>.fromOpaque(box).release()
+      return false
+    }
+    pthread_detach(thread)
+    return true
+  }
+}
+
+private final class ThreadBody {
+  let body: @Sendable () -> Void
+  init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}
