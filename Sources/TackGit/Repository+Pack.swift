@@ -66,8 +66,8 @@ extension Repository {
   /// loose objects (which plain git, and libgit2 outside Tack's writes, leave). Two steps:
   /// - with `maximumPacks` packs or more, those below `plainFoldBytes` without deltas are
   ///   copied into one (no inflating, no delta search: a millisecond or two);
-  /// - when that copy reaches `plainFoldBytes`, it goes into a pack with deltas, with the
-  ///   delta packs not much bigger than it (`deltaPartners`); with many big packs, the
+  /// - when that copy reaches `plainFoldBytes`, it goes into a pack with deltas, tier by
+  ///   tier with the packs of its size (`deltaPartners`); with many big packs, the
   ///   smaller ones as `git repack --geometric=2` picks them (`packsToFold`). The loose
   ///   objects go in too, when there are any.
   ///
@@ -116,7 +116,9 @@ extension Repository {
     }
     let folded: [String]
     if let copied, copied.size >= plainFoldBytes {
-      folded = Self.deltaPartners(of: (copied.name, copied.size), among: packs)
+      folded = Self.deltaPartners(
+        of: (copied.name, copied.packed),
+        among: packs.map { ($0.name, objectCount(ofPack: $0.name)) })
     } else if packs.count >= maximumPacks {
       folded = Self.packsToFold(packs)
     } else {
@@ -165,21 +167,40 @@ extension Repository {
     return ("pack-" + hash, chosen, objects)
   }
 
-  /// The packs a copied pack of `size` bytes is folded with when it gets its deltas: the
-  /// delta packs smaller than twice what is chosen so far, smallest first, so that a pack is
-  /// rewritten only once what came after it has grown comparable. A copy holds no delta and
-  /// shrinks about fourfold when it gets them, so it weighs a quarter of its size.
+  /// The packs a copy is packed with when it gets its deltas, tier by tier, as an LSM tree
+  /// with a size ratio of four merges its runs (counting objects): packs of about the copy's
+  /// size (within a factor of two) wait until there are three, then all four become one pack
+  /// four times the size, which waits in its turn for three of its own size; smaller packs
+  /// (from loose objects) are swept in. So an object gets its deltas computed again about
+  /// log₄(history ÷ copy) times — libgit2 reuses no delta — instead of log₂ times when every
+  /// fold takes the packs up to twice its size; at most three packs wait in each tier.
   static func deltaPartners(
-    of copy: (name: String, size: Int), among packs: [(name: String, size: Int)]
+    of copy: (name: String, objects: Int), among packs: [(name: String, objects: Int)]
   ) -> [String] {
     var chosen = [copy.name]
-    var total = copy.size / 4
-    for pack in packs.filter({ $0.name != copy.name }).sorted(by: { $0.size < $1.size }) {
-      guard pack.size < 2 * total else { break }
-      chosen.append(pack.name)
-      total += pack.size
+    var total = max(copy.objects, 1)
+    var rest = packs.filter { $0.name != copy.name }
+    while true {
+      let smaller = rest.filter { $0.objects * 2 < total }
+      let peers = rest.filter { $0.objects * 2 >= total && $0.objects < total * 2 }
+      let taken = !smaller.isEmpty ? smaller : peers.count >= 3 ? peers : []
+      guard !taken.isEmpty else { return chosen }
+      chosen += taken.map(\.name)
+      total += taken.reduce(0) { $0 + $1.objects }
+      rest.removeAll { pack in taken.contains { $0.name == pack.name } }
     }
-    return chosen
+  }
+
+  /// How many objects the pack `name` holds, from its index's fan-out table (0 when it
+  /// cannot be read).
+  func objectCount(ofPack name: String) -> Int {
+    let descriptor = open(packFolder + name + ".idx", O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return 0 }
+    defer { close(descriptor) }
+    var bytes = [UInt8](repeating: 0, count: 4)
+    // Version 2: an 8-byte header, then 256 cumulative counts; the last is the total.
+    guard pread(descriptor, &bytes, 4, 8 + 255 * 4) == 4 else { return 0 }
+    return bytes.reduce(0) { $0 << 8 | Int($1) }
   }
 
   /// The packs a fold rolls into its new pack, as `git repack --geometric=2` picks them:
@@ -323,9 +344,9 @@ extension Repository {
 
   private var packLockPath: String { commonDirectory + "tack-pack.lock" }
 
-  /// Removes what a process killed while writing a pack left in the pack folder: Tack's
-  /// temporary files (`tmp_tack_*`) not touched for an hour. A live writer renames its own
-  /// within milliseconds.
+  /// Removes what a process killed while writing a pack left in the pack folder, once not
+  /// touched for an hour: Tack's temporary files (`tmp_tack_*`), and a pack whose index was
+  /// never written (no reader uses it). A live writer finishes both within milliseconds.
   func removeStaleTemporaries() {
     guard let directory = opendir(packFolder) else { return }
     defer { closedir(directory) }
@@ -333,9 +354,12 @@ extension Repository {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
         String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
       }
-      guard name.hasPrefix("tmp_tack_"), LocalFile.age(packFolder + name) ?? 0 >= 3600 else {
-        continue
-      }
+      let orphan =
+        name.hasPrefix("pack-") && name.hasSuffix(".pack")
+        && !LocalFile.exists(packFolder + name.dropLast(5) + ".idx")
+      guard name.hasPrefix("tmp_tack_") || orphan,
+        LocalFile.age(packFolder + name) ?? 0 >= 3600
+      else { continue }
       unlink(packFolder + name)
     }
   }

@@ -111,6 +111,24 @@ extension PackTests {
     #expect(try fixture.git(["show", "main:e/45.json"]) == "45\n")
   }
 
+  @Test func copiesGetTheirDeltasTierByTier() {
+    func partners(_ copy: Int, _ counts: [Int]) -> [Int] {
+      Repository.deltaPartners(of: ("c", copy), among: counts.map { (String($0), $0) })
+        .dropFirst().compactMap { Int($0) }.sorted()
+    }
+    // Alone until three of its size wait; then the four become one.
+    #expect(partners(3600, []) == [])
+    #expect(partners(3600, [3500, 3000]) == [])
+    #expect(partners(3600, [3500, 3000, 3300]) == [3000, 3300, 3500])
+    // ...and the result, four times the size, joins three of its own size.
+    #expect(
+      partners(3600, [3500, 3000, 3300, 14000, 14100, 14200, 60000]) == [
+        3000, 3300, 3500, 14000, 14100, 14200,
+      ])
+    // A bigger tier with fewer than three waits; smaller packs are swept in.
+    #expect(partners(3600, [14000, 14100, 900]) == [900])
+  }
+
   @Test func theFoldPicksPacksLikeAGeometricRepack() {
     func pick(_ sizes: [Int]) -> [Int] {
       Repository.packsToFold(sizes.map { (String($0), $0) }).compactMap { Int($0) }

@@ -101,8 +101,8 @@ import Testing
     #expect(try fixture.git(["show", "main:d/s3/f0.json"]) == "39 of a longer line of text\n")
   }
 
-  /// A process killed while writing a pack leaves a temporary file; a fold removes it once
-  /// it is an hour old (a live writer renames its own within milliseconds).
+  /// A process killed while writing a pack leaves a temporary file, or a pack without its
+  /// index; a fold removes them once an hour old (a live writer is done in milliseconds).
   @Test func aFoldRemovesTemporaryFilesAKilledWriterLeft() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
@@ -111,13 +111,18 @@ import Testing
     }
     let old = fixture.path + "/objects/pack/tmp_tack_OLD123"
     let young = fixture.path + "/objects/pack/tmp_tack_NEW123"
-    for path in [old, young] {
+    // A pack whose index was never written.
+    let orphan = fixture.path + "/objects/pack/pack-\(String(repeating: "ab", count: 20)).pack"
+    for path in [old, young, orphan] {
       #expect(FileManager.default.createFile(atPath: path, contents: Data("PACK".utf8)))
     }
-    try FileManager.default.setAttributes(
-      [.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: old)
+    for path in [old, orphan] {
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: path)
+    }
     _ = try repository.packLoose(maximumPacks: 2)
     #expect(!FileManager.default.fileExists(atPath: old))
+    #expect(!FileManager.default.fileExists(atPath: orphan))
     #expect(FileManager.default.fileExists(atPath: young))
     try fixture.git(["fsck", "--strict"])
   }
