@@ -276,27 +276,37 @@ extension Repository {
     return odb
   }
 
-  /// The commits in `members` that the refs reach through `members`, children before parents
-  /// (as a revwalk gives them), so that the versions of a path go into the pack in the order
-  /// they were written. Reads only those commits: below one that is not a member (in a pack
-  /// that stays), everything is older and stays.
+  /// How many commits newer than a fold's own the walk from the refs reads to reach them
+  /// (the writes made since the packs it folds, and the packs waiting in lower tiers).
+  static let foldWalkBudget = 20_000
+
+  /// The commits in `members` that the refs reach, children before parents (as a revwalk
+  /// gives them), so that the versions of a path go into the pack in the order they were
+  /// written. The walk passes through newer commits that are not members (writes made since,
+  /// in packs that stay: up to `foldWalkBudget` of them) and stops below the members: what
+  /// lies under them is older and stays. Commits it does not reach go in without paths.
   private func commitsNewestFirst(in members: Set<OID>) throws(GitError) -> [OID] {
     var parents: [OID: [OID]] = [:]
-    let tips = try referencedCommits().filter(members.contains)
-    var pending = tips
-    while let id = pending.popLast() {
+    let tips = try referencedCommits()
+    var pending = tips.map { (id: $0, above: true) }
+    var budget = Self.foldWalkBudget
+    while let (id, above) = pending.popLast() {
       guard parents[id] == nil else { continue }
-      var raw = id.raw
-      var commit: OpaquePointer?
-      try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
-      defer { git_commit_free(commit) }
-      let up = (0..<git_commit_parentcount(commit)).compactMap { index in
-        git_commit_parent_id(commit, index).map(OID.init).flatMap {
-          members.contains($0) ? $0 : nil
+      let member = members.contains(id)
+      guard member || (above && budget > 0) else { continue }
+      if !member { budget -= 1 }
+      let up = try retryingVanishedPacks { () throws(GitError) -> [OID] in
+        var raw = id.raw
+        var commit: OpaquePointer?
+        try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
+        defer { git_commit_free(commit) }
+        return (0..<git_commit_parentcount(commit)).compactMap { index in
+          git_commit_parent_id(commit, index).map(OID.init)
         }
       }
       parents[id] = up
-      pending += up
+      // Below a member, only members: the rest is older than the fold.
+      pending += up.map { (id: $0, above: above && !member) }
     }
     // Depth first along the parents: a commit is listed after its parents; reversed, before.
     var order: [OID] = []

@@ -127,6 +127,47 @@ import Testing
     try fixture.git(["fsck", "--strict"])
   }
 
+  /// A fold on a thread of its own runs after newer writes: the tip is in a pack it does not
+  /// fold. The walk from the refs passes through those newer commits to give the folded
+  /// trees their paths, or each folder's versions would not become deltas of each other.
+  @Test func aFoldBehindNewerWritesStillStoresFolderVersionsAsDeltas() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    try repository.update(branch: "refs/heads/main") { _ in
+      request(PackTests.seedFiles, "seed")
+    }
+    for round in 1...3 {
+      for step in 0..<32 {
+        let index = (step * 13) % 32
+        try repository.update(branch: "refs/heads/main") { _ in
+          request(["\(PackTests.folder(index))/f\(round).json": "\(index) \(round)\n"], "w")
+        }
+      }
+    }
+    let folded = Set(repository.packNames())
+    // Newer writes, in packs the fold leaves alone (a `.keep` file, as git's).
+    for n in 0..<3 {
+      try repository.update(branch: "refs/heads/main") { _ in request(["x\(n)": "\(n)\n"], "x") }
+    }
+    for name in Set(repository.packNames()).subtracting(folded) {
+      #expect(
+        FileManager.default.createFile(
+          atPath: fixture.path + "/objects/pack/\(name).keep", contents: nil))
+    }
+    _ = try repository.packLoose(maximumPacks: 16, plainFoldBytes: 1)
+    let made = try #require(
+      Set(repository.packNames()).subtracting(folded).subtracting(
+        try Set(
+          repository.packNames().filter {
+            LocalFile.exists(fixture.path + "/objects/pack/\($0).keep")
+          })
+      ).first)
+    // 96 writes: the folders' trees, up to two of three versions deltas (64), and 95 of 96
+    // `d` trees; ~90 when the walk stops at the newer commits and no tree has a path.
+    #expect(try PackTests.trees(inPack: made, of: fixture).deltas >= 140)
+    try fixture.git(["fsck", "--strict", "--no-dangling"])
+  }
+
   /// A pack with deltas (made by `tack gc`, git, or a fetch) is never copied: a copied entry
   /// must not point at a base in another pack.
   @Test func aCopyLeavesPacksWithDeltasOut() throws {
