@@ -120,7 +120,15 @@ extension Repository {
         of: (copied.name, copied.packed),
         among: packs.map { ($0.name, objectCount(ofPack: $0.name)) })
     } else if packs.count >= maximumPacks {
-      folded = Self.packsToFold(packs)
+      // The smallest of the geometric pick, up to the limit a write's fold keeps to.
+      var room = explicit ? Int.max : Self.foldObjectLimit
+      let picked = Self.packsToFold(packs).map { ($0, objectCount(ofPack: $0)) }
+        .sorted { $0.1 < $1.1 }
+        .prefix { pack in
+          room -= pack.1
+          return room >= 0
+        }.map(\.0)
+      folded = picked.count >= 2 ? picked : []
     } else {
       folded = []
     }
@@ -174,6 +182,10 @@ extension Repository {
   /// (from loose objects) are swept in. So an object gets its deltas computed again about
   /// log₄(history ÷ copy) times — libgit2 reuses no delta — instead of log₂ times when every
   /// fold takes the packs up to twice its size; at most three packs wait in each tier.
+  ///
+  /// A write's fold stops short of `foldObjectLimit` objects: past it (the first tiers of a
+  /// large import, years of history) a fold would take tens of seconds, and `tack gc` is the
+  /// place for that.
   static func deltaPartners(
     of copy: (name: String, objects: Int), among packs: [(name: String, objects: Int)]
   ) -> [String] {
@@ -184,12 +196,17 @@ extension Repository {
       let smaller = rest.filter { $0.objects * 2 < total }
       let peers = rest.filter { $0.objects * 2 >= total && $0.objects < total * 2 }
       let taken = !smaller.isEmpty ? smaller : peers.count >= 3 ? peers : []
-      guard !taken.isEmpty else { return chosen }
+      guard !taken.isEmpty, total + taken.reduce(0, { $0 + $1.objects }) <= foldObjectLimit
+      else { return chosen }
       chosen += taken.map(\.name)
       total += taken.reduce(0) { $0 + $1.objects }
       rest.removeAll { pack in taken.contains { $0.name == pack.name } }
     }
   }
+
+  /// The most objects a fold made after a write takes (see `deltaPartners`): about a second
+  /// of delta search here, and what `tack_pack_write_indexed` holds in memory.
+  static let foldObjectLimit = packInMemoryObjects
 
   /// How many objects the pack `name` holds, from its index's fan-out table (0 when it
   /// cannot be read).

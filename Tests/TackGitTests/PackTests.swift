@@ -122,11 +122,13 @@ extension PackTests {
     #expect(partners(3600, [3500, 3000, 3300]) == [3000, 3300, 3500])
     // ...and the result, four times the size, joins three of its own size.
     #expect(
-      partners(3600, [3500, 3000, 3300, 14000, 14100, 14200, 60000]) == [
-        3000, 3300, 3500, 14000, 14100, 14200,
+      partners(2000, [1900, 1800, 1700, 7000, 7100, 7200, 40000]) == [
+        1700, 1800, 1900, 7000, 7100, 7200,
       ])
     // A bigger tier with fewer than three waits; smaller packs are swept in.
     #expect(partners(3600, [14000, 14100, 900]) == [900])
+    // A write's fold stays under its limit (a large import's packs are for `tack gc`).
+    #expect(partners(20000, [19000, 18000, 17000]) == [])
   }
 
   @Test func theFoldPicksPacksLikeAGeometricRepack() {
