@@ -182,10 +182,6 @@ extension Repository {
   /// (from loose objects) are swept in. So an object gets its deltas computed again about
   /// log₄(history ÷ copy) times — libgit2 reuses no delta — instead of log₂ times when every
   /// fold takes the packs up to twice its size; at most three packs wait in each tier.
-  ///
-  /// A write's fold stops short of `foldObjectLimit` objects: past it (the first tiers of a
-  /// large import, years of history) a fold would take tens of seconds, and `tack gc` is the
-  /// place for that.
   static func deltaPartners(
     of copy: (name: String, objects: Int), among packs: [(name: String, objects: Int)]
   ) -> [String] {
@@ -196,16 +192,16 @@ extension Repository {
       let smaller = rest.filter { $0.objects * 2 < total }
       let peers = rest.filter { $0.objects * 2 >= total && $0.objects < total * 2 }
       let taken = !smaller.isEmpty ? smaller : peers.count >= 3 ? peers : []
-      guard !taken.isEmpty, total + taken.reduce(0, { $0 + $1.objects }) <= foldObjectLimit
-      else { return chosen }
+      guard !taken.isEmpty else { return chosen }
       chosen += taken.map(\.name)
       total += taken.reduce(0) { $0 + $1.objects }
       rest.removeAll { pack in taken.contains { $0.name == pack.name } }
     }
   }
 
-  /// The most objects a fold made after a write takes (see `deltaPartners`): about a second
-  /// of delta search here, and what `tack_pack_write_indexed` holds in memory.
+  /// The most objects a fold of many big packs after a write takes (`packsToFold`'s pick,
+  /// smallest first): about a second of delta search here. Tiers are not capped: capping
+  /// them left the packs of one tier piling up, unmerged, and the repository 40% bigger.
   static let foldObjectLimit = packInMemoryObjects
 
   /// How many objects the pack `name` holds, from its index's fan-out table (0 when it

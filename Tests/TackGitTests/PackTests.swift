@@ -127,8 +127,6 @@ extension PackTests {
       ])
     // A bigger tier with fewer than three waits; smaller packs are swept in.
     #expect(partners(3600, [14000, 14100, 900]) == [900])
-    // A write's fold stays under its limit (a large import's packs are for `tack gc`).
-    #expect(partners(20000, [19000, 18000, 17000]) == [])
   }
 
   @Test func theFoldPicksPacksLikeAGeometricRepack() {
