@@ -51,3 +51,23 @@ func request(_ files: [String: String?], _ message: String) -> CommitRequest {
     },
     message: message, author: author, committer: committer)
 }
+
+/// Numbered one-commit writes on `main`: write `n` (from 1) commits the files `files(n)`.
+final class NumberedWrites {
+  private let repository: Repository
+  private let files: (Int) -> [String: String?]
+  private(set) var written = 0
+
+  init(_ repository: Repository, files: @escaping (Int) -> [String: String?]) {
+    self.repository = repository
+    self.files = files
+  }
+
+  func callAsFunction(_ count: Int) throws {
+    for _ in 0..<count {
+      written += 1
+      let n = written
+      try repository.update(branch: "refs/heads/main") { _ in request(files(n), "write \(n)") }
+    }
+  }
+}

@@ -83,15 +83,8 @@ extension PackTests {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
     repository.packsEachWrite = false
-    var written = 0
-    func write(_ count: Int) throws {
-      for _ in 0..<count {
-        written += 1
-        let n = written
-        try repository.update(branch: "refs/heads/main") { _ in
-          request(["d/\(n % 7).json": "\(n)\n", "e/\(n).json": "\(n)\n"], "write \(n)")
-        }
-      }
+    let write = NumberedWrites(repository) { n in
+      ["d/\(n % 7).json": "\(n)\n", "e/\(n).json": "\(n)\n"]
     }
     try write(40)
     _ = try repository.packLoose(maximumPacks: 4)

@@ -67,15 +67,8 @@ import Testing
   @Test func foldsCopySmallPacksThenGiveThemDeltas() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
-    var written = 0
-    func write(_ count: Int) throws {
-      for _ in 0..<count {
-        written += 1
-        let n = written
-        try repository.update(branch: "refs/heads/main") { _ in
-          request(["d/s\(n % 4)/f\(n % 3).json": "\(n) of a longer line of text\n"], "w\(n)")
-        }
-      }
+    let write = NumberedWrites(repository) { n in
+      ["d/s\(n % 4)/f\(n % 3).json": "\(n) of a longer line of text\n"]
     }
     try write(20)
     // Twenty packs past the limit: copied into one, no deltas, every object once.
