@@ -171,7 +171,7 @@ extension Repository {
     let hash = String(nulTerminated: name)
     guard !hash.isEmpty else { return nil }
     let chosen = names.indices.filter { folded[$0] != 0 }.map { names[$0] }
-    let objects = (try? self.objects(inPack: "pack-" + hash))?.count ?? 0
+    let objects = objectCount(ofPack: "pack-" + hash)
     return ("pack-" + hash, chosen, objects)
   }
 
