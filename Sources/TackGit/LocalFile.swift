@@ -73,16 +73,22 @@ enum LocalFile {
   static func removeTemporaries(of path: String) {
     let folder = parent(of: path) + "/"
     let prefix = String(path.dropFirst(folder.count)) + temporarySuffix
-    guard path.hasPrefix(folder), let directory = opendir(folder) else { return }
+    guard path.hasPrefix(folder), let names = names(in: folder) else { return }
+    for name in names where name.hasPrefix(prefix) { unlink(folder + name) }
+  }
+
+  /// The names in `folder` (not `.` and `..`), or `nil` when it cannot be read.
+  static func names(in folder: String) -> [String]? {
+    guard let directory = opendir(folder) else { return nil }
+    defer { closedir(directory) }
     var names: [String] = []
     while let entry = readdir(directory) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
         String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
       }
-      if name.hasPrefix(prefix) { names.append(name) }
+      if name != "." && name != ".." { names.append(name) }
     }
-    closedir(directory)
-    for name in names { unlink(folder + name) }
+    return names
   }
 
   /// Removes `path` and then any folders it leaves empty, stopping at `root`.

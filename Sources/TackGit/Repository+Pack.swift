@@ -371,12 +371,7 @@ extension Repository {
   /// touched for an hour: Tack's temporary files (`tmp_tack_*`), and a pack whose index was
   /// never written (no reader uses it). A live writer finishes both within milliseconds.
   func removeStaleTemporaries() {
-    guard let directory = opendir(packFolder) else { return }
-    defer { closedir(directory) }
-    while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-      }
+    for name in LocalFile.names(in: packFolder) ?? [] {
       let orphan =
         name.hasPrefix("pack-") && name.hasSuffix(".pack")
         && !LocalFile.exists(packFolder + name.dropLast(5) + ".idx")
@@ -392,16 +387,8 @@ extension Repository {
 
   /// The names (`pack-<id>`) of the packs in the repository.
   func packNames() -> [String] {
-    guard let directory = opendir(packFolder) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      if name.hasPrefix("pack-"), name.hasSuffix(".idx") { names.append(String(name.dropLast(4))) }
-    }
-    return names
+    (LocalFile.names(in: packFolder) ?? []).filter { $0.hasPrefix("pack-") && $0.hasSuffix(".idx") }
+      .map { String($0.dropLast(4)) }
   }
 
   /// Writes a pack of what `fill` inserts, then removes those of `loose` it holds.
@@ -484,12 +471,7 @@ extension Repository {
     var ids: [OID] = []
     for high in 0..<256 {
       let prefix = String(high, radix: 16).leftPadded(to: 2)
-      guard let directory = opendir(objects + prefix) else { continue }
-      defer { closedir(directory) }
-      while let entry = readdir(directory) {
-        let rest = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-          String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-        }
+      for rest in LocalFile.names(in: objects + prefix) ?? [] {
         if rest.utf8.count == 38, let id = OID(hex: prefix + rest) { ids.append(id) }
       }
     }
