@@ -246,8 +246,6 @@ void tack_pending_end(tack_pending *p) {
 
 void tack_pending_landed(tack_pending *p) { p->kept = p->count; }
 
-size_t tack_pending_count(const tack_pending *p) { return p->count - p->kept; }
-
 int tack_pending_flush(tack_pending *p, const char *pack_folder, char name[41]) {
   name[0] = 0;
   size_t first = p->kept, count = p->count - p->kept;

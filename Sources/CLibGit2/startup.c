@@ -101,8 +101,8 @@ int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config 
    found without that re-read takes libgit2's path (which touches it, protecting it from a
    concurrent prune); one not found goes straight to the first writable backend: Tack's pending
    backend during a write, else the loose object store (non-alternate backends come first in
-   libgit2's order). An object that sits
-   in a pack this process has not seen yet is then written loose a second time: harmless. */
+   libgit2's order). An object that sits in a pack this process has not seen yet is then
+   written a second time: harmless. */
 int __real_git_odb_write(
     git_oid *oid, git_odb *odb, const void *data, size_t length, git_object_t type);
 

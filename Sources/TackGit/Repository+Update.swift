@@ -45,7 +45,6 @@ extension Repository {
 
     var backoff = max(1, policy.initialBackoffMilliseconds)
     var attempts = 0
-    var vanished = 0
     while true {
       attempts += 1
       if let pending { tack_pending_begin(pending) }
@@ -63,16 +62,13 @@ extension Repository {
       }
       let commit: OID
       do {
-        commit = try commitAndSwap(
-          branch: branch, tip: tip, base: tree, request: request, pending: pending)
-      } catch let error {
-        // An object libgit2 looked for inside the commit's making (a sub-tree of the tip)
-        // sat in a pack another process folded away meanwhile: see `retryingVanishedPacks`.
-        if error.kind == .notFound && vanished < 2 {
-          vanished += 1
-          refreshObjectDatabase()
-          continue
+        // libgit2 reads sub-trees of the tip while it makes the commit: one may sit in a pack
+        // another process has just folded away (see `retryingVanishedPacks`).
+        commit = try retryingVanishedPacks { () throws(GitError) in
+          try commitAndSwap(
+            branch: branch, tip: tip, base: tree, request: request, pending: pending)
         }
+      } catch let error {
         guard error.isContention else { throw error }
         if error.kind == .locked, let cleared = clearStaleLock(for: branch) {
           writeWarning = cleared

@@ -30,9 +30,6 @@ int tack_pending_attach(git_repository *repository, tack_pending **out);
 /* Starts holding new objects in memory (one write attempt); drops an earlier attempt's. */
 void tack_pending_begin(tack_pending *pending);
 
-/* Objects held by this attempt. */
-size_t tack_pending_count(const tack_pending *pending);
-
 /* Writes this attempt's objects as one pack and index in `pack_folder`; `name` gets the
    pack's 40-hex id, or "" when there was nothing to write. 0 or -1 (with a libgit2 error). */
 int tack_pending_flush(tack_pending *pending, const char *pack_folder, char name[41]);
