@@ -59,6 +59,7 @@ static void sha1_block(tack_sha1 *context, const unsigned char *block) {
 }
 
 void tack_sha1_start(tack_sha1 *context) {
+  context->portable = 0;
   static const uint32_t initial[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
                                       0xC3D2E1F0};
   memcpy(context->state, initial, sizeof initial);
@@ -66,36 +67,155 @@ void tack_sha1_start(tack_sha1 *context) {
   context->used = 0;
 }
 
+/* With the x86 SHA extensions (most x86-64 processors since 2017), four rounds per
+   instruction: a fold hashes every object it writes and its whole pack, and this cuts that
+   cost about fivefold. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TACK_SHA_EXTENSIONS 1
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* The next four message words from the previous sixteen. */
+#define SHA1_SCHEDULE(w0, w1, w2, w3) \
+  w0 = _mm_sha1msg2_epu32(_mm_xor_si128(_mm_sha1msg1_epu32(w0, w1), w2), w3)
+/* Four rounds: E comes from A as it was four rounds earlier (`before`). */
+#define SHA1_ROUNDS(function, w)                  \
+  do {                                            \
+    __m128i e = _mm_sha1nexte_epu32(before, w);   \
+    before = abcd;                                \
+    abcd = _mm_sha1rnds4_epu32(abcd, e, function); \
+  } while (0)
+
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha1_blocks_extended(
+    uint32_t state[5], const unsigned char *data, size_t blocks) {
+  /* Big-endian words, A in the highest lane. */
+  const __m128i order = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+  __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)state), 0x1B);
+  __m128i e0 = _mm_set_epi32((int)state[4], 0, 0, 0);
+  for (; blocks > 0; blocks--, data += 64) {
+    __m128i abcd_start = abcd, e_start = e0;
+    __m128i w0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)data), order);
+    __m128i w1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16)), order);
+    __m128i w2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 32)), order);
+    __m128i w3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 48)), order);
+    __m128i before = abcd;
+    abcd = _mm_sha1rnds4_epu32(abcd, _mm_add_epi32(e0, w0), 0);
+    SHA1_ROUNDS(0, w1);
+    SHA1_ROUNDS(0, w2);
+    SHA1_ROUNDS(0, w3);
+    SHA1_SCHEDULE(w0, w1, w2, w3);
+    SHA1_ROUNDS(0, w0);
+    SHA1_SCHEDULE(w1, w2, w3, w0);
+    SHA1_ROUNDS(1, w1);
+    SHA1_SCHEDULE(w2, w3, w0, w1);
+    SHA1_ROUNDS(1, w2);
+    SHA1_SCHEDULE(w3, w0, w1, w2);
+    SHA1_ROUNDS(1, w3);
+    SHA1_SCHEDULE(w0, w1, w2, w3);
+    SHA1_ROUNDS(1, w0);
+    SHA1_SCHEDULE(w1, w2, w3, w0);
+    SHA1_ROUNDS(1, w1);
+    SHA1_SCHEDULE(w2, w3, w0, w1);
+    SHA1_ROUNDS(2, w2);
+    SHA1_SCHEDULE(w3, w0, w1, w2);
+    SHA1_ROUNDS(2, w3);
+    SHA1_SCHEDULE(w0, w1, w2, w3);
+    SHA1_ROUNDS(2, w0);
+    SHA1_SCHEDULE(w1, w2, w3, w0);
+    SHA1_ROUNDS(2, w1);
+    SHA1_SCHEDULE(w2, w3, w0, w1);
+    SHA1_ROUNDS(2, w2);
+    SHA1_SCHEDULE(w3, w0, w1, w2);
+    SHA1_ROUNDS(3, w3);
+    SHA1_SCHEDULE(w0, w1, w2, w3);
+    SHA1_ROUNDS(3, w0);
+    SHA1_SCHEDULE(w1, w2, w3, w0);
+    SHA1_ROUNDS(3, w1);
+    SHA1_SCHEDULE(w2, w3, w0, w1);
+    SHA1_ROUNDS(3, w2);
+    SHA1_SCHEDULE(w3, w0, w1, w2);
+    SHA1_ROUNDS(3, w3);
+    e0 = _mm_sha1nexte_epu32(before, e_start);
+    abcd = _mm_add_epi32(abcd, abcd_start);
+  }
+  _mm_storeu_si128((__m128i *)state, _mm_shuffle_epi32(abcd, 0x1B));
+  state[4] = (uint32_t)_mm_extract_epi32(e0, 3);
+}
+
+static int sha1_extensions_present(void) {
+  unsigned int a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  int sse = (c & bit_SSSE3) && (c & bit_SSE4_1);
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  return sse && (b & bit_SHA);
+}
+
+/* 0: not decided yet; 1: the portable rounds; 2: the SHA extensions. Every thread that
+   decides stores the same value. */
+static int sha1_engine;
+
+static int sha1_extended(void) {
+  int engine = __atomic_load_n(&sha1_engine, __ATOMIC_RELAXED);
+  if (engine == 0) {
+    engine = sha1_extensions_present() ? 2 : 1;
+    __atomic_store_n(&sha1_engine, engine, __ATOMIC_RELAXED);
+  }
+  return engine == 2;
+}
+#endif
+
+static void sha1_blocks(tack_sha1 *context, const unsigned char *data, size_t blocks) {
+#ifdef TACK_SHA_EXTENSIONS
+  if (!context->portable && sha1_extended()) {
+    sha1_blocks_extended(context->state, data, blocks);
+    return;
+  }
+#endif
+  for (; blocks > 0; blocks--, data += 64) sha1_block(context, data);
+}
+
 void tack_sha1_add(tack_sha1 *context, const unsigned char *bytes, size_t count) {
   context->length += count;
-  while (count > 0) {
+  if (context->used > 0) {
     size_t take = 64 - context->used < count ? 64 - context->used : count;
     memcpy(context->block + context->used, bytes, take);
     context->used += take;
     bytes += take;
     count -= take;
-    if (context->used == 64) {
-      sha1_block(context, context->block);
-      context->used = 0;
-    }
+    if (context->used < 64) return;
+    sha1_blocks(context, context->block, 1);
+    context->used = 0;
   }
+  /* Whole blocks straight from the caller's bytes. */
+  if (count >= 64) {
+    sha1_blocks(context, bytes, count / 64);
+    bytes += count - count % 64;
+    count %= 64;
+  }
+  if (count > 0) memcpy(context->block, bytes, count);
+  context->used = count;
 }
 
 void tack_sha1_finish(tack_sha1 *context, unsigned char digest[20]) {
   uint64_t bits = context->length * 8;
-  unsigned char pad = 0x80;
-  tack_sha1_add(context, &pad, 1);
-  unsigned char zero = 0;
-  while (context->used != 56) tack_sha1_add(context, &zero, 1);
-  unsigned char tail[8];
-  for (int i = 0; i < 8; i++) tail[i] = (unsigned char)(bits >> (56 - 8 * i));
-  tack_sha1_add(context, tail, 8);
+  unsigned char padding[72] = {0x80};
+  size_t zeros = (context->used < 56 ? 56 : 120) - context->used;
+  for (int i = 0; i < 8; i++) padding[zeros + i] = (unsigned char)(bits >> (56 - 8 * i));
+  tack_sha1_add(context, padding, zeros + 8);
   for (int i = 0; i < 5; i++) {
     digest[4 * i] = (unsigned char)(context->state[i] >> 24);
     digest[4 * i + 1] = (unsigned char)(context->state[i] >> 16);
     digest[4 * i + 2] = (unsigned char)(context->state[i] >> 8);
     digest[4 * i + 3] = (unsigned char)context->state[i];
   }
+}
+
+void tack_sha1_digest(const void *bytes, size_t count, int portable, unsigned char digest[20]) {
+  tack_sha1 context;
+  tack_sha1_start(&context);
+  context.portable = portable;
+  tack_sha1_add(&context, bytes, count);
+  tack_sha1_finish(&context, digest);
 }
 
 /* ---- A growable byte buffer. ---- */

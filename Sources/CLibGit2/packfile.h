@@ -13,6 +13,7 @@ typedef struct {
   uint64_t length;
   unsigned char block[64];
   size_t used;
+  int portable; /* the portable rounds even where the SHA extensions are there */
 } tack_sha1;
 
 void tack_sha1_start(tack_sha1 *context);

@@ -15,6 +15,12 @@ import Synchronization
 extension Repository {
   /// At most one background fold per process; other processes are kept out by the pack lock.
   private static let backgroundFold = Atomic<Bool>(false)
+  /// Background folds finished in this process: a handle that counted the packs before the
+  /// last one finished counts them again (`packCountMayExceed`).
+  static let finishedBackgroundFolds = Atomic<Int>(0)
+
+  /// Whether a background fold is running in this process.
+  static var backgroundFoldRunning: Bool { backgroundFold.load(ordering: .acquiring) }
 
   /// Starts `packLoose` with these settings on a new thread, through a handle of its own,
   /// unless one is already running in this process; `failed` hears of an error. Returns
@@ -30,7 +36,10 @@ extension Repository {
     else { return false }
     let folder = commonDirectory
     let started = Self.detachThread {
-      defer { Self.backgroundFold.store(false, ordering: .releasing) }
+      defer {
+        Self.finishedBackgroundFolds.add(1, ordering: .releasing)
+        Self.backgroundFold.store(false, ordering: .releasing)
+      }
       do throws(GitError) {
         var pointer: OpaquePointer?
         try check("git_repository_open", git_repository_open(&pointer, folder))

@@ -385,6 +385,25 @@ extension Repository {
   /// How many packs the repository has.
   public func packCount() -> Int { packNames().count }
 
+  /// Whether the repository may hold more than `limit` packs, without reading the pack
+  /// folder at every write: the count from this handle's last read of it, plus the packs its
+  /// own writes added, is checked first. The folder is read again only when that count passes
+  /// `limit` (while no fold runs in this process to bring it down) or once a background fold
+  /// has finished. Other processes' packs are seen at the next read, at the latest when the
+  /// handle reopens its object database (every 128 writes), and each process checks its own.
+  /// A folder that once held hundreds of packs took about half a write's time to read (an
+  /// ext4 directory never shrinks).
+  public func packCountMayExceed(_ limit: Int) -> Bool {
+    let finished = Self.finishedBackgroundFolds.load(ordering: .acquiring)
+    if let seen = packsSeen, seen.foldsFinished == finished {
+      if seen.count <= limit { return false }
+      if Self.backgroundFoldRunning { return true }
+    }
+    let count = packCount()
+    packsSeen = (count, finished)
+    return count > limit
+  }
+
   /// The names (`pack-<id>`) of the packs in the repository.
   func packNames() -> [String] {
     (LocalFile.names(in: packFolder) ?? []).filter { $0.hasPrefix("pack-") && $0.hasSuffix(".idx") }

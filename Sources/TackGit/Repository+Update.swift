@@ -198,6 +198,7 @@ extension Repository {
     var name = [CChar](repeating: 0, count: 41)
     try check(
       "write pack", tack_pending_flush(pending, String(packFolder.dropLast()), &name))
+    packsSeen?.count += 1
   }
 
   private func commitAndSwap(

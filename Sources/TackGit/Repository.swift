@@ -26,6 +26,10 @@ public final class Repository {
   var updating = false
   /// Branch tips read since the object database was last opened (see `refreshObjectsIfDue`).
   private var tipReads = 0
+  /// The packs counted at this handle's last read of the pack folder, plus those its writes
+  /// have added since, and how many background folds had finished then (see
+  /// `packCountMayExceed`); `nil` until the folder is read.
+  var packsSeen: (count: Int, foldsFinished: Int)?
 
   init(pointer: OpaquePointer) {
     self.pointer = pointer
@@ -132,6 +136,7 @@ public final class Repository {
   func reopenObjects() {
     guard !updating else { return }
     tipReads = 0
+    packsSeen = nil  // counted again at the next check
     pending = nil  // owned by the object database that goes
     git_repository__cleanup(pointer)
   }

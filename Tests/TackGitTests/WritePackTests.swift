@@ -64,6 +64,34 @@ import Testing
     try fixture.git(["fsck", "--strict"])
   }
 
+  /// A write does not read the pack folder to learn whether a fold is due: a handle counts
+  /// the packs its writes add, and reads the folder again only past the limit.
+  @Test func packCountIsReadAgainOnlyPastTheLimit() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let other = try Repository.discover(from: fixture.path)
+    let mine = NumberedWrites(repository) { ["mine/\($0).json": "\($0)\n"] }
+    let theirs = NumberedWrites(other) { ["theirs/\($0).json": "\($0)\n"] }
+    try mine(2)
+    #expect(!repository.packCountMayExceed(4))  // reads the folder: 2
+    try theirs(3)  // not seen yet: 5 packs in all
+    #expect(!repository.packCountMayExceed(4))
+    try mine(1)  // 3 by this handle's count, which stays under the limit
+    #expect(repository.packsSeen?.count == 3 && !repository.packCountMayExceed(4))
+    try mine(2)  // 5 by its count: past the limit, so it reads the folder and finds 8
+    #expect(repository.packCountMayExceed(4))
+    #expect(repository.packsSeen?.count == 8)
+    // Another handle folds them: the next check reads the folder and sees one pack.
+    _ = try other.packLoose(maximumPacks: 2)
+    #expect(!repository.packCountMayExceed(4))
+    #expect(repository.packsSeen?.count == 1)
+    // A fold by this handle makes it read the folder at the next check.
+    try mine(5)
+    _ = try repository.packLoose(maximumPacks: 4, whenPacksAbove: 4)
+    #expect(repository.packsSeen == nil)
+    #expect(!repository.packCountMayExceed(4) && repository.packsSeen?.count == 1)
+  }
+
   @Test func foldsCopySmallPacksThenGiveThemDeltas() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)

@@ -59,6 +59,11 @@ int tack_pack_fold_plain(
 int tack_pack_write_indexed(
     const char *pack_folder, const unsigned char *bytes, size_t length, char name[41]);
 
+/* The SHA-1 of `count` bytes, as Tack's pack writers compute it: with the x86 SHA extensions
+   when the processor has them, else (or when `portable` is set) with portable rounds. For
+   tests, which check both against each other and known digests. */
+void tack_sha1_digest(const void *bytes, size_t count, int portable, unsigned char digest[20]);
+
 #include <unistd.h>
 /* The process environment, for spawning `git credential fill` (Swift 6 will not read the
    C global `environ` directly). */

@@ -187,7 +187,7 @@ public final class Store {
   /// there are more than `autoPackThreshold`.
   private func packIfNeeded() {
     guard autoPackThreshold > 0,
-      repository.packCount() > Self.packFoldThreshold
+      repository.packCountMayExceed(Self.packFoldThreshold)
         || repository.looseObjectEstimate() > autoPackThreshold
     else { return }
     if packsInBackground {
