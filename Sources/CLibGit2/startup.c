@@ -24,6 +24,11 @@ static void tack_git_settings(void) {
      does not check on reads either; zlib's checksum still catches a damaged object, and
      `git fsck` or `tack check` the rest. */
   git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+  /* libgit2 caches only trees of up to 4 KiB. A shard folder of a 100k-task board holds
+     about 100 tasks, 6 KiB: uncached, each write read and parsed it (from a delta chain) up
+     to four times. 64 KiB covers a shard of about a thousand tasks; handles drop their cache
+     every 128 operations (Repository.reopenObjects), which bounds what it holds. */
+  git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)64 * 1024);
 }
 
 #ifdef TACK_STATIC_LIBGIT2

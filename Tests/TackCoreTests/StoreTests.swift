@@ -89,6 +89,43 @@ private let bot = StoreFixture.bot
     #expect(try fixture.store.addNote(id, text: "post-mortem", actor: alice).notes.count == 2)
   }
 
+  /// A store keeps the boards it parsed, by the id of their file: a `board.json` changed by
+  /// hand with plain git is a new blob, and the next write follows its rules.
+  @Test func aBoardChangedByHandRulesTheNextWrite() throws {
+    let fixture = try StoreFixture()
+    let first = try fixture.store.create(title: "a", actor: alice).taskId.rawValue
+    let second = try fixture.store.create(title: "b", actor: alice).taskId.rawValue
+    #expect(try fixture.store.transition(first, to: "working", actor: alice).status == "working")
+    let path = "boards/main/board.json"
+    let original = try fixture.git(["show", "main:\(path)"])
+    // By hand: todo may no longer move to working.
+    var board = try JSONValue.parse(Array(original.utf8))
+    guard case .object(var fields) = board, case .array(var statuses)? = fields["statuses"]
+    else { Issue.record("unexpected board.json"); return }
+    for index in statuses.indices {
+      guard case .object(var status) = statuses[index], status["name"] == .string("todo")
+      else { continue }
+      status["next"] = .array([.string("cancelled")])
+      statuses[index] = .object(status)
+    }
+    fields["statuses"] = .array(statuses)
+    board = .object(fields)
+    try TestGit.commitFile(
+      in: fixture.path, path: path, content: board.serialized(pretty: true) + "\n",
+      message: "by hand")
+    #expect(
+      fixture.expectRefusal({
+        if case .illegalTransition(_, "todo", "working", let allowed) = $0 {
+          allowed == ["cancelled"]
+        } else {
+          false
+        }
+      }) { _ = try fixture.store.transition(second, to: "working", actor: alice) })
+    // And back: the first version's blob, parsed before, rules again.
+    try TestGit.commitFile(in: fixture.path, path: path, content: original, message: "undo")
+    #expect(try fixture.store.transition(second, to: "working", actor: alice).status == "working")
+  }
+
   @Test func editChangesFieldsAndANoOpCommitsNothing() throws {
     let fixture = try StoreFixture()
     let id = try fixture.store.create(title: "t", labels: ["a"], actor: alice).taskId.rawValue

@@ -53,6 +53,21 @@ final class ReadIndex {
   /// only the unknown ones).
   private var staleTables: Set<String> = []
   private(set) var servedFromTables = false
+  /// Boards parsed in this process, by the id of their `board.json`: every write checks its
+  /// move against the board's rules, and the file rarely changes. Not saved.
+  private var boards: [OID: Board] = [:]
+
+  /// The board `name` whose `board.json` is the blob `id`, parsed by `parse` unless this
+  /// process already did.
+  func board(
+    blob id: OID, name: String, parse: () throws(TackError) -> Board
+  ) throws(TackError) -> Board {
+    if let board = boards[id], board.name == name { return board }
+    let board = try parse()
+    if boards.count >= 64 { boards.removeAll() }
+    boards[id] = board
+    return board
+  }
 
   /// A class, so that handing a record out retains one object, not each of its strings.
   final class Record {

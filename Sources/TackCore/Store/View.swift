@@ -35,7 +35,11 @@ struct View {
 
   func entryID(_ path: String) throws(TackError) -> String? {
     guard let tree else { return nil }
-    do { return try tree.entryID(at: path)?.hex } catch { throw TackError(error) }
+    return try entryID(path, in: tree)?.hex
+  }
+
+  private func entryID(_ path: String, in tree: Tree) throws(TackError) -> OID? {
+    do { return try tree.entryID(at: path) } catch { throw TackError(error) }
   }
 
   func exists(_ path: String) throws(TackError) -> Bool { try entryID(path) != nil }
@@ -63,10 +67,16 @@ struct View {
   func board(_ name: String) throws(TackError) -> Board {
     try Names.validate(name, as: "board name")
     let path = Store.boardPath(name)
-    guard rules.canSee(board: name), let bytes = try file(path) else {
+    guard rules.canSee(board: name), let tree, let id = try entryID(path, in: tree) else {
       throw .boardNotFound(name)
     }
-    return try Board(fileContents: bytes, name: name, path: path)
+    func parse() throws(TackError) -> Board {
+      let bytes: [UInt8]
+      do { bytes = try repository.blob(id) } catch { throw TackError(error) }
+      return try Board(fileContents: bytes, name: name, path: path)
+    }
+    if let index { return try index.board(blob: id, name: name, parse: parse) }
+    return try parse()
   }
 
   /// Every board in scope that parses, and a problem for each that does not.
