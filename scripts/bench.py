@@ -158,8 +158,11 @@ def concurrent_writers(tack, bench_bin, repo, ids, writers, writes, smoke):
     for child in children:
         child.stdin.write(b"go\n")
         child.stdin.flush()
-    outputs = [(child.stdout.read(), child.stderr.read(), child.wait()) for child in children]
+    # Each writer prints its line when its last write is acknowledged, then lets its fold
+    # finish before it exits: the clock stops at the last line.
+    lines = [child.stdout.readline() for child in children]
     wall = time.perf_counter() - start
+    outputs = [(line, child.stderr.read(), child.wait()) for line, child in zip(lines, children)]
     results, samples, expected = [], [], {}
     for out, err, status in outputs:
         if status != 0:

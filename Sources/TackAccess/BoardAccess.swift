@@ -142,6 +142,13 @@ public final class BoardAccess {
   /// waiting for one (for long-lived processes: the MCP server).
   public func packInBackground() { store.packsInBackground = true }
 
+  /// Lets a fold running on its own thread finish, for up to `limit` (none: as long as it
+  /// takes); whether none runs any more. A process that ends mid-fold loses the fold's work.
+  @discardableResult
+  public func finishBackgroundPacking(within limit: Duration? = nil) -> Bool {
+    store.finishBackgroundPacking(within: limit)
+  }
+
   /// `tack install-merge-driver`: git merges task files with Tack's rules in this clone.
   /// `command` is how git should run tack (default: `tack` on the PATH).
   public func installMergeDriver(command: String = "tack") throws(TackError) {

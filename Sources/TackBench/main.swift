@@ -8,7 +8,8 @@
 //   writers-child  — one of several concurrent writers: prints `ready`, waits for a line on
 //                    stdin, then makes COUNT status changes round-robin on the --tasks given
 //                    (each writer gets its own tasks, so no change is refused)
-// Prints one JSON object: {"operation", "count", "p50_ms", "p95_ms", "mean_ms", "seconds"};
+// Prints one JSON object, then lets a fold running on its own thread finish before it exits:
+// {"operation", "count", "p50_ms", "p95_ms", "mean_ms", "seconds"};
 // writers-child adds "samples_ms", "statuses" (each task's status after its last change) and
 // "refused" (writes given up on contention, with the first "refusal" message).
 import TackAccess
@@ -67,6 +68,8 @@ do {
   }
   result["operation"] = .string(operation)
   emit(JSONValue.object(result).serialized(pretty: false))
+  // Untimed: the next run starts from folded packs, not from what this run piled up.
+  access.finishBackgroundPacking()
 } catch {
   fail(error.description)
 }

@@ -15,6 +15,9 @@ import Synchronization
 extension Repository {
   /// At most one background fold per process; other processes are kept out by the pack lock.
   private static let backgroundFold = Atomic<Bool>(false)
+  /// At most this many folds, one after another, per background fold thread.
+  static let roundsPerBackgroundFold = 8
+
   /// Background folds finished in this process: a handle that counted the packs before the
   /// last one finished counts them again (`packCountMayExceed`).
   static let finishedBackgroundFolds = Atomic<Int>(0)
@@ -44,14 +47,35 @@ extension Repository {
         var pointer: OpaquePointer?
         try check("git_repository_open", git_repository_open(&pointer, folder))
         let repository = Repository(pointer: pointer!)
-        _ = try repository.packLoose(
-          whenLooseAbove: whenLooseAbove, whenPacksAbove: whenPacksAbove)
+        // Writes go on while a fold runs (a fold with deltas takes up to a second): once it
+        // is done, the packs they left are folded too, so the fold thread ends with the
+        // folder tidy rather than leaving the pile to the next write, or to the next process.
+        for _ in 0..<Self.roundsPerBackgroundFold {
+          let report = try repository.packLoose(
+            whenLooseAbove: whenLooseAbove, whenPacksAbove: whenPacksAbove)
+          if report.skipped { break }
+        }
       } catch {
         failed(error)
       }
     }
     if !started { Self.backgroundFold.store(false, ordering: .releasing) }
     return started
+  }
+
+  /// Waits until no background fold runs in this process, or `limit` (none: as long as it
+  /// takes) has passed; whether none runs. A process that ends while a fold runs loses the
+  /// fold's work (its half-written pack is removed later): a long-lived process about to end
+  /// lets it finish.
+  @discardableResult
+  public static func finishBackgroundFold(within limit: Duration? = nil) -> Bool {
+    let clock = ContinuousClock()
+    let deadline = limit.map { clock.now + $0 }
+    while backgroundFoldRunning {
+      if let deadline, clock.now >= deadline { return false }
+      usleep(2_000)
+    }
+    return true
   }
 
   /// Runs `body` on a new detached thread; false when none could be made.

@@ -52,7 +52,15 @@ public final class MCPServer {
       }
     }
     log(.info, "end of input; stopping")
+    // A fold on its own thread (a second or two at most here) would lose its work with the
+    // process; a client gives a server about two seconds to exit before it terminates it.
+    if !access.finishBackgroundPacking(within: Self.foldGrace) {
+      log(.info, "a fold is still running; it is dropped, and the next one does its work")
+    }
   }
+
+  /// How long a server at end of input waits for a fold running on its own thread.
+  static let foldGrace: Duration = .milliseconds(1500)
 
   /// The reply to one frame, or `nil` for a notification or a response.
   func handle(_ bytes: [UInt8]) -> JSONValue? {

@@ -182,6 +182,13 @@ public final class Store {
   /// whose process would end before the thread).
   public var packsInBackground = false
 
+  /// Lets a fold running on its own thread finish, for up to `limit` (none: as long as it
+  /// takes); whether none runs any more. For a long-lived process about to end.
+  @discardableResult
+  public func finishBackgroundPacking(within limit: Duration? = nil) -> Bool {
+    Repository.finishBackgroundFold(within: limit)
+  }
+
   /// libgit2 never packs: after a write, Tack folds the small packs writes leave once there
   /// are more than `packFoldThreshold`, and packs loose objects once git's estimate says
   /// there are more than `autoPackThreshold`.
