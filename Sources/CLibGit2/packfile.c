@@ -252,6 +252,8 @@ int tack_git_enable_fsync(int enabled) {
   return result;
 }
 
+int tack_fsync_enabled(void) { return fsync_enabled; }
+
 size_t tack_oid_slot(const git_oid *id, size_t slot_count) {
   size_t hash;
   memcpy(&hash, id->id, sizeof hash);

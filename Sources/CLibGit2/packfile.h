@@ -20,6 +20,9 @@ void tack_sha1_start(tack_sha1 *context);
 void tack_sha1_add(tack_sha1 *context, const unsigned char *bytes, size_t count);
 void tack_sha1_finish(tack_sha1 *context, unsigned char digest[20]);
 
+/* Whether fsync is on (tack_git_enable_fsync). */
+int tack_fsync_enabled(void);
+
 /* A growable byte buffer; the functions return -1 when out of memory. */
 typedef struct {
   unsigned char *bytes;

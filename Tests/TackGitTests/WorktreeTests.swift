@@ -21,6 +21,97 @@ import Testing
     try fixture.git(["fsck", "--strict"])
   }
 
+  /// What git makes of the index Tack patched: nothing staged or modified, the same entries
+  /// as the commit, and a cache tree that `git write-tree` trusts for the folders Tack left
+  /// alone and rebuilds for those it changed.
+  static func expectIndexMatchesHead(_ fixture: GitFixture) throws {
+    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    // "<mode> <id> <stage>\t<path>" against "<mode> blob <id>\t<path>".
+    let staged = Set(
+      try fixture.git(["ls-files", "--stage"]).split(separator: "\n").map { line in
+        let fields = line.split(separator: " ", maxSplits: 2)
+        return "\(fields[0]) blob \(fields[1])\t" + line.split(separator: "\t")[1]
+      })
+    let committed = Set(
+      try fixture.git(["ls-tree", "-r", "HEAD"]).split(separator: "\n").map(String.init))
+    #expect(
+      staged.subtracting(committed).isEmpty && committed.subtracting(staged).isEmpty,
+      "only staged: \(staged.subtracting(committed)), only committed: \(committed.subtracting(staged))"
+    )
+    #expect(try fixture.git(["write-tree"]) == (try fixture.git(["rev-parse", "HEAD^{tree}"])))
+  }
+
+  @Test func tackPatchesTheIndexInPlace() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = try repository.headBranch()
+    var files: [String: String?] = ["README": "r\n"]
+    for n in 0..<60 { files["boards/m/tasks/\(n % 4)/\(n % 7)/t\(n).json"] = "\(n)\n" }
+    try repository.update(branch: branch) { _ in request(files, "first") }
+    // git gives the index a cache tree; Tack's writes must keep it true.
+    try fixture.git(["write-tree"])
+    let index = try Data(contentsOf: URL(fileURLWithPath: fixture.path + "/.git/index"))
+    #expect(index.range(of: Data("TREE".utf8)) != nil)
+    let steps: [(String, [String: String?])] = [
+      ("change one", ["boards/m/tasks/1/2/t9.json": "nine\n"]),
+      ("add in a new folder", ["boards/m/tasks/9/9/new.json": "new\n"]),
+      ("remove one", ["boards/m/tasks/0/0/t0.json": nil]),
+      (
+        "several at once",
+        [
+          "boards/m/tasks/2/3/t10.json": "ten\n", "boards/m/tasks/3/4/t11.json": nil,
+          "a-first.json": "first in order\n", "zz/last.json": "last in order\n",
+        ]
+      ),
+      ("a path git sorts between others", ["boards/m/tasks/1.json": "one\n"]),
+    ]
+    for (message, changes) in steps {
+      try repository.update(branch: branch) { _ in request(changes, message) }
+      #expect(repository.lastIndexWriter == .tack, "\(message)")
+      try Self.expectIndexMatchesHead(fixture)
+    }
+    // Hand edits are still seen through Tack's reading of the index.
+    try fixture.write("boards/m/tasks/1/2/t9.json", "hand\n")
+    try fixture.git(["add", "boards/m/tasks/1/2/t9.json"])
+    #expect(throws: GitError.self) {
+      try repository.update(branch: branch) { _ in
+        request(["boards/m/tasks/1/2/t9.json": "tack\n"], "refused")
+      }
+    }
+  }
+
+  /// An index Tack does not patch (here version 4, with compressed paths) is left to libgit2.
+  @Test func anIndexTackDoesNotReadIsLeftToLibgit2() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = try repository.headBranch()
+    try repository.update(branch: branch) { _ in request(["d/a.json": "a\n"], "first") }
+    try fixture.git(["update-index", "--index-version", "4"])
+    try repository.update(branch: branch) { _ in
+      request(["d/a.json": "b\n", "d/c.json": "c\n"], "v4")
+    }
+    #expect(repository.lastIndexWriter == .libgit2)
+    try Self.expectIndexMatchesHead(fixture)
+  }
+
+  /// A damaged index refuses the write before anything is committed.
+  @Test func aDamagedIndexRefusesTheWrite() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = try repository.headBranch()
+    try repository.update(branch: branch) { _ in request(["d/a.json": "a\n"], "first") }
+    let path = fixture.path + "/.git/index"
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    bytes[20] ^= 0xff  // a byte of the first entry's stat data
+    try bytes.write(to: URL(fileURLWithPath: path))
+    #expect {
+      try repository.update(branch: branch) { _ in request(["d/a.json": "b\n"], "second") }
+    } throws: { error in
+      (error as? GitError)?.message.contains("checksum does not match") == true
+    }
+    #expect(fixture.commitCount == 1)
+  }
+
   /// A writer killed while updating the checkout leaves its journal, maybe a temporary file
   /// not yet renamed into place, and maybe index.lock: the next write finishes the update,
   /// removes the temporary file and waits the lock out (removed once stale).

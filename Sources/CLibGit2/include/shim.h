@@ -64,6 +64,29 @@ int tack_pack_write_indexed(
    tests, which check both against each other and known digests. */
 void tack_sha1_digest(const void *bytes, size_t count, int portable, unsigned char digest[20]);
 
+#include <sys/stat.h>
+/* One path of the index to change: removed, or set to the blob `id` with the stat data of
+   the file just written (`info`). */
+typedef struct {
+  const char *path;
+  int remove;
+  git_oid id;
+  struct stat info;
+} tack_index_change;
+
+/* The stage-0 blob ids of `paths` in the index file at `index_path`: `found[n]` says whether
+   `paths[n]` has one, `ids[n]` gets it. 0; 1 when the index is one libgit2 must read (a
+   missing file, version 4, a split index, a conflict on one of the paths), with nothing
+   looked up; -1 on an error (with a libgit2 error). */
+int tack_index_lookup(
+    const char *index_path, const char *const *paths, size_t count, git_oid *ids, int *found);
+
+/* Applies `changes` (sorted here) to the index at `index_path` under `index.lock`, patching
+   its bytes, and invalidates the cache tree along them. 0; 1 when the index is one libgit2
+   must write (see tack_index_lookup), with nothing changed; GIT_ELOCKED when index.lock
+   exists; -1 on an error (with a libgit2 error). */
+int tack_index_update(const char *index_path, tack_index_change *changes, size_t count);
+
 #include <unistd.h>
 /* The process environment, for spawning `git credential fill` (Swift 6 will not read the
    C global `environ` directly). */
