@@ -65,6 +65,21 @@ private let alice = StoreFixture.alice
     #expect(try list(fixture.path).tasks == after.tasks)
   }
 
+  /// A list filtered by status passes over the other tasks' records in the read index
+  /// without decoding them; it must say what filtering the whole list says.
+  @Test func aStatusFilterFromATableSaysWhatFilteringTheListSays() throws {
+    let fixture = try board()
+    let all = try list(fixture.path)
+    for statuses in [["todo"], ["working"], ["working", "todo"], ["completed"]] {
+      let store = try Store.open(discoveringFrom: fixture.path)
+      let (tasks, problems) = try store.list(TaskFilter(statuses: statuses))
+      #expect(store.readIndex.servedFromTables)
+      let listed = Dictionary(uniqueKeysWithValues: tasks.map { ($0.taskId.rawValue, $0.status) })
+      #expect(listed == all.tasks.filter { statuses.contains($0.value) }, "\(statuses)")
+      #expect(problems.map(\.description) == all.problems)
+    }
+  }
+
   /// The list made by walking the board (no tables file).
   private func walked(
     _ fixture: StoreFixture

@@ -100,17 +100,18 @@ public struct TaskSummary: Sendable {
     piece += Array(": [\n    ".utf8)
     piece.reserveCapacity(pieceSize + 4096)
     for (index, task) in tasks.enumerated() {
-      if index > 0 { piece += Array(",\n    ".utf8) }
-      // A JSON string never holds a raw line break, so every one is indentation.
+      if index > 0 { piece.append(contentsOf: Self.separator) }
+      // A JSON string never holds a raw line break, so every one is indentation. Appending
+      // whole buffers (not slices of them) copies bytes in one go.
       task.withJSON { json in
         var start = 0
         while let found = memchr(json.baseAddress! + start, 0x0A, json.count - start) {
           let newline = json.baseAddress!.distance(to: found)
-          piece.append(contentsOf: json[start...newline])
+          piece.append(contentsOf: UnsafeRawBufferPointer(rebasing: json[start...newline]))
           piece.append(contentsOf: Self.indent)
           start = newline + 1
         }
-        piece.append(contentsOf: json[start...])
+        piece.append(contentsOf: UnsafeRawBufferPointer(rebasing: json[start...]))
       }
       if piece.count >= pieceSize {
         output(piece)
@@ -122,6 +123,7 @@ public struct TaskSummary: Sendable {
   }
 
   private static let indent: [UInt8] = Array("    ".utf8)
+  private static let separator: [UInt8] = Array(",\n    ".utf8)
 
   /// `writeJSONDocument` as one array.
   public static func jsonDocument(key: String, _ tasks: [TaskSummary]) -> [UInt8] {

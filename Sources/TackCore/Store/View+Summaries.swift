@@ -24,6 +24,7 @@ extension View {
     }
     // A table only says which blobs are tasks in their place; should a record ever disagree
     // (a damaged cache), the board is walked again rather than a task left out.
+    let statuses = filter.statuses.map { Array($0.utf8) }
     for attempt in 0..<2 {
       guard let current = try boardTable(board, tree: tree, index: index, walk: attempt > 0)
       else { return }
@@ -31,6 +32,11 @@ extension View {
       var failed: [Problem] = []
       var consistent = true
       for task in current.tasks {
+        if !statuses.isEmpty,
+          index.hintedStatus(task.blob, hint: task.hint, isIn: statuses) == false
+        {
+          continue
+        }
         let record: ReadIndex.Record
         do { record = try index.record(task.blob, hint: task.hint, board: board) } catch {
           throw TackError(error)
