@@ -16,7 +16,9 @@ public struct CacheFile: Sendable {
 
   public init(path: String, format: String) {
     self.path = path
-    self.header = Array("tack cache \(format)\n".utf8)
+    // "2": chunks checksummed in four lanes. A file of the first kind has another header,
+    // so it is rewritten rather than read as damaged chunk by chunk.
+    self.header = Array("tack cache 2 \(format)\n".utf8)
   }
 
   /// The file's bytes (mapped, not copied) and where each chunk's payload is in them, in
@@ -84,16 +86,47 @@ public struct CacheFile: Sendable {
   }
 
   /// Enough to tell a torn or damaged chunk from a whole one (not cryptographic): FNV-1a
-  /// over 8-byte words, so megabytes take well under a millisecond.
+  /// over 8-byte words in four interleaved lanes, so that the multiplications overlap: the
+  /// 60 MB read index of a 100k-task board in about 4 ms, where one lane took 15.
   static func checksum(_ raw: UnsafeRawBufferPointer) -> UInt32 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    let prime: UInt64 = 0x100_0000_01b3
+    var lanes = (fnvBasis, fnvBasis ^ 1, fnvBasis ^ 2, fnvBasis ^ 3)
     var offset = 0
+    while offset + 32 <= raw.count {
+      lanes.0 = (lanes.0 ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* prime
+      lanes.1 = (lanes.1 ^ raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)) &* prime
+      lanes.2 =
+        (lanes.2 ^ raw.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self)) &* prime
+      lanes.3 =
+        (lanes.3 ^ raw.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self)) &* prime
+      offset += 32
+    }
+    var hash = lanes.0
+    for lane in [lanes.1, lanes.2, lanes.3] { hash = (hash ^ lane) &* prime }
+    return fnv(raw, from: offset, startingAt: hash)
+  }
+
+  /// A short name for `text` in the cache directory (FNV-1a, one lane: the names cache files
+  /// already have).
+  static func nameHash(_ text: String) -> UInt32 {
+    Array(text.utf8).withUnsafeBytes { fnv($0, from: 0, startingAt: fnvBasis) }
+  }
+
+  private static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+
+  /// FNV-1a over `raw` from `offset`: 8-byte words, then the bytes left.
+  private static func fnv(
+    _ raw: UnsafeRawBufferPointer, from start: Int, startingAt basis: UInt64
+  ) -> UInt32 {
+    let prime: UInt64 = 0x100_0000_01b3
+    var hash = basis
+    var offset = start
     while offset + 8 <= raw.count {
-      hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x100_0000_01b3
+      hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* prime
       offset += 8
     }
     while offset < raw.count {
-      hash = (hash ^ UInt64(raw[offset])) &* 0x100_0000_01b3
+      hash = (hash ^ UInt64(raw[offset])) &* prime
       offset += 1
     }
     return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))

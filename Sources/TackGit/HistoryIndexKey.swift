@@ -19,8 +19,7 @@ public struct HistoryIndexKey: Sendable, Hashable {
 
   /// The cache file's name in the cache directory.
   var fileName: String {
-    let sum = Array("\(branch)\n\(folderComponents.joined(separator: "/"))".utf8)
-      .withUnsafeBytes { CacheFile.checksum($0) }
+    let sum = CacheFile.nameHash("\(branch)\n\(folderComponents.joined(separator: "/"))")
     return "history-" + String(sum, radix: 16)
   }
 }
