@@ -66,6 +66,7 @@ struct List: ParsableCommand {
       let (tasks, problems) = try access.summaries(
         TaskFilter(board: board, statuses: statuses, labels: labels, assignee: assignee, text: text)
       )
+      LeftAtExit.keep(tasks)
       for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
       if global.json {
         TaskSummary.writeJSONDocument(key: "tasks", tasks, to: Console.write)
