@@ -80,6 +80,35 @@ import Testing
     }
   }
 
+  /// Entries and extensions Tack does not touch come through its patch as git wrote them:
+  /// a skip-worktree flag (which makes the index version 3) on another file, and the
+  /// untracked cache, which describes the old index and is dropped.
+  @Test func whatTackDoesNotChangeInTheIndexStaysAsGitWroteIt() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = try repository.headBranch()
+    try repository.update(branch: branch) { _ in
+      request(["d/a.json": "a\n", "d/b.json": "b\n", "notes.txt": "n\n"], "first")
+    }
+    try fixture.git(["update-index", "--skip-worktree", "notes.txt"])
+    try fixture.git(["config", "core.untrackedCache", "true"])
+    try fixture.git(["update-index", "--untracked-cache"])
+    _ = try fixture.git(["status", "--porcelain"])  // fills the untracked cache
+    let before = try Data(contentsOf: URL(fileURLWithPath: fixture.path + "/.git/index"))
+    #expect(before[4..<8] == Data([0, 0, 0, 3]))
+    #expect(before.range(of: Data("UNTR".utf8)) != nil)
+    try repository.update(branch: branch) { _ in
+      request(["d/a.json": "changed\n", "d/c.json": "c\n"], "second")
+    }
+    #expect(repository.lastIndexWriter == .tack)
+    #expect(try fixture.git(["ls-files", "-v", "notes.txt"]) == "S notes.txt\n")
+    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    #expect(try fixture.git(["ls-files", "--stage", "d"]).split(separator: "\n").count == 3)
+    // A write to the skip-worktree file itself is left to libgit2.
+    try repository.update(branch: branch) { _ in request(["notes.txt": "n2\n"], "third") }
+    #expect(repository.lastIndexWriter == .libgit2)
+  }
+
   /// An index Tack does not patch (here version 4, with compressed paths) is left to libgit2.
   @Test func anIndexTackDoesNotReadIsLeftToLibgit2() throws {
     let fixture = try GitFixture()
