@@ -46,7 +46,6 @@ let libGit2Linking: [LinkerSetting] =
 
 let package = Package(
   name: "Tack",
-  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "tack", targets: ["tack"])
   ],

@@ -139,11 +139,27 @@ extension Store {
     return result
   }
 
-  /// `tack check`: every file under `.tack/` and `boards/` that Tack cannot use, and task ids
-  /// found twice.
+  /// `tack check`: every file under `.tack/` and `boards/` that Tack cannot use, task ids
+  /// found twice, and objects the board branch's history needs but the repository lacks.
   public func check() throws(TackError) -> [Problem] {
     defer { saveReadIndex(complete: false) }
-    return try inspect(try view()).problems
+    let view = try view()
+    return try inspect(view).problems + historyProblems(view)
+  }
+
+  /// The objects missing from the history of the branch (`Repository.missingObjects`), one
+  /// problem each, named after the branch.
+  private func historyProblems(_ view: View) throws(TackError) -> [Problem] {
+    guard let tip = view.commit else { return [] }
+    let missing: [MissingObject]
+    do { missing = try repository.missingObjects(from: tip) } catch { throw TackError(error) }
+    return missing.map {
+      Problem(
+        path: branch,
+        reason:
+          "history is damaged: \($0); fetch it from a clone that has it (git fetch), and run git fsck --full for the whole picture"
+      )
+    }
   }
 
   /// `tack check --fix`: moves task files that sit in the wrong shard folder (the task parses

@@ -133,18 +133,9 @@ enum TemporaryFile {
     }
     defer { close(fd) }
     let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let count = bytes.withUnsafeMutableBytes {
-        write(fd, $0.baseAddress! + offset, $0.count - offset)
-      }
-      if count < 0 && errno == EINTR { continue }
-      guard count > 0 else {
-        unlink(path)
-        throw .invalidInput("could not write \(path): \(String(cString: strerror(errno))).")
-      }
-      offset += count
+    guard Console.writeAll(fd, Array(text.utf8)) else {
+      unlink(path)
+      throw .invalidInput("could not write \(path): \(String(cString: strerror(errno))).")
     }
     return path
   }

@@ -39,10 +39,19 @@ struct MergeDriver: ParsableCommand {
       }
       conflicts = result.conflicts
       let bytes = result.merged.serializedBytes(pretty: true)
-      let fd = open(ours, O_WRONLY | O_TRUNC | O_CREAT, 0o644)
-      guard fd >= 0 else { throw .invalidInput("cannot write \(ours)") }
-      defer { close(fd) }
-      _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      // git takes OURS as the result when this exits 0: a short or failed write must fail the
+      // merge, never pass for a merged file.
+      let fd = open(ours, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0o644)
+      guard fd >= 0 else {
+        throw .invalidInput("cannot write \(ours): \(String(cString: strerror(errno)))")
+      }
+      let written = Console.writeAll(fd, bytes)
+      let writeError = errno
+      guard close(fd) == 0, written else {
+        throw .invalidInput(
+          "cannot write the merged \(path) to \(ours): \(String(cString: strerror(written ? errno : writeError))); the merge is not done"
+        )
+      }
       if !conflicts.isEmpty {
         Console.error(
           "\(path): both sides changed \(conflicts.joined(separator: ", ")); kept the base value and recorded both under mergeConflict — resolve with tack move/edit, then commit."

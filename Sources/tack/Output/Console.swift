@@ -29,15 +29,20 @@ enum Console {
 
   private static func write(_ fd: Int32, _ text: String) { write(fd, Array(text.utf8)) }
 
-  private static func write(_ fd: Int32, _ bytes: [UInt8]) {
+  private static func write(_ fd: Int32, _ bytes: [UInt8]) { _ = writeAll(fd, bytes) }
+
+  /// Writes all of `bytes` to `fd`, through short writes and interruptions; `false` (with
+  /// `errno` set) when the descriptor stops taking them (a full disk, a closed pipe).
+  static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
     var offset = 0
     while offset < bytes.count {
       let count = bytes.withUnsafeBytes {
         Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset)
       }
       if count < 0 && errno == EINTR { continue }
-      guard count > 0 else { return }
+      guard count > 0 else { return false }
       offset += count
     }
+    return true
   }
 }
