@@ -368,14 +368,14 @@ extension Repository {
   private var packLockPath: String { commonDirectory + "tack-pack.lock" }
 
   /// Removes what a process killed while writing a pack left in the pack folder, once not
-  /// touched for an hour: Tack's temporary files (`tmp_tack_*`), and a pack whose index was
+  /// touched for an hour: Tack's temporary files (`tack-tmp-*`, and `tmp_tack_*` of older versions), and a pack whose index was
   /// never written (no reader uses it). A live writer finishes both within milliseconds.
   func removeStaleTemporaries() {
     for name in LocalFile.names(in: packFolder) ?? [] {
       let orphan =
         name.hasPrefix("pack-") && name.hasSuffix(".pack")
         && !LocalFile.exists(packFolder + name.dropLast(5) + ".idx")
-      guard name.hasPrefix("tmp_tack_") || orphan,
+      guard name.hasPrefix("tack-tmp-") || name.hasPrefix("tmp_tack_") || orphan,
         LocalFile.age(packFolder + name) ?? 0 >= 3600
       else { continue }
       unlink(packFolder + name)
