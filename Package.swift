@@ -40,8 +40,9 @@ let libGit2Linking: [LinkerSetting] =
   if let flags = staticLibGit2 {
     [.unsafeFlags(flags.flatMap { ["-Xlinker", $0] }), .linkedLibrary("pthread")]
   } else {
-    // zlib for CLibGit2/pending.c, which writes packs itself.
-    [.linkedLibrary("git2"), .linkedLibrary("z")]
+    // zlib and libcrypto (SHA-1 through OpenSSL's EVP) for CLibGit2's pack writers; the
+    // static archives above hold both.
+    [.linkedLibrary("git2"), .linkedLibrary("z"), .linkedLibrary("crypto")]
   }
 
 let package = Package(

@@ -33,7 +33,7 @@ static int read_whole(const char *path, tack_buffer *out) {
     done += (size_t)got;
   }
   out->length = done;
-  close(fd);
+  if (close(fd) < 0) return tack_os_error("could not read", path);
   return 0;
 }
 
@@ -166,13 +166,24 @@ int tack_pack_fold_plain(
   for (size_t n = 0; n < unique; n++) {
     records[n] = entries[n].record;
     records[n].offset = out.length;
-    if (tack_buffer_add(&out, packs[entries[n].pack].bytes + entries[n].record.offset,
-                   entries[n].length) < 0) {
+    const unsigned char *bytes = packs[entries[n].pack].bytes + entries[n].record.offset;
+    /* A damaged entry must not be copied into the pack that replaces its own. */
+    if ((uint32_t)crc32(0, bytes, (uInt)entries[n].length) != entries[n].record.crc) {
+      char message[200], hex[GIT_OID_HEXSZ + 1];
+      git_oid_tostr(hex, sizeof hex, &entries[n].record.id);
+      snprintf(message, sizeof message,
+               "%s: the entry of %s does not match the CRC its index holds; nothing was folded "
+               "(run 'git fsck' to see what is damaged)",
+               names[entries[n].pack], hex);
+      git_error_set_str(GIT_ERROR_ODB, message);
+      goto done;
+    }
+    if (tack_buffer_add(&out, bytes, entries[n].length) < 0) {
       tack_out_of_memory();
       goto done;
     }
   }
-  error = tack_write_pack_and_index(pack_folder, &out, records, unique, name);
+  error = tack_write_pack_and_index(pack_folder, &out, records, unique, NULL, name);
 done:
   if (error < 0)
     for (size_t n = 0; n < count; n++) folded[n] = 0;

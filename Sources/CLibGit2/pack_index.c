@@ -123,7 +123,7 @@ malformed:
   return bad_pack("a delta is malformed");
 }
 
-static void hash_object(git_object_t type, const unsigned char *data, size_t size, git_oid *id) {
+static int hash_object(git_object_t type, const unsigned char *data, size_t size, git_oid *id) {
   char header[64];
   int length = snprintf(header, sizeof header, "%s %zu", type_name(type), size) + 1;
   tack_sha1 sha;
@@ -131,6 +131,9 @@ static void hash_object(git_object_t type, const unsigned char *data, size_t siz
   tack_sha1_add(&sha, (const unsigned char *)header, (size_t)length);
   tack_sha1_add(&sha, data, size);
   tack_sha1_finish(&sha, id->id);
+  if (!sha.failed) return 0;
+  git_error_set_str(GIT_ERROR_SSL, "OpenSSL could not compute an object's SHA-1");
+  return -1;
 }
 
 int tack_pack_write_indexed(
@@ -244,7 +247,7 @@ int tack_pack_write_indexed(
       entry->data = data;
       entry->size = size;
     }
-    hash_object(entry->type, entry->data, entry->size, &entry->id);
+    if (hash_object(entry->type, entry->data, entry->size, &entry->id) < 0) goto done;
     size_t slot = tack_oid_slot(&entry->id, slot_count);
     while (slots[slot] != 0) slot = (slot + 1) & (slot_count - 1);
     slots[slot] = n + 1;
@@ -260,7 +263,7 @@ int tack_pack_write_indexed(
     tack_out_of_memory();
     goto done;
   }
-  error = tack_write_pack_and_index(pack_folder, &pack, records, count, name);
+  error = tack_write_pack_and_index(pack_folder, &pack, records, count, NULL, name);
 done:
   if (zlib_ready) inflateEnd(&zlib);
   if (entries != NULL)

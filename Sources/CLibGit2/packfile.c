@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2/sys/odb_backend.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,208 +16,62 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* ---- SHA-1 (FIPS 180-4), for the pack's and the index's trailing checksums. ---- */
+/* ---- SHA-1, through OpenSSL's EVP (libcrypto, which libgit2 links too): its assembly uses
+   the x86 SHA extensions and the ARMv8 SHA instructions where the processor has them. ---- */
 
-static uint32_t rotate_left(uint32_t value, int bits) {
-  return (value << bits) | (value >> (32 - bits));
+/* SHA-1 fetched once (an init by EVP_sha1() looks the algorithm up again each time), and one
+   spare context per thread: an object hashed after another reuses it instead of allocating
+   one each time (a fold hashes every object it writes). A thread's spare goes when it ends. */
+static EVP_MD *sha1_algorithm;
+static pthread_key_t spare_key;
+static int spare_key_made;
+static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+
+static void free_spare(void *context) { EVP_MD_CTX_free(context); }
+
+static void fetch_sha1(void) {
+  sha1_algorithm = EVP_MD_fetch(NULL, "SHA1", NULL);
+  spare_key_made = pthread_key_create(&spare_key, free_spare) == 0;
 }
 
-static void sha1_block(tack_sha1 *context, const unsigned char *block) {
-  uint32_t words[80];
-  for (int i = 0; i < 16; i++)
-    words[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16
-               | (uint32_t)block[4 * i + 2] << 8 | (uint32_t)block[4 * i + 3];
-  for (int i = 16; i < 80; i++)
-    words[i] = rotate_left(words[i - 3] ^ words[i - 8] ^ words[i - 14] ^ words[i - 16], 1);
-  uint32_t a = context->state[0], b = context->state[1], c = context->state[2];
-  uint32_t d = context->state[3], e = context->state[4];
-  for (int i = 0; i < 80; i++) {
-    uint32_t f, k;
-    if (i < 20) {
-      f = (b & c) | (~b & d);
-      k = 0x5A827999;
-    } else if (i < 40) {
-      f = b ^ c ^ d;
-      k = 0x6ED9EBA1;
-    } else if (i < 60) {
-      f = (b & c) | (b & d) | (c & d);
-      k = 0x8F1BBCDC;
-    } else {
-      f = b ^ c ^ d;
-      k = 0xCA62C1D6;
-    }
-    uint32_t next = rotate_left(a, 5) + f + e + k + words[i];
-    e = d;
-    d = c;
-    c = rotate_left(b, 30);
-    b = a;
-    a = next;
+void tack_sha1_start(tack_sha1 *sha) {
+  pthread_once(&sha1_once, fetch_sha1);
+  sha->failed = 0;
+  sha->context = NULL;
+  if (spare_key_made) {
+    sha->context = pthread_getspecific(spare_key);
+    if (sha->context != NULL) pthread_setspecific(spare_key, NULL);
   }
-  context->state[0] += a;
-  context->state[1] += b;
-  context->state[2] += c;
-  context->state[3] += d;
-  context->state[4] += e;
+  if (sha->context == NULL) sha->context = EVP_MD_CTX_new();
+  if (sha->context == NULL || sha1_algorithm == NULL
+      || EVP_DigestInit_ex2(sha->context, sha1_algorithm, NULL) != 1)
+    sha->failed = 1;
 }
 
-void tack_sha1_start(tack_sha1 *context) {
-  context->portable = 0;
-  static const uint32_t initial[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
-                                      0xC3D2E1F0};
-  memcpy(context->state, initial, sizeof initial);
-  context->length = 0;
-  context->used = 0;
+void tack_sha1_add(tack_sha1 *sha, const unsigned char *bytes, size_t count) {
+  if (!sha->failed && count > 0 && EVP_DigestUpdate(sha->context, bytes, count) != 1)
+    sha->failed = 1;
 }
 
-/* With the x86 SHA extensions (most x86-64 processors since 2017), four rounds per
-   instruction: a fold hashes every object it writes and its whole pack, and this cuts that
-   cost about fivefold. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define TACK_SHA_EXTENSIONS 1
-#include <cpuid.h>
-#include <immintrin.h>
-
-/* The next four message words from the previous sixteen. */
-#define SHA1_SCHEDULE(w0, w1, w2, w3) \
-  w0 = _mm_sha1msg2_epu32(_mm_xor_si128(_mm_sha1msg1_epu32(w0, w1), w2), w3)
-/* Four rounds: E comes from A as it was four rounds earlier (`before`). */
-#define SHA1_ROUNDS(function, w)                  \
-  do {                                            \
-    __m128i e = _mm_sha1nexte_epu32(before, w);   \
-    before = abcd;                                \
-    abcd = _mm_sha1rnds4_epu32(abcd, e, function); \
-  } while (0)
-
-__attribute__((target("sha,sse4.1,ssse3"))) static void sha1_blocks_extended(
-    uint32_t state[5], const unsigned char *data, size_t blocks) {
-  /* Big-endian words, A in the highest lane. */
-  const __m128i order = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
-  __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)state), 0x1B);
-  __m128i e0 = _mm_set_epi32((int)state[4], 0, 0, 0);
-  for (; blocks > 0; blocks--, data += 64) {
-    __m128i abcd_start = abcd, e_start = e0;
-    __m128i w0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)data), order);
-    __m128i w1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16)), order);
-    __m128i w2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 32)), order);
-    __m128i w3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 48)), order);
-    __m128i before = abcd;
-    abcd = _mm_sha1rnds4_epu32(abcd, _mm_add_epi32(e0, w0), 0);
-    SHA1_ROUNDS(0, w1);
-    SHA1_ROUNDS(0, w2);
-    SHA1_ROUNDS(0, w3);
-    SHA1_SCHEDULE(w0, w1, w2, w3);
-    SHA1_ROUNDS(0, w0);
-    SHA1_SCHEDULE(w1, w2, w3, w0);
-    SHA1_ROUNDS(1, w1);
-    SHA1_SCHEDULE(w2, w3, w0, w1);
-    SHA1_ROUNDS(1, w2);
-    SHA1_SCHEDULE(w3, w0, w1, w2);
-    SHA1_ROUNDS(1, w3);
-    SHA1_SCHEDULE(w0, w1, w2, w3);
-    SHA1_ROUNDS(1, w0);
-    SHA1_SCHEDULE(w1, w2, w3, w0);
-    SHA1_ROUNDS(1, w1);
-    SHA1_SCHEDULE(w2, w3, w0, w1);
-    SHA1_ROUNDS(2, w2);
-    SHA1_SCHEDULE(w3, w0, w1, w2);
-    SHA1_ROUNDS(2, w3);
-    SHA1_SCHEDULE(w0, w1, w2, w3);
-    SHA1_ROUNDS(2, w0);
-    SHA1_SCHEDULE(w1, w2, w3, w0);
-    SHA1_ROUNDS(2, w1);
-    SHA1_SCHEDULE(w2, w3, w0, w1);
-    SHA1_ROUNDS(2, w2);
-    SHA1_SCHEDULE(w3, w0, w1, w2);
-    SHA1_ROUNDS(3, w3);
-    SHA1_SCHEDULE(w0, w1, w2, w3);
-    SHA1_ROUNDS(3, w0);
-    SHA1_SCHEDULE(w1, w2, w3, w0);
-    SHA1_ROUNDS(3, w1);
-    SHA1_SCHEDULE(w2, w3, w0, w1);
-    SHA1_ROUNDS(3, w2);
-    SHA1_SCHEDULE(w3, w0, w1, w2);
-    SHA1_ROUNDS(3, w3);
-    e0 = _mm_sha1nexte_epu32(before, e_start);
-    abcd = _mm_add_epi32(abcd, abcd_start);
+void tack_sha1_finish(tack_sha1 *sha, unsigned char digest[20]) {
+  unsigned int length = 0;
+  if (sha->failed || EVP_DigestFinal_ex(sha->context, digest, &length) != 1 || length != 20) {
+    sha->failed = 1;
+    memset(digest, 0, 20);
   }
-  _mm_storeu_si128((__m128i *)state, _mm_shuffle_epi32(abcd, 0x1B));
-  state[4] = (uint32_t)_mm_extract_epi32(e0, 3);
+  if (sha->context != NULL && spare_key_made && pthread_getspecific(spare_key) == NULL
+      && EVP_MD_CTX_reset(sha->context) == 1 && pthread_setspecific(spare_key, sha->context) == 0)
+    sha->context = NULL;
+  EVP_MD_CTX_free(sha->context);
+  sha->context = NULL;
 }
 
-static int sha1_extensions_present(void) {
-  unsigned int a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-  int sse = (c & bit_SSSE3) && (c & bit_SSE4_1);
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-  return sse && (b & bit_SHA);
-}
-
-/* 0: not decided yet; 1: the portable rounds; 2: the SHA extensions. Every thread that
-   decides stores the same value. */
-static int sha1_engine;
-
-static int sha1_extended(void) {
-  int engine = __atomic_load_n(&sha1_engine, __ATOMIC_RELAXED);
-  if (engine == 0) {
-    engine = sha1_extensions_present() ? 2 : 1;
-    __atomic_store_n(&sha1_engine, engine, __ATOMIC_RELAXED);
-  }
-  return engine == 2;
-}
-#endif
-
-static void sha1_blocks(tack_sha1 *context, const unsigned char *data, size_t blocks) {
-#ifdef TACK_SHA_EXTENSIONS
-  if (!context->portable && sha1_extended()) {
-    sha1_blocks_extended(context->state, data, blocks);
-    return;
-  }
-#endif
-  for (; blocks > 0; blocks--, data += 64) sha1_block(context, data);
-}
-
-void tack_sha1_add(tack_sha1 *context, const unsigned char *bytes, size_t count) {
-  context->length += count;
-  if (context->used > 0) {
-    size_t take = 64 - context->used < count ? 64 - context->used : count;
-    memcpy(context->block + context->used, bytes, take);
-    context->used += take;
-    bytes += take;
-    count -= take;
-    if (context->used < 64) return;
-    sha1_blocks(context, context->block, 1);
-    context->used = 0;
-  }
-  /* Whole blocks straight from the caller's bytes. */
-  if (count >= 64) {
-    sha1_blocks(context, bytes, count / 64);
-    bytes += count - count % 64;
-    count %= 64;
-  }
-  if (count > 0) memcpy(context->block, bytes, count);
-  context->used = count;
-}
-
-void tack_sha1_finish(tack_sha1 *context, unsigned char digest[20]) {
-  uint64_t bits = context->length * 8;
-  unsigned char padding[72] = {0x80};
-  size_t zeros = (context->used < 56 ? 56 : 120) - context->used;
-  for (int i = 0; i < 8; i++) padding[zeros + i] = (unsigned char)(bits >> (56 - 8 * i));
-  tack_sha1_add(context, padding, zeros + 8);
-  for (int i = 0; i < 5; i++) {
-    digest[4 * i] = (unsigned char)(context->state[i] >> 24);
-    digest[4 * i + 1] = (unsigned char)(context->state[i] >> 16);
-    digest[4 * i + 2] = (unsigned char)(context->state[i] >> 8);
-    digest[4 * i + 3] = (unsigned char)context->state[i];
-  }
-}
-
-void tack_sha1_digest(const void *bytes, size_t count, int portable, unsigned char digest[20]) {
-  tack_sha1 context;
-  tack_sha1_start(&context);
-  context.portable = portable;
-  tack_sha1_add(&context, bytes, count);
-  tack_sha1_finish(&context, digest);
+int tack_sha1_digest(const void *bytes, size_t count, unsigned char digest[20]) {
+  tack_sha1 sha;
+  tack_sha1_start(&sha);
+  tack_sha1_add(&sha, bytes, count);
+  tack_sha1_finish(&sha, digest);
+  return sha.failed ? -1 : 0;
 }
 
 /* ---- A growable byte buffer. ---- */
@@ -288,17 +144,19 @@ int tack_os_error(const char *what, const char *path) {
 }
 
 /* Writes `bytes` to `folder/name` through a temporary file renamed into place, read-only as
-   git leaves packs. */
+   git leaves packs. The temporary is not named `tmp_*`: `git prune` (and `git gc
+   --prune=now`) removes those from the pack folder however young, and the rename would then
+   fail. Tack removes its own a killed process left (Repository+Pack.swift). */
 static int write_file(const char *folder, const char *name, const tack_buffer *bytes) {
   char temporary[4096], final[4096];
-  if (snprintf(temporary, sizeof temporary, "%s/tmp_tack_XXXXXX", folder) >= (int)sizeof temporary
+  if (snprintf(temporary, sizeof temporary, "%s/tack-tmp-XXXXXX", folder) >= (int)sizeof temporary
       || snprintf(final, sizeof final, "%s/%s", folder, name) >= (int)sizeof final) {
     git_error_set_str(GIT_ERROR_OS, "pack folder path too long");
     return -1;
   }
   int fd = mkstemp(temporary);
   if (fd < 0 && errno == ENOENT && mkdir(folder, 0755) == 0) {
-    snprintf(temporary, sizeof temporary, "%s/tmp_tack_XXXXXX", folder);
+    snprintf(temporary, sizeof temporary, "%s/tack-tmp-XXXXXX", folder);
     fd = mkstemp(temporary);
   }
   if (fd < 0) return tack_os_error("could not create a file in", folder);
@@ -328,6 +186,50 @@ static int write_file(const char *folder, const char *name, const tack_buffer *b
   return 0;
 }
 
+/* Syncs the folder `folder`, so that the names just renamed into it survive a crash. */
+static int sync_folder(const char *folder) {
+  int directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory < 0) return tack_os_error("could not open", folder);
+  if (fsync(directory) < 0) {
+    tack_os_error("could not sync", folder);
+    close(directory);
+    return -1;
+  }
+  if (close(directory) < 0) return tack_os_error("could not close", folder);
+  return 0;
+}
+
+/* Writes `folder/name`, a `.keep` holding `message` and a newline, as git's index-pack writes
+   one (`--keep=<message>`); fsynced when fsync is on. */
+static int write_keep(const char *folder, const char *name, const char *message) {
+  char path[4096], line[256];
+  int length = snprintf(line, sizeof line, "%s\n", message);
+  if (snprintf(path, sizeof path, "%s/%s", folder, name) >= (int)sizeof path || length < 0
+      || length >= (int)sizeof line) {
+    git_error_set_str(GIT_ERROR_OS, "pack folder path too long");
+    return -1;
+  }
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
+  if (fd < 0 && errno == ENOENT && mkdir(folder, 0755) == 0)
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
+  if (fd < 0) return tack_os_error("could not create", path);
+  ssize_t wrote;
+  do wrote = write(fd, line, (size_t)length);
+  while (wrote < 0 && errno == EINTR);
+  if (wrote != length || (fsync_enabled && fsync(fd) < 0)) {
+    tack_os_error("could not write", path);
+    close(fd);
+    unlink(path);
+    return -1;
+  }
+  if (close(fd) < 0) {
+    tack_os_error("could not write", path);
+    unlink(path);
+    return -1;
+  }
+  return 0;
+}
+
 static int by_record_id(const void *left, const void *right) {
   return git_oid_cmp(&((const tack_pack_record *)left)->id, &((const tack_pack_record *)right)->id);
 }
@@ -336,7 +238,8 @@ static int by_record_id(const void *left, const void *right) {
    its version 2 index, and writes both to `folder`: the pack first, its index last, since git
    and libgit2 find packs by their index. `name` gets the pack's 40-hex id. Sorts `records`. */
 int tack_write_pack_and_index(
-    const char *folder, tack_buffer *pack, tack_pack_record *records, size_t count, char name[41]) {
+    const char *folder, tack_buffer *pack, tack_pack_record *records, size_t count,
+    const char *keep, char name[41]) {
   int error = -1;
   tack_buffer index = {0};
   unsigned char pack_sum[20], index_sum[20];
@@ -344,6 +247,7 @@ int tack_write_pack_and_index(
   tack_sha1_start(&sha);
   tack_sha1_add(&sha, pack->bytes, pack->length);
   tack_sha1_finish(&sha, pack_sum);
+  if (sha.failed) goto no_digest;
   if (tack_buffer_add(pack, pack_sum, 20) < 0) goto no_memory;
 
   /* Fan-out by first byte, ids sorted, their CRCs and offsets (past 2 GiB through the
@@ -377,28 +281,36 @@ int tack_write_pack_and_index(
   tack_sha1_start(&sha);
   tack_sha1_add(&sha, index.bytes, index.length);
   tack_sha1_finish(&sha, index_sum);
+  if (sha.failed) goto no_digest;
   if (tack_buffer_add(&index, index_sum, 20) < 0) goto no_memory;
 
   char hex[41], file[64];
   for (int i = 0; i < 20; i++) snprintf(hex + 2 * i, 3, "%02x", pack_sum[i]);
-  snprintf(file, sizeof file, "pack-%s.pack", hex);
-  if (write_file(folder, file, pack) < 0) goto done;
-  snprintf(file, sizeof file, "pack-%s.idx", hex);
-  if (write_file(folder, file, &index) < 0) goto done;
-  if (fsync_enabled) {
-    int directory = open(folder, O_RDONLY | O_DIRECTORY);
-    if (directory < 0 || fsync(directory) < 0) {
-      tack_os_error("could not sync", folder);
-      if (directory >= 0) close(directory);
-      goto done;
-    }
-    close(directory);
+  if (keep != NULL) {
+    snprintf(file, sizeof file, "pack-%s.keep", hex);
+    if (write_keep(folder, file, keep) < 0) goto done;
   }
+  snprintf(file, sizeof file, "pack-%s.pack", hex);
+  if (write_file(folder, file, pack) < 0) goto unkeep;
+  snprintf(file, sizeof file, "pack-%s.idx", hex);
+  if (write_file(folder, file, &index) < 0) goto unkeep;
+  if (fsync_enabled && sync_folder(folder) < 0) goto done;
   memcpy(name, hex, 41);
   error = 0;
   goto done;
+no_digest:
+  git_error_set_str(GIT_ERROR_SSL, "OpenSSL could not compute a SHA-1 for a pack");
+  goto done;
 no_memory:
   tack_out_of_memory();
+  goto done;
+unkeep:
+  /* No index was renamed in: nothing refers to the pack, and no reader sees it. */
+  if (keep != NULL) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/pack-%s.keep", folder, hex);
+    unlink(path);
+  }
 done:
   free(index.bytes);
   return error;

@@ -7,13 +7,12 @@
 
 #include <stdint.h>
 
-/* SHA-1 (FIPS 180-4), for packs' and indexes' checksums and object ids. */
+/* SHA-1 through OpenSSL's EVP, for packs' and indexes' checksums and object ids (packfile.c).
+   A context that could not be set up, or failed on the way, sets `failed`, and its digest is
+   all zeros: writers check `failed` after `tack_sha1_finish`. */
 typedef struct {
-  uint32_t state[5];
-  uint64_t length;
-  unsigned char block[64];
-  size_t used;
-  int portable; /* the portable rounds even where the SHA extensions are there */
+  struct evp_md_ctx_st *context;
+  int failed;
 } tack_sha1;
 
 void tack_sha1_start(tack_sha1 *context);
@@ -56,9 +55,12 @@ int tack_add_entry_header(tack_buffer *pack, git_object_t type, size_t length);
 
 /* Finishes `pack` (its header and entries, as `records` describe them) with its SHA-1, builds
    its version 2 index, and writes both to `folder`: the pack first, its index last, since git
-   and libgit2 find packs by their index; fsynced, with the folder, when fsync is on. `name`
-   gets the pack's 40-hex id. Sorts `records`. 0 or -1 (with a libgit2 error). */
+   and libgit2 find packs by their index; fsynced, with the folder, when fsync is on. With
+   `keep` (a message), a `.keep` holding it comes before both: from the moment git can see
+   the pack, `git repack -a -d` and `git gc` leave it alone. `name` gets the pack's 40-hex id.
+   Sorts `records`. 0 or -1 (with a libgit2 error). */
 int tack_write_pack_and_index(
-    const char *folder, tack_buffer *pack, tack_pack_record *records, size_t count, char name[41]);
+    const char *folder, tack_buffer *pack, tack_pack_record *records, size_t count,
+    const char *keep, char name[41]);
 
 #endif

@@ -10,6 +10,16 @@
    fails before its pack is written leaves nothing behind. Outside a write (`capturing` off) the
    backend passes writes on to the loose store, as libgit2 does by default.
 
+   From the moment git can see a write's pack until the branch points at it, a `.keep` beside
+   it keeps `git repack -a -d`, `git gc` and Tack's own folds away from it, as git's fetch
+   guards the pack it receives until its refs move: without it, a repack that started before
+   the branch moved deletes the pack, and with it the new commit's trees. The `.keep` goes once
+   the branch moved (`tack_pending_landed`); those of attempts that lost the compare-and-swap
+   go at the end of the update (`tack_pending_end`): until then a later attempt may leave out
+   an object because one of them holds it (libgit2 writes no object it finds stored). A
+   process killed in between leaves its `.keep` behind; `tack gc` and folds remove those an
+   hour old (Repository+Pack.swift), which git would not.
+
    The objects of the writes that landed stay readable from memory (up to `KEPT_LIMIT`): the
    next commands read the tip they just made without looking for the new pack. Those of an
    attempt that lost its compare-and-swap are dropped: nothing reaches them, so `tack gc` may
@@ -41,9 +51,16 @@ typedef struct {
 /* Objects of packs already written, kept for reads; past this many they are dropped. */
 #define KEPT_LIMIT 4096
 
+/* The `.keep` of a pack a Tack write holds until its branch moves: "tack write <pid>". */
+#define KEEP_PREFIX "tack write"
+
 struct tack_pending {
   git_odb_backend parent;
   int capturing;
+  /* The `.keep` of this attempt's pack ("" when none), and those of earlier attempts of this
+     update that lost the compare-and-swap, newline-separated. */
+  char keep[4096];
+  tack_buffer lost;
   held_object *objects; /* the kept ones first, then this attempt's */
   size_t count, capacity, kept;
   size_t *slots; /* open addressing: index + 1 into objects, 0 = empty */
@@ -198,8 +215,33 @@ static int backend_writestream(
   return 0;
 }
 
+/* The `.keep` of this attempt's pack goes to the list of those removed at the end. */
+static void keep_for_later(struct tack_pending *p) {
+  if (p->keep[0] == 0) return;
+  size_t length = strlen(p->keep);
+  /* Out of memory: removed now instead. */
+  if (tack_buffer_add(&p->lost, p->keep, length) < 0 || tack_buffer_add(&p->lost, "\n", 1) < 0)
+    unlink(p->keep);
+  p->keep[0] = 0;
+}
+
+/* Removes the `.keep` files named in `p->lost`. */
+static void remove_lost_keeps(struct tack_pending *p) {
+  size_t start = 0;
+  for (size_t at = 0; at < p->lost.length; at++) {
+    if (p->lost.bytes[at] != '\n') continue;
+    p->lost.bytes[at] = 0;
+    unlink((const char *)p->lost.bytes + start);
+    start = at + 1;
+  }
+  p->lost.length = 0;
+}
+
 static void backend_free(git_odb_backend *backend) {
   struct tack_pending *p = (struct tack_pending *)backend;
+  keep_for_later(p);
+  remove_lost_keeps(p);
+  free(p->lost.bytes);
   drop_from(p, 0);
   free(p->objects);
   free(p->slots);
@@ -235,16 +277,23 @@ int tack_pending_attach(git_repository *repository, tack_pending **out) {
 }
 
 void tack_pending_begin(tack_pending *p) {
+  keep_for_later(p);
   drop_from(p, p->kept > KEPT_LIMIT ? 0 : p->kept);
   p->capturing = 1;
 }
 
 void tack_pending_end(tack_pending *p) {
+  keep_for_later(p);
+  remove_lost_keeps(p);
   drop_from(p, p->kept);
   p->capturing = 0;
 }
 
-void tack_pending_landed(tack_pending *p) { p->kept = p->count; }
+void tack_pending_landed(tack_pending *p) {
+  p->kept = p->count;
+  if (p->keep[0] != 0) unlink(p->keep);
+  p->keep[0] = 0;
+}
 
 int tack_pending_flush(tack_pending *p, const char *pack_folder, char name[41]) {
   name[0] = 0;
@@ -287,7 +336,16 @@ int tack_pending_flush(tack_pending *p, const char *pack_folder, char name[41]) 
     records[n].offset = start;
     records[n].crc = (uint32_t)crc32(0, pack.bytes + start, (uInt)(pack.length - start));
   }
-  error = tack_write_pack_and_index(pack_folder, &pack, records, count, name);
+  char keep[64];
+  snprintf(keep, sizeof keep, KEEP_PREFIX " %ld", (long)getpid());
+  error = tack_write_pack_and_index(pack_folder, &pack, records, count, keep, name);
+  if (error == 0
+      && snprintf(p->keep, sizeof p->keep, "%s/pack-%s.keep", pack_folder, name)
+             >= (int)sizeof p->keep) {
+    p->keep[0] = 0;
+    git_error_set_str(GIT_ERROR_OS, "pack folder path too long");
+    error = -1;
+  }
 done:
   if (zlib_ready) deflateEnd(&zlib);
   free(pack.bytes);

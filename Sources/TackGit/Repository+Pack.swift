@@ -15,22 +15,30 @@ public struct PackReport: Sendable {
   /// Loose objects left: not reachable from any ref (abandoned write attempts), or written
   /// while the pack was being made.
   public var keptLoose: Int
-  /// Older packs removed because the new one holds everything reachable in them.
+  /// Older packs removed because the new one holds every object in them.
   public var removedPacks: Int = 0
+  /// The multi-pack-index (with its bitmap) was removed because it listed a removed pack, as
+  /// git's repack does; `git multi-pack-index write` makes a new one.
+  public var removedMultiPackIndex = false
   /// Nothing was done: another process was packing, or had just packed.
   public var skipped = false
 }
 
 extension Repository {
-  /// A pack younger than this is never removed by `pack`: an object a writer is about to
-  /// make reachable (its compare-and-swap still pending) may sit in it — libgit2 touches
-  /// a pack when a write finds an object already there.
+  /// A pack younger than this is left as it is by `pack` (`tack gc`): one a writer has just
+  /// made is folded by the writers' own folds, which take any pack but one with a `.keep`.
   public static let packGraceSeconds = 60
 
-  /// `tack gc`: everything reachable from the refs into one new pack; then the loose copies
-  /// and the older packs (past the grace period) it makes redundant are removed. Safe while
-  /// others write: objects are removed only once the new pack, already on disk, holds them,
-  /// and anything written meanwhile stays where it is.
+  /// `tack gc`: every pack past the grace period (but those git keeps: `.keep`, `.promisor`,
+  /// cruft packs) and every loose object into one new pack, which then replaces them. It never
+  /// drops an object, reachable or not (pruning is left to `git gc`, which knows every
+  /// reflog, worktree index and stash): the commits the refs reach go in first, children
+  /// before parents, each tree and blob under its path (see `PackInserter`) so that the
+  /// versions of a file become deltas of each other; then everything else the replaced packs
+  /// and the loose store hold. The new pack is checked against its index, and a pack is
+  /// removed only once the new one is shown to hold each of its objects; a multi-pack-index
+  /// that lists one goes first. Safe while others write: what is written meanwhile stays
+  /// where it is.
   public func pack(graceSeconds: Int = packGraceSeconds) throws(GitError) -> PackReport {
     let clock = ContinuousClock()
     let lock = try FileLock.acquire(
@@ -39,21 +47,23 @@ extension Repository {
       lock.release()
       reopenObjects()  // this handle sees the new pack, and forgets the ones removed
     }
-    let older = packNames()
     removeStaleTemporaries()
+    // With no grace period, no clock reading either (a file's time can be a little ahead).
+    let replaced = replaceablePacks(multiPackIndexed: true).filter {
+      graceSeconds <= 0 || LocalFile.age(packFolder + $0 + ".pack") ?? 0 >= graceSeconds
+    }
     let loose = looseObjects()
+    var members = loose
+    for pack in replaced { members += try objects(inPack: pack) }
     let written = try writePack(threads: 0, removingLoose: loose) { (builder) throws(GitError) in
-      // Children before parents, each tree and blob under its path (see `PackInserter`): with
-      // time alone, the hundreds of commits of one second come in no order, and so would the
-      // versions of a folder.
       var inserter = PackInserter(builder: builder, repository: pointer)
-      try revwalkFromEveryRef { (id) throws(GitError) in
-        try inserter.insertCommit(id)
-        return true
-      }
+      for commit in try commitsFromEveryRef() { try inserter.insertCommit(commit) }
+      for id in members { try inserter.insert(id, name: nil) }
     }
     guard var report = written.report, let name = written.name else { return written.fallback }
-    report.removedPacks = removePacks(older, keeping: name, graceSeconds: graceSeconds)
+    let removal = try removePacks(replaced, replacedBy: name)
+    report.removedPacks = removal.removed
+    report.removedMultiPackIndex = removal.multiPackIndex
     return report
   }
 
@@ -90,7 +100,7 @@ extension Repository {
       reopenObjects()  // this handle sees the new pack, and forgets the ones removed
     }
     let estimate = looseObjectEstimate()
-    var packs = packNames().filter { !LocalFile.exists(packFolder + $0 + ".keep") }.map {
+    var packs = replaceablePacks(multiPackIndexed: false).map {
       (name: $0, size: LocalFile.size(packFolder + $0 + ".pack") ?? 0)
     }
     let explicit = whenLooseAbove == 0 && whenPacksAbove == 0
@@ -107,7 +117,7 @@ extension Repository {
       // grown to half its size.
       let small = Self.packsToFold(packs.filter { $0.size < plainFoldBytes })
       if small.count >= 2, let copy = try foldPlain(small) {
-        removedPacks += removePacks(copy.folded, keeping: copy.name, graceSeconds: 0)
+        removedPacks += try removePacks(copy.folded, replacedBy: copy.name).removed
         packs.removeAll { copy.folded.contains($0.name) }
         let size = LocalFile.size(packFolder + copy.name + ".pack") ?? 0
         packs.append((copy.name, size))
@@ -150,7 +160,9 @@ extension Repository {
       for id in members { try inserter.insert(id, name: nil) }
     }
     guard var report = written.report, let name = written.name else { return done }
-    report.removedPacks = removedPacks + removePacks(folded, keeping: name, graceSeconds: 0)
+    let removal = try removePacks(folded, replacedBy: name)
+    report.removedPacks = removedPacks + removal.removed
+    report.removedMultiPackIndex = removal.multiPackIndex
     return report
   }
 
@@ -171,6 +183,7 @@ extension Repository {
     let hash = String(nulTerminated: name)
     guard !hash.isEmpty else { return nil }
     let chosen = names.indices.filter { folded[$0] != 0 }.map { names[$0] }
+    try checkNewPack("pack-" + hash)
     let objects = objectCount(ofPack: "pack-" + hash)
     return ("pack-" + hash, chosen, objects)
   }
@@ -238,27 +251,8 @@ extension Repository {
     return sorted[..<split].map(\.name)
   }
 
-  /// Removes the packs `names` (but `new`) that are past the grace period; returns how many.
-  private func removePacks(
-    _ names: [String], keeping new: String, graceSeconds: Int
-  ) -> Int {
-    var removed = 0
-    // With no grace period, no clock reading either (a file's time can be a little ahead).
-    for old in names
-    where old != new
-      && (graceSeconds <= 0 || LocalFile.age(packFolder + old + ".pack") ?? 0 >= graceSeconds)
-    {
-      // The index first: without it git and libgit2 no longer see the pack.
-      if unlink(packFolder + old + ".idx") == 0 {
-        unlink(packFolder + old + ".pack")
-        removed += 1
-      }
-    }
-    return removed
-  }
-
   /// Every object in the pack `name`.
-  private func objects(inPack name: String) throws(GitError) -> [OID] {
+  func objects(inPack name: String) throws(GitError) -> [OID] {
     let odb = try onePackDatabase(packFolder + name + ".idx")
     defer { git_odb_free(odb) }
     var ids: [OID] = []
@@ -275,7 +269,7 @@ extension Repository {
   }
 
   /// An object database of one pack alone.
-  private func onePackDatabase(_ index: String) throws(GitError) -> OpaquePointer? {
+  func onePackDatabase(_ index: String) throws(GitError) -> OpaquePointer? {
     var odb: OpaquePointer?
     try check("git_odb_new", git_odb_new(&odb))
     do {
@@ -301,6 +295,7 @@ extension Repository {
   private func commitsNewestFirst(in members: Set<OID>) throws(GitError) -> [OID] {
     var parents: [OID: [OID]] = [:]
     let tips = try referencedCommits()
+    let shallow = shallowCommits()
     var pending = tips.map { (id: $0, above: true) }
     var budget = Self.foldWalkBudget
     while let (id, above) = pending.popLast() {
@@ -308,20 +303,49 @@ extension Repository {
       let member = members.contains(id)
       guard member || (above && budget > 0) else { continue }
       if !member { budget -= 1 }
-      let up = try retryingVanishedPacks { () throws(GitError) -> [OID] in
-        var raw = id.raw
-        var commit: OpaquePointer?
-        try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
-        defer { git_commit_free(commit) }
-        return (0..<git_commit_parentcount(commit)).compactMap { index in
-          git_commit_parent_id(commit, index).map(OID.init)
-        }
-      }
+      let up = try parentIDs(of: id, shallow: shallow)
       parents[id] = up
       // Below a member, only members: the rest is older than the fold.
       pending += up.map { (id: $0, above: above && !member) }
     }
-    // Depth first along the parents: a commit is listed after its parents; reversed, before.
+    return Self.childrenFirst(from: tips, parents: parents).filter(members.contains)
+  }
+
+  /// Every commit the refs reach, children before parents; in a shallow clone, down to its
+  /// shallow commits (their parents are not there).
+  func commitsFromEveryRef() throws(GitError) -> [OID] {
+    var parents: [OID: [OID]] = [:]
+    let tips = try referencedCommits()
+    let shallow = shallowCommits()
+    var pending = tips
+    while let id = pending.popLast() {
+      guard parents[id] == nil else { continue }
+      let up = try parentIDs(of: id, shallow: shallow)
+      parents[id] = up
+      pending += up
+    }
+    return Self.childrenFirst(from: tips, parents: parents)
+  }
+
+  /// The parents of the commit `id`; none for a commit in `shallow`, whose parents a shallow
+  /// clone lacks.
+  private func parentIDs(of id: OID, shallow: Set<OID>) throws(GitError) -> [OID] {
+    guard !shallow.contains(id) else { return [] }
+    return try retryingVanishedPacks { () throws(GitError) -> [OID] in
+      var raw = id.raw
+      var commit: OpaquePointer?
+      try check("git_commit_lookup", git_commit_lookup(&commit, pointer, &raw))
+      defer { git_commit_free(commit) }
+      return (0..<git_commit_parentcount(commit)).compactMap { index in
+        git_commit_parent_id(commit, index).map(OID.init)
+      }
+    }
+  }
+
+  /// The commits of `parents` (each commit's parents, as far as they were read) reachable
+  /// from `tips`, each before its parents: depth first along the parents, a commit is listed
+  /// after them; reversed, before.
+  private static func childrenFirst(from tips: [OID], parents: [OID: [OID]]) -> [OID] {
     var order: [OID] = []
     var visited: Set<OID> = []
     for tip in tips where visited.insert(tip).inserted {
@@ -337,7 +361,7 @@ extension Repository {
         if visited.insert(up[next]).inserted { stack.append((up[next], 0)) }
       }
     }
-    return order.reversed().filter(members.contains)
+    return order.reversed()
   }
 
   /// The commits the refs (`refs/*`) point at, tags peeled.
@@ -368,22 +392,23 @@ extension Repository {
   private var packLockPath: String { commonDirectory + "tack-pack.lock" }
 
   /// Removes what a process killed while writing a pack left in the pack folder, once not
-  /// touched for an hour: Tack's temporary files (`tmp_tack_*`), and a pack whose index was
+  /// touched for an hour: Tack's temporary files (`tack-tmp-*`, and `tmp_tack_*` of older versions), and a pack whose index was
   /// never written (no reader uses it). A live writer finishes both within milliseconds.
   func removeStaleTemporaries() {
+    removeStaleWriteKeeps()
     for name in LocalFile.names(in: packFolder) ?? [] {
       let orphan =
         name.hasPrefix("pack-") && name.hasSuffix(".pack")
         && !LocalFile.exists(packFolder + name.dropLast(5) + ".idx")
-      guard name.hasPrefix("tmp_tack_") || orphan,
+      guard name.hasPrefix("tack-tmp-") || name.hasPrefix("tmp_tack_") || orphan,
         LocalFile.age(packFolder + name) ?? 0 >= 3600
       else { continue }
       unlink(packFolder + name)
     }
   }
 
-  /// How many packs the repository has.
-  public func packCount() -> Int { packNames().count }
+  /// How many packs the repository has that a fold may take (see `replaceablePacks`).
+  public func packCount() -> Int { replaceablePacks(multiPackIndexed: false).count }
 
   /// Whether the repository may hold more than `limit` packs, without reading the pack
   /// folder at every write: the count from this handle's last read of it, plus the packs its
@@ -425,6 +450,7 @@ extension Repository {
     let packed = Int(git_packbuilder_object_count(builder))
     guard packed > 0 else { return (nil, nil, nothing) }
     let name = "pack-" + (try writeBuiltPack(builder, objects: packed))
+    try checkNewPack(name)
     let (removed, kept) = try removeLoose(loose, heldBy: packFolder + name + ".idx")
     return (PackReport(packed: packed, removedLoose: removed, keptLoose: kept), name, nothing)
   }

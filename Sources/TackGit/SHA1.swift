@@ -1,13 +1,14 @@
 internal import CLibGit2
 
-/// The SHA-1 that Tack's pack writers use for pack checksums and the ids in the indexes they
-/// build (CLibGit2/packfile.c): the x86 SHA extensions when the processor has them, portable
-/// rounds otherwise. Object ids of new objects still come from libgit2 (SHA-1DC).
+/// The SHA-1 that Tack's pack and index writers use for checksums and the ids in the indexes
+/// they build (CLibGit2/packfile.c): OpenSSL's EVP, whose assembly uses the processor's SHA
+/// instructions (x86 SHA extensions, ARMv8) where there are any. Object ids of new objects
+/// still come from libgit2 (SHA-1DC).
 enum SHA1 {
-  /// The digest of `bytes`; `portable` forces the portable rounds.
-  static func digest(_ bytes: [UInt8], portable: Bool = false) -> [UInt8] {
+  /// The digest of `bytes`; `nil` when OpenSSL could not compute one.
+  static func digest(_ bytes: [UInt8]) -> [UInt8]? {
     var digest = [UInt8](repeating: 0, count: 20)
-    bytes.withUnsafeBytes { tack_sha1_digest($0.baseAddress, $0.count, portable ? 1 : 0, &digest) }
-    return digest
+    let code = bytes.withUnsafeBytes { tack_sha1_digest($0.baseAddress, $0.count, &digest) }
+    return code == 0 ? digest : nil
   }
 }

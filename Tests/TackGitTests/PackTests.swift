@@ -66,11 +66,14 @@ import Testing
     try fixture.git(["fsck", "--strict", "--no-dangling"])
 
     // The fold: every version of a folder (five) in one pack, up to four of them deltas (128),
-    // and 128 `d` trees. 253 here; without paths, 128: the folders' trees stored whole.
+    // and 128 `d` trees. 253 here; without paths, 128: the folders' trees stored whole. No
+    // object is dropped: the empty tree the first write started from comes along, and so
+    // does the stray blob.
     let folded = try repository.pack(graceSeconds: 0)
     #expect(folded.removedPacks == 2 && repository.packNames().count == 1)
     let all = try Self.trees(inPack: try #require(repository.packNames().first), of: fixture)
-    #expect(all.count == 34 + 128 * 3 && all.deltas >= 240)
+    #expect(all.count == 34 + 128 * 3 + 1 && all.deltas >= 240)
+    try fixture.git(["cat-file", "-e", abandoned])
     try fixture.git(["fsck", "--strict", "--no-dangling"])
     #expect(try fixture.git(["rev-list", "--count", "main"]) == "129\n")
     #expect(try fixture.git(["show", "main:d/s05/f4.json"]) == "5 4 4\n")
@@ -188,5 +191,139 @@ extension PackTests {
     let report = try repository.packLoose()
     #expect(!report.skipped && report.removedLoose >= 30)
     try fixture.git(["fsck", "--strict"])
+  }
+}
+
+/// `tack gc` and folds beside what people do with git: tags, reflogs, stashes, worktrees,
+/// staged files, `.keep` files, multi-pack-indexes, shallow clones.
+extension PackTests {
+  /// Files in the pack folder `git count-objects -v` calls garbage, and its whole output.
+  static func garbage(_ fixture: GitFixture) throws -> String {
+    let counts = try fixture.git(["count-objects", "-v"])
+    return counts.split(separator: "\n").filter { $0.hasPrefix("garbage") }
+      .joined(separator: ",")
+  }
+
+  /// Objects only a tag object, a reflog, the stash, a detached worktree's HEAD or the index
+  /// reach survive `git gc` then `tack gc`: tack gc never drops an object (pruning is git's).
+  @Test func gcKeepsWhatOnlyGitReaches() throws {
+    let fixture = try GitFixture()
+    @discardableResult func git(_ arguments: [String]) throws -> String {
+      try fixture.git(arguments)
+    }
+    func commit(_ file: String, _ text: String, _ message: String) throws {
+      try fixture.write(file, text)
+      try git(["add", file])
+      try git(["commit", "-q", "-m", message])
+    }
+    try commit("a.txt", "one\n", "first")
+    try git(["tag", "-a", "v1", "-m", "release one"])
+    try commit("a.txt", "two\n", "second")
+    try fixture.write("a.txt", "amended\n")
+    try git(["commit", "-q", "-a", "--amend", "-m", "second, amended"])  // "second": reflog only
+    try commit("b.txt", "dropped\n", "dropped")
+    try git(["reset", "-q", "--hard", "HEAD~1"])  // "dropped": reflog only
+    try fixture.write("a.txt", "stashed\n")
+    try git(["stash", "-q"])
+    let worktree = try TestGit.temporaryFolder("gc-worktree")
+    defer { try? FileManager.default.removeItem(atPath: worktree) }
+    try git(["worktree", "add", "-q", "--detach", worktree])
+    try Data("in the worktree\n".utf8).write(to: URL(fileURLWithPath: worktree + "/w.txt"))
+    try TestGit.run(["add", "w.txt"], in: worktree)
+    try TestGit.run(["commit", "-q", "-m", "detached"], in: worktree)
+    try fixture.write("s.txt", "staged only\n")
+    try git(["add", "s.txt"])
+
+    let repository = try Repository.discover(from: fixture.path)
+    let board = NumberedWrites(repository) { ["t/\($0).json": "\($0)\n"] }
+    try board(5)  // on main: checked out, so the index and files follow
+    try git(["gc", "-q"])
+    try board(5)
+    let keptByHand = try #require(repository.packNames().last)
+    #expect(
+      FileManager.default.createFile(
+        atPath: repository.packFolder + keptByHand + ".keep", contents: nil))
+    let report = try repository.pack(graceSeconds: 0)
+    #expect(report.removedPacks >= 1)
+    #expect(repository.packNames().contains(keptByHand))
+
+    try git(["fsck", "--strict", "--full"])
+    #expect(try git(["cat-file", "-t", "v1"]) == "tag\n")
+    #expect(try git(["show", "v1:a.txt"]) == "one\n")
+    // The commits only the reflog reaches.
+    let reflog = try git(["log", "-g", "--format=%H %s", "HEAD"]).split(separator: "\n")
+    let dropped = try #require(reflog.first { $0.hasSuffix(" dropped") }?.prefix(40))
+    let second = try #require(reflog.first { $0.hasSuffix(" second") }?.prefix(40))
+    #expect(try git(["show", "\(dropped):b.txt"]) == "dropped\n")
+    #expect(try git(["show", "\(second):a.txt"]) == "two\n")
+    #expect(try git(["stash", "show", "-p"]).contains("+stashed"))
+    #expect(try TestGit.run(["show", "HEAD:w.txt"], in: worktree) == "in the worktree\n")
+    try git(["commit", "-q", "-m", "the staged file"])
+    #expect(try git(["show", "HEAD:s.txt"]) == "staged only\n")
+    #expect(try git(["show", "HEAD:t/10.json"]) == "10\n")
+    try git(["fsck", "--strict", "--full"])
+  }
+
+  /// After `git maintenance`'s incremental repack and a multi-pack-index with a bitmap, folds
+  /// leave the packs the index lists alone; `tack gc` replaces them and removes the index
+  /// (and its bitmap) first, as git's repack does. fsck, `count-objects` and a clone through
+  /// the pack protocol stay clean all along.
+  @Test func foldsAndGcKeepTheMultiPackIndexWhole() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let write = NumberedWrites(repository) { ["t/\($0 % 9)/\($0).json": "\($0)\n"] }
+    func checkClean() throws {
+      try fixture.git(["fsck", "--strict", "--full"])
+      #expect(try Self.garbage(fixture) == "garbage: 0")
+      let clone = try TestGit.temporaryFolder("midx-clone")
+      defer { try? FileManager.default.removeItem(atPath: clone) }
+      try TestGit.run(["clone", "-q", "--no-local", fixture.path, clone + "/c"], in: clone)
+      #expect(
+        try TestGit.run(["rev-list", "--count", "HEAD"], in: clone + "/c") == "\(write.written)\n")
+    }
+    try write(20)
+    try fixture.git(["maintenance", "run", "--task=incremental-repack"])
+    try fixture.git(["multi-pack-index", "write", "--bitmap"])
+    let indexed = try #require(repository.multiPackIndexPacks())
+    #expect(!indexed.isEmpty)
+    for _ in 0..<40 {
+      try write(1)
+      _ = try repository.packLoose(maximumPacks: 4)
+    }
+    #expect(indexed.isSubset(of: Set(repository.packNames())))
+    try checkClean()
+
+    let report = try repository.pack(graceSeconds: 0)
+    #expect(report.removedMultiPackIndex && report.removedPacks >= indexed.count)
+    #expect(!LocalFile.exists(repository.packFolder + "multi-pack-index"))
+    #expect(
+      (LocalFile.names(in: repository.packFolder) ?? []).allSatisfy {
+        !$0.hasPrefix("multi-pack-index") && !$0.hasSuffix(".bitmap") && !$0.hasSuffix(".rev")
+      })
+    try checkClean()
+  }
+
+  /// A shallow clone's oldest commits name parents it does not have: the walks of folds and
+  /// `tack gc` stop there, as git's do, instead of failing with "object not found".
+  @Test func foldsAndGcWorkInAShallowClone() throws {
+    let origin = try GitFixture(bare: true)
+    let source = try Repository.discover(from: origin.path)
+    try NumberedWrites(source) { ["t/\($0).json": "\($0)\n"] }(10)
+    let folder = try TestGit.temporaryFolder("shallow")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try TestGit.run(
+      ["clone", "-q", "--bare", "--depth", "1", "file://" + origin.path, folder + "/s.git"],
+      in: folder)
+    let path = folder + "/s.git"
+    let repository = try Repository.discover(from: path)
+    let write = NumberedWrites(repository) { ["u/\($0).json": "\($0)\n"] }
+    for _ in 0..<6 {
+      try write(1)
+      _ = try repository.packLoose(maximumPacks: 3)
+    }
+    _ = try repository.pack(graceSeconds: 0)
+    try TestGit.run(["fsck", "--strict", "--full"], in: path)
+    #expect(try TestGit.run(["rev-list", "--count", "main"], in: path) == "7\n")
+    #expect(try TestGit.run(["show", "main:t/9.json"], in: path) == "9\n")
   }
 }

@@ -59,10 +59,14 @@ int tack_pack_fold_plain(
 int tack_pack_write_indexed(
     const char *pack_folder, const unsigned char *bytes, size_t length, char name[41]);
 
-/* The SHA-1 of `count` bytes, as Tack's pack writers compute it: with the x86 SHA extensions
-   when the processor has them, else (or when `portable` is set) with portable rounds. For
-   tests, which check both against each other and known digests. */
-void tack_sha1_digest(const void *bytes, size_t count, int portable, unsigned char digest[20]);
+/* Checks the pack `name` (`pack-<id>`, in `pack_folder`) against its index before the packs it
+   replaces go: both checksums, the pack's id, header, fan-out, sorted ids, and each entry's
+   CRC-32 against the bytes it covers. 0, or -1 with a libgit2 error saying what is wrong. */
+int tack_pack_check(const char *pack_folder, const char *name);
+
+/* The SHA-1 of `count` bytes, as Tack's pack and index writers compute it (OpenSSL's EVP).
+   0, or -1 when OpenSSL could not set up a digest. For tests. */
+int tack_sha1_digest(const void *bytes, size_t count, unsigned char digest[20]);
 
 #include <sys/stat.h>
 /* One path of the index to change: removed, or set to the blob `id` with the stat data of

@@ -88,7 +88,9 @@ struct GC: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gc",
     abstract:
-      "Pack everything into one pack, dropping loose copies and older packs; safe while others write."
+      "Pack loose objects and older packs into one pack; safe while others write.",
+    discussion:
+      "Nothing is dropped: unreachable objects go into the new pack too (pruning is 'git gc''s job). Packs with a .keep, .promisor or .mtimes file stay as they are; a multi-pack-index that lists a replaced pack is removed, as git's repack does."
   )
   @OptionGroup var global: GlobalOptions
 
@@ -100,11 +102,17 @@ struct GC: ParsableCommand {
           "packed": .int(Int64(report.packed)), "removedLoose": .int(Int64(report.removedLoose)),
           "keptLoose": .int(Int64(report.keptLoose)),
           "removedPacks": .int(Int64(report.removedPacks)),
+          "removedMultiPackIndex": .bool(report.removedMultiPackIndex),
         ])
       } else {
         Console.out(
-          "Packed \(report.packed) objects; removed \(report.removedLoose) loose copies and \(report.removedPacks) older packs, kept \(report.keptLoose) loose (unreachable or newer)."
+          "Packed \(report.packed) objects; removed \(report.removedLoose) loose copies and \(report.removedPacks) older packs, kept \(report.keptLoose) loose (written meanwhile)."
         )
+        if report.removedMultiPackIndex {
+          Console.out(
+            "Removed the multi-pack-index, which listed a replaced pack; 'git multi-pack-index write' (or 'git maintenance run') makes a new one."
+          )
+        }
       }
     }
   }
