@@ -97,24 +97,11 @@ extension Repository {
   /// (`git log`'s), until it returns `false`.
   func revwalk(from tip: OID, _ body: (OID) throws(GitError) -> Bool) throws(GitError) {
     let cut = shallowCommits()
-    guard cut.isEmpty else { return try shallowWalk(from: [tip], cutAt: cut, body) }
+    guard cut.isEmpty else { return try shallowWalk(from: tip, cutAt: cut, body) }
     try revwalk(
       starting: { (walk) throws(GitError) in
         var start = tip.raw
         try check("git_revwalk_push", git_revwalk_push(walk, &start))
-      }, body)
-  }
-
-  /// The same from every ref (nothing when there is none).
-  func revwalkFromEveryRef(_ body: (OID) throws(GitError) -> Bool) throws(GitError) {
-    let cut = shallowCommits()
-    guard cut.isEmpty else {
-      return try shallowWalk(from: try commitsOfEveryRef(), cutAt: cut, body)
-    }
-    try revwalk(
-      starting: { (walk) throws(GitError) in
-        let pushed = git_revwalk_push_glob(walk, "refs/*")
-        if pushed != GIT_ENOTFOUND.rawValue { try check("git_revwalk_push_glob", pushed) }
       }, body)
   }
 
@@ -178,31 +165,18 @@ extension Repository {
 }
 
 extension Repository {
-  /// The commits whose parents a shallow clone does not have (the `shallow` file of the git
-  /// directory, one id per line): git treats them as roots. Empty in a full clone.
-  func shallowCommits() -> Set<OID> {
-    guard git_repository_is_shallow(pointer) == 1,
-      let bytes = try? LocalFile.read(commonDirectory + "shallow")
-    else { return [] }
-    return Set(
-      String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap {
-        OID(hex: String($0))
-      })
-  }
-
   /// A revwalk of a shallow clone. libgit2 1.5 does not read the `shallow` file, so its walk
-  /// fails at the first missing parent: this one collects the commits `tips` reach, stopping
+  /// fails at the first missing parent: this one collects the commits `tip` reaches, stopping
   /// at the cut, and orders them as libgit2's topological + time sort does
-  /// (`HistoryIndex.Graph.walkOrder`), several tips under one virtual tip newer than all.
+  /// (`HistoryIndex.Graph.walkOrder`).
   private func shallowWalk(
-    from tips: [OID], cutAt cut: Set<OID>, _ body: (OID) throws(GitError) -> Bool
+    from tip: OID, cutAt cut: Set<OID>, _ body: (OID) throws(GitError) -> Bool
   ) throws(GitError) {
-    guard !tips.isEmpty else { return }
     var positions: [OID: Int32] = [:]
     var ids: [OID] = []
     var times: [Int64] = []
     var parentIDs: [[OID]] = []
-    var pending = tips
+    var pending = [tip]
     while let id = pending.popLast() {
       guard positions[id] == nil else { continue }
       positions[id] = Int32(ids.count)
@@ -220,10 +194,6 @@ extension Repository {
       parentIDs.append(parents)
       pending += parents.reversed()
     }
-    // The virtual tip last, its parents the real tips.
-    let top = Int32(ids.count)
-    times.append(Int64.max)
-    parentIDs.append(tips)
     var starts: [Int32] = [0]
     var parents: [Int32] = []
     for list in parentIDs {
@@ -231,30 +201,8 @@ extension Repository {
       starts.append(Int32(parents.count))
     }
     let graph = HistoryIndex.Graph(times: times, starts: starts, parents: parents)
-    for position in graph.walkOrder(from: top) where position != top {
+    for position in graph.walkOrder(from: 0) {
       guard try body(ids[Int(position)]) else { return }
     }
-  }
-
-  /// The commits the refs (`refs/*`) point at, tags peeled; refs to anything else are skipped.
-  private func commitsOfEveryRef() throws(GitError) -> [OID] {
-    var iterator: OpaquePointer?
-    try check(
-      "git_reference_iterator_glob_new",
-      git_reference_iterator_glob_new(&iterator, pointer, "refs/*"))
-    defer { git_reference_iterator_free(iterator) }
-    var commits: [OID] = []
-    var reference: OpaquePointer?
-    while true {
-      let code = git_reference_next(&reference, iterator)
-      if code == GIT_ITEROVER.rawValue { break }
-      try check("git_reference_next", code)
-      defer { git_reference_free(reference) }
-      var peeled: OpaquePointer?
-      guard git_reference_peel(&peeled, reference, GIT_OBJECT_COMMIT) == 0 else { continue }
-      commits.append(OID(git_object_id(peeled)))
-      git_object_free(peeled)
-    }
-    return commits
   }
 }
