@@ -70,7 +70,7 @@ def test_git_repacks_beside_tack_writers(board: Board, loop_name, round_):
     agent(board)
     seeds = [board.add() for _ in range(3)]
     before = board.capture()
-    writers, writes, calls = 3, size(8, 30), size(12, 40)
+    writers, writes, calls = 3, size(12, 30), size(16, 40)
     with git_loop(board, GIT_LOOPS[loop_name]) as loop:
         run_threads(
             *(cli_writer(board, seeds, writes) for _ in range(writers)),

@@ -6,7 +6,6 @@ git re-checks such entries by content, and smudges them whenever it writes the i
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest

@@ -5,7 +5,6 @@ tree or outside the sparse patterns — and `tack check` reports a broken histor
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -20,10 +19,6 @@ def task_path(board: Board, task_id: str) -> str:
     found = [n for n in names if n.endswith(f"/{task_id}.json")]
     assert len(found) == 1, (task_id, found)
     return found[0]
-
-
-def notes_of(board: Board, task_id: str) -> list[str]:
-    return [n["text"] for n in json.loads(board.tack("show", "--json", task_id).stdout)["notes"]]
 
 
 # MARK: sparse checkouts
