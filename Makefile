@@ -1,11 +1,12 @@
 # Tack: `make demo` installs what is missing, builds, and runs a demo board;
 # `make test` installs what is missing and runs every test: the Swift suites, the benchmark at
 # a tiny size (it fails on errors and lost writes, never on timing), then the MCP server
-# against the official Python SDK (both client lines, in venvs under .build/).
+# against the official Python SDK (both client lines, in venvs under .build/), then the
+# "git neighbours" suite (git gc/repack/maintenance/commits around Tack; docs/reliability.md).
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: deps build release demo test bench template man format lint clean
+.PHONY: deps build release demo test stress bench template man format lint clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,6 +25,12 @@ test: deps
 	$(SWIFT) test --skip-build
 	python3 scripts/bench.py --smoke --bin "$$($(SWIFT) build --show-bin-path)"
 	TACK_BINARY="$$($(SWIFT) build --show-bin-path)/tack" bash scripts/mcp-tests.sh
+	TACK_BINARY="$$($(SWIFT) build --show-bin-path)/tack" bash scripts/neighbour-tests.sh
+
+# The "git neighbours" suite heavier: every concurrent scenario 5 times, with bigger loops.
+stress: deps
+	$(SWIFT) build
+	TACK_STRESS=1 TACK_BINARY="$$($(SWIFT) build --show-bin-path)/tack" bash scripts/neighbour-tests.sh
 
 # Numbers, not a test: p50/p95 per operation against the git CLI, at 1k, 10k and 100k tasks
 # (about 8 minutes; BENCH_SIZES=1000,10000 for a quicker run).
