@@ -34,7 +34,11 @@ extension Repository {
     // compare-and-swap.
     let lock = try FileLock.acquire(
       path: commonDirectory + "tack.lock", until: deadline, clock: clock)
-    defer { lock.release() }
+    defer {
+      lock.record([])
+      lock.release()
+    }
+    clearOwnDeadLocks(lock)
     if let worktree { try recoverWorktree(worktree, branch: branch) }
     let pending = packsEachWrite ? try pendingObjects() : nil
     updating = true
@@ -66,18 +70,15 @@ extension Repository {
         // another process has just folded away (see `retryingVanishedPacks`).
         commit = try retryingVanishedPacks { () throws(GitError) in
           try commitAndSwap(
-            branch: branch, tip: tip, base: tree, request: request, pending: pending)
+            branch: branch, tip: tip, base: tree, request: request, pending: pending,
+            turn: lock)
         }
       } catch let error {
         guard error.isContention else { throw error }
-        if error.kind == .locked, let cleared = clearStaleLock(for: branch) {
-          writeWarning = cleared
-          continue
-        }
         guard clock.now < deadline else {
           let message =
             error.kind == .locked
-            ? "\(branch) stayed locked by another process for \(policy.maxWaitMilliseconds) ms (\(error.message)); if no git or tack process is running, remove the stale lock file \(commonDirectory)\(branch).lock"
+            ? "another git process kept \(branch) locked for \(policy.maxWaitMilliseconds) ms (\(error.message)); let it finish and run the command again. If no git process is running, one stopped mid-way: remove \(commonDirectory)\(branch).lock"
             : "gave up after \(attempts) attempts in \(policy.maxWaitMilliseconds) ms: other writers kept moving \(branch)"
           throw GitError(
             kind: .conflict, code: error.code, call: "update \(branch)", message: message)
@@ -101,13 +102,40 @@ extension Repository {
     }
   }
 
-  /// A ref lock older than this was left by a process that died mid-write (git and libgit2
-  /// hold one for milliseconds): it is removed so that later writes are not blocked forever.
-  static let staleLockSeconds = 5
+  /// Removes the git locks that a Tack writer killed mid-write left behind, as its record in
+  /// `tack.lock` names them (`LockRecord`): the `index.lock` it created, when the file there
+  /// is still that one, and the ref lock of its compare-and-swap, when the lock was created
+  /// during that swap. Only when that writer is certainly gone (`LockOwner.isGone`); every
+  /// other lock belongs to a process that may be running, and is waited for. Runs with
+  /// `tack.lock` held, so no other Tack writer is mid-write.
+  private func clearOwnDeadLocks(_ turn: FileLock) {
+    guard let record = LockRecord(bytes: turn.recorded()) else { return }
+    turn.record([])
+    guard record.owner.isGone else { return }
+    var cleared: [String] = []
+    if let index = record.index, FileIdentity(path: index.path) == index.identity,
+      unlink(index.path) == 0
+    {
+      cleared.append(index.path)
+    }
+    if let swap = record.swap, let lock = FileIdentity(path: swap.lock),
+      Self.seconds(lock.changed) >= Self.seconds(swap.began) - 0.1,
+      Self.seconds(lock.changed) <= Self.seconds(swap.began) + Self.swapSeconds,
+      unlink(swap.lock) == 0
+    {
+      cleared.append(swap.lock)
+    }
+    guard !cleared.isEmpty else { return }
+    writeWarning =
+      "removed \(cleared.joined(separator: " and ")), left by tack process \(record.owner.pid), which stopped mid-write"
+  }
 
-  /// Removes `<branch>.lock` when it is stale, and says so.
-  private func clearStaleLock(for branch: String) -> String? {
-    LocalFile.removeIfStale(commonDirectory + branch + ".lock", olderThan: Self.staleLockSeconds)
+  /// How long after its swap began a dead writer's ref lock may have been created: libgit2
+  /// takes it at once, and holds it for a millisecond.
+  static let swapSeconds = 2.0
+
+  private static func seconds(_ time: timespec) -> Double {
+    Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
   }
 
   /// Finishes a working tree update that a killed writer left half done (see the journal
@@ -202,13 +230,15 @@ extension Repository {
   }
 
   private func commitAndSwap(
-    branch: String, tip: OID?, base: Tree?, request: CommitRequest, pending: OpaquePointer?
+    branch: String, tip: OID?, base: Tree?, request: CommitRequest, pending: OpaquePointer?,
+    turn: FileLock
   )
     throws(GitError) -> OID
   {
     if let target = request.fastForwardTo {
       var raw = target.raw
-      try swapReference(branch: branch, tip: tip, to: &raw, reason: "tack: fast-forward")
+      try swapReference(
+        branch: branch, tip: tip, to: &raw, reason: "tack: fast-forward", turn: turn)
       return target
     }
     let baseTree: Tree
@@ -265,17 +295,29 @@ extension Repository {
         parents.count, &parents))
     if let pending { try flushPending(pending) }
     let subject = request.message.prefix { $0 != "\n" }
-    try swapReference(branch: branch, tip: tip, to: &commitID, reason: "tack: \(subject)")
+    try swapReference(
+      branch: branch, tip: tip, to: &commitID, reason: "tack: \(subject)", turn: turn)
     if let pending { tack_pending_landed(pending) }
     return OID(commitID)
   }
 
   /// Moves `branch` from `tip` to `target` only if it is still at `tip` (compare-and-swap).
   private func swapReference(
-    branch: String, tip: OID?, to target: inout git_oid, reason: String
+    branch: String, tip: OID?, to target: inout git_oid, reason: String, turn: FileLock
   )
     throws(GitError)
   {
+    // libgit2 creates `<branch>.lock` in here: noted first, so that the next writer may
+    // remove it if this process is killed while it holds it.
+    var began = timespec()
+    clock_gettime(CLOCK_REALTIME, &began)
+    var record = LockRecord(bytes: turn.recorded()) ?? LockRecord(owner: .current)
+    record.swap = (commonDirectory + branch + ".lock", began)
+    turn.record(record.bytes)
+    defer {
+      record.swap = nil
+      turn.record(record.bytes)
+    }
     var ref: OpaquePointer?
     if let tip {
       var expected = tip.raw

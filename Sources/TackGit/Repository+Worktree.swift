@@ -57,22 +57,13 @@ extension Repository {
         LocalFile.remove(workdir + change.path, pruningUpTo: workdir)
       }
     }
-    // Plain git may hold index.lock for a moment, and a killed writer may have left one
-    // behind: the commit has landed, so wait until it is released or stale (and removed).
+    // Plain git may hold index.lock for a moment: the commit has landed, so wait for it.
     var attempt = 0
     while true {
       let code = try writeIndex(changes, workdir: workdir)
       if code == 0 { return }
       attempt += 1
-      if code != GIT_ELOCKED.rawValue || attempt > Self.staleLockSeconds * 50 + 25 {
-        try check("write the index", code)
-      }
-      if let cleared = LocalFile.removeIfStale(
-        gitDirectory + "index.lock", olderThan: Self.staleLockSeconds)
-      {
-        writeWarning = cleared
-        continue
-      }
+      if code != GIT_ELOCKED.rawValue || attempt > 500 { try check("write the index", code) }
       usleep(20_000)
     }
   }

@@ -142,8 +142,8 @@ import Testing
   }
 
   /// A writer killed while updating the checkout leaves its journal, maybe a temporary file
-  /// not yet renamed into place, and maybe index.lock: the next write finishes the update,
-  /// removes the temporary file and waits the lock out (removed once stale).
+  /// not yet renamed into place, and maybe index.lock with its record in tack.lock: the next
+  /// write finishes the update, removes the temporary file and the dead writer's lock.
   @Test func aWriteKilledMidUpdateIsFinishedByTheNext() throws {
     let fixture = try GitFixture()
     let repository = try Repository.discover(from: fixture.path)
@@ -153,11 +153,13 @@ import Testing
     try Data("d/t.json".utf8).write(to: URL(fileURLWithPath: repository.journalPath))
     let lock = fixture.path + "/.git/index.lock"
     try Data().write(to: URL(fileURLWithPath: lock))
-    let old = Date(timeIntervalSinceNow: -Double(Repository.staleLockSeconds + 1))
-    try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: lock)
+    let record = LockRecord(
+      owner: try deadTackProcess(), index: (lock, try #require(FileIdentity(path: lock))))
+    try Data(record.bytes).write(to: URL(fileURLWithPath: fixture.path + "/.git/tack.lock"))
     try repository.update(branch: branch) { _ in request(["e.json": "two\n"], "second") }
     #expect(try fixture.git(["status", "--porcelain"]) == "")
     #expect(!FileManager.default.fileExists(atPath: lock))
+    #expect(repository.writeWarning?.contains("index.lock") == true)
   }
 
   @Test func uncommittedEditsAreNeverOverwritten() throws {
