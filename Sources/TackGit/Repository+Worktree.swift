@@ -79,7 +79,7 @@ extension Repository {
     let strings = paths.map { strdup($0) }
     defer { for string in strings { free(string) } }
     var pointers = strings.map { UnsafePointer($0) }
-    let code = tack_index_lookup(indexPath, &pointers, paths.count, &ids, &found)
+    let code = tack_index_lookup(indexPath, &pointers, paths.count, &ids, &found, nil)
     if code == 0 { return paths.indices.map { found[$0] != 0 ? OID(ids[$0]) : nil } }
     if code < 0 { try check("read the index", code) }
     let index = try openIndex()
@@ -109,7 +109,7 @@ extension Repository {
       }
       records.append(record)
     }
-    let code = tack_index_update(indexPath, &records, records.count)
+    let code = tack_index_update(pointer, indexPath, &records, records.count)
     lastIndexWriter = code == 1 ? .libgit2 : .tack
     guard code == 1 else { return code }
     let index = try openIndex()

@@ -104,13 +104,14 @@ import Testing
     #expect(try fixture.git(["ls-files", "-v", "notes.txt"]) == "S notes.txt\n")
     #expect(try fixture.git(["status", "--porcelain"]) == "")
     #expect(try fixture.git(["ls-files", "--stage", "d"]).split(separator: "\n").count == 3)
-    // A write to the skip-worktree file itself is left to libgit2.
+    // A write to the skip-worktree file itself keeps its flag.
     try repository.update(branch: branch) { _ in request(["notes.txt": "n2\n"], "third") }
-    #expect(repository.lastIndexWriter == .libgit2)
+    #expect(repository.lastIndexWriter == .tack)
+    #expect(try fixture.git(["ls-files", "-v", "notes.txt"]) == "S notes.txt\n")
   }
 
-  /// An index Tack does not patch (here version 4, with compressed paths) is left to libgit2.
-  @Test func anIndexTackDoesNotReadIsLeftToLibgit2() throws {
+  /// A version 4 index (with compressed paths) is patched by Tack and stays version 4.
+  @Test func aVersion4IndexIsPatchedByTack() throws {
     let fixture = try GitFixture()
     let repository = try Repository.discover(from: fixture.path)
     let branch = try repository.headBranch()
@@ -119,7 +120,9 @@ import Testing
     try repository.update(branch: branch) { _ in
       request(["d/a.json": "b\n", "d/c.json": "c\n"], "v4")
     }
-    #expect(repository.lastIndexWriter == .libgit2)
+    #expect(repository.lastIndexWriter == .tack)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.path + "/.git/index"))
+    #expect(bytes[4..<8] == Data([0, 0, 0, 4]))
     try Self.expectIndexMatchesHead(fixture)
   }
 
