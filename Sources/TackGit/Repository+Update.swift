@@ -39,7 +39,10 @@ extension Repository {
       lock.release()
     }
     clearOwnDeadLocks(lock)
-    if let worktree { try recoverWorktree(worktree, branch: branch) }
+    let notes = LockNotes(turn: lock)
+    if let worktree {
+      try recoverWorktree(worktree, branch: branch, notes: notes, until: deadline, clock: clock)
+    }
     let pending = packsEachWrite ? try pendingObjects() : nil
     updating = true
     defer {
@@ -52,12 +55,21 @@ extension Repository {
     while true {
       attempts += 1
       if let pending { tack_pending_begin(pending) }
+      // In a checkout, index.lock first, as git takes it before it reads HEAD: a `git
+      // commit` either finishes before this write reads the tip or waits until the new
+      // index is in place, and never commits the old index over the new tip.
+      let indexLock = try worktree.map { (worktree) throws(GitError) in
+        try IndexLock.acquire(
+          indexPath: worktree.repository.indexPath, notes: notes, until: deadline, clock: clock)
+      }
+      defer { indexLock?.release() }  // unless renamed into place
       let tip = try self.tip(of: branch)
       let tree = try tip.map { (tip) throws(GitError) in try self.tree(ofCommit: tip) }
       guard let request = try body(Snapshot(commit: tip, tree: tree)) else { return nil }
+      var plan: CheckoutPlan?
       if let worktree {
-        try worktree.repository.ensureUnmodified(
-          request.changes.map(\.path), base: tree, workdir: worktree.folder)
+        plan = try worktree.repository.planCheckout(
+          request.changes, base: tree, workdir: worktree.folder)
         // Written before the branch moves: a process killed between the move and the
         // working tree update leaves this behind, and the next write finishes the job.
         try LocalFile.writeAtomically(
@@ -71,7 +83,7 @@ extension Repository {
         commit = try retryingVanishedPacks { () throws(GitError) in
           try commitAndSwap(
             branch: branch, tip: tip, base: tree, request: request, pending: pending,
-            turn: lock)
+            notes: notes)
         }
       } catch let error {
         guard error.isContention else { throw error }
@@ -83,15 +95,17 @@ extension Repository {
           throw GitError(
             kind: .conflict, code: error.code, call: "update \(branch)", message: message)
         }
+        indexLock?.release()  // not held while waiting: git may go first
         usleep(UInt32(Int.random(in: (backoff + 1) / 2...backoff) * 1000))
         backoff = min(backoff * 2, max(1, policy.maxBackoffMilliseconds))
         continue
       }
       // The commit has landed: whatever happens to the working tree now must neither retry
       // it nor report the write as failed.
-      if let worktree {
+      if let worktree, let plan, let indexLock {
         do {
-          try worktree.repository.syncWorktree(worktree.folder, with: request.changes)
+          try worktree.repository.syncWorktree(
+            worktree.folder, with: request.changes, plan: plan, lock: indexLock)
           unlink(worktree.repository.journalPath)
         } catch {
           writeWarning =
@@ -143,19 +157,26 @@ extension Repository {
   /// version or still the version the index had (nobody edited it since), the file and the
   /// index are brought to the tip. Anything else is somebody's edit and is left alone.
   private func recoverWorktree(
-    _ worktree: (folder: String, repository: Repository), branch: String
+    _ worktree: (folder: String, repository: Repository), branch: String, notes: LockNotes,
+    until deadline: ContinuousClock.Instant, clock: ContinuousClock
   )
     throws(GitError)
   {
     let journal = worktree.repository.journalPath
     guard let bytes = try LocalFile.read(journal) else { return }
-    defer { unlink(journal) }
     let paths = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
     // A write killed mid-update may also have left a file it had not renamed into place.
     for path in paths { LocalFile.removeTemporaries(of: worktree.folder + path) }
-    guard let tip = try tip(of: branch), !paths.isEmpty else { return }
+    guard let tip = try tip(of: branch), !paths.isEmpty else {
+      unlink(journal)
+      return
+    }
+    let lock = try IndexLock.acquire(
+      indexPath: worktree.repository.indexPath, notes: notes, until: deadline, clock: clock)
+    defer { lock.release() }
     let tree = try self.tree(ofCommit: tip)
     let stale = try worktree.repository.behindPaths(paths, tip: tree, workdir: worktree.folder)
+    unlink(journal)
     guard !stale.isEmpty else { return }
     var changes: [FileChange] = []
     for path in stale {
@@ -164,7 +185,9 @@ extension Repository {
           path: path,
           content: try tree.entryID(at: path).map { (id) throws(GitError) in try blob(id) }))
     }
-    try worktree.repository.syncWorktree(worktree.folder, with: changes)
+    let plan = CheckoutPlan(skipWorktree: changes.map { _ in false })
+    try worktree.repository.syncWorktree(
+      worktree.folder, with: changes, plan: plan, lock: lock)
     writeWarning =
       "finished updating \(stale.count) checked-out file(s) that a stopped write had left behind"
   }
@@ -231,14 +254,14 @@ extension Repository {
 
   private func commitAndSwap(
     branch: String, tip: OID?, base: Tree?, request: CommitRequest, pending: OpaquePointer?,
-    turn: FileLock
+    notes: LockNotes
   )
     throws(GitError) -> OID
   {
     if let target = request.fastForwardTo {
       var raw = target.raw
       try swapReference(
-        branch: branch, tip: tip, to: &raw, reason: "tack: fast-forward", turn: turn)
+        branch: branch, tip: tip, to: &raw, reason: "tack: fast-forward", notes: notes)
       return target
     }
     let baseTree: Tree
@@ -296,14 +319,14 @@ extension Repository {
     if let pending { try flushPending(pending) }
     let subject = request.message.prefix { $0 != "\n" }
     try swapReference(
-      branch: branch, tip: tip, to: &commitID, reason: "tack: \(subject)", turn: turn)
+      branch: branch, tip: tip, to: &commitID, reason: "tack: \(subject)", notes: notes)
     if let pending { tack_pending_landed(pending) }
     return OID(commitID)
   }
 
   /// Moves `branch` from `tip` to `target` only if it is still at `tip` (compare-and-swap).
   private func swapReference(
-    branch: String, tip: OID?, to target: inout git_oid, reason: String, turn: FileLock
+    branch: String, tip: OID?, to target: inout git_oid, reason: String, notes: LockNotes
   )
     throws(GitError)
   {
@@ -311,13 +334,8 @@ extension Repository {
     // remove it if this process is killed while it holds it.
     var began = timespec()
     clock_gettime(CLOCK_REALTIME, &began)
-    var record = LockRecord(bytes: turn.recorded()) ?? LockRecord(owner: .current)
-    record.swap = (commonDirectory + branch + ".lock", began)
-    turn.record(record.bytes)
-    defer {
-      record.swap = nil
-      turn.record(record.bytes)
-    }
+    notes.swap = (commonDirectory + branch + ".lock", began)
+    defer { notes.swap = nil }
     var ref: OpaquePointer?
     if let tip {
       var expected = tip.raw

@@ -67,7 +67,6 @@ import Testing
     ]
     for (message, changes) in steps {
       try repository.update(branch: branch) { _ in request(changes, message) }
-      #expect(repository.lastIndexWriter == .tack, "\(message)")
       try Self.expectIndexMatchesHead(fixture)
     }
     // Hand edits are still seen through Tack's reading of the index.
@@ -100,13 +99,11 @@ import Testing
     try repository.update(branch: branch) { _ in
       request(["d/a.json": "changed\n", "d/c.json": "c\n"], "second")
     }
-    #expect(repository.lastIndexWriter == .tack)
     #expect(try fixture.git(["ls-files", "-v", "notes.txt"]) == "S notes.txt\n")
     #expect(try fixture.git(["status", "--porcelain"]) == "")
     #expect(try fixture.git(["ls-files", "--stage", "d"]).split(separator: "\n").count == 3)
     // A write to the skip-worktree file itself keeps its flag.
     try repository.update(branch: branch) { _ in request(["notes.txt": "n2\n"], "third") }
-    #expect(repository.lastIndexWriter == .tack)
     #expect(try fixture.git(["ls-files", "-v", "notes.txt"]) == "S notes.txt\n")
   }
 
@@ -120,7 +117,6 @@ import Testing
     try repository.update(branch: branch) { _ in
       request(["d/a.json": "b\n", "d/c.json": "c\n"], "v4")
     }
-    #expect(repository.lastIndexWriter == .tack)
     let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.path + "/.git/index"))
     #expect(bytes[4..<8] == Data([0, 0, 0, 4]))
     try Self.expectIndexMatchesHead(fixture)

@@ -21,6 +21,9 @@ int tack_git_ca_load_now(void);
    Tack sets. fsync also applies to the packs of pending.c. */
 int tack_git_enable_fsync(int enabled);
 
+/* Whether fsync is on (tack_git_enable_fsync). */
+int tack_fsync_enabled(void);
+
 /* Each write's new objects as one small pack (see pending.c). */
 typedef struct tack_pending tack_pending;
 
