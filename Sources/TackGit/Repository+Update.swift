@@ -105,7 +105,7 @@ extension Repository {
       if let worktree, let plan, let indexLock {
         do {
           try worktree.repository.syncWorktree(
-            worktree.folder, with: request.changes, plan: plan, lock: indexLock)
+            worktree.folder, with: request.changes, commit: commit, plan: plan, lock: indexLock)
           unlink(worktree.repository.journalPath)
         } catch {
           writeWarning =
@@ -187,7 +187,7 @@ extension Repository {
     }
     let plan = CheckoutPlan(skipWorktree: changes.map { _ in false })
     try worktree.repository.syncWorktree(
-      worktree.folder, with: changes, plan: plan, lock: lock)
+      worktree.folder, with: changes, commit: tip, plan: plan, lock: lock)
     writeWarning =
       "finished updating \(stale.count) checked-out file(s) that a stopped write had left behind"
   }

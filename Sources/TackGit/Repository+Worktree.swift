@@ -84,13 +84,20 @@ extension Repository {
   /// `changes`: each file is written as `git checkout` would write it (through the filters
   /// of its attributes), then the new index is written into `lock` and renamed into place.
   func syncWorktree(
-    _ workdir: String, with changes: [FileChange], plan: CheckoutPlan, lock: IndexLock
+    _ workdir: String, with changes: [FileChange], commit: OID, plan: CheckoutPlan,
+    lock: IndexLock
   ) throws(GitError) {
     var records: [tack_index_change] = []
     records.reserveCapacity(changes.count)
     let strings = changes.map { strdup($0.path) }
     defer { for string in strings { free(string) } }
-    for (n, change) in changes.enumerated() {
+    // `.gitattributes` files first, as git checks them out first: they decide how the
+    // others are written.
+    let order = changes.indices.sorted { left, right in
+      Self.isAttributes(changes[left].path) && !Self.isAttributes(changes[right].path)
+    }
+    for n in order {
+      let change = changes[n]
       let skip = plan.skipWorktree[n]
       var record = tack_index_change()
       record.path = UnsafePointer(strings[n])
@@ -99,7 +106,8 @@ extension Repository {
         record.id = try Repository.blobID(of: content).raw
         if !skip {
           let path = workdir + change.path
-          try LocalFile.writeAtomically(path, try checkoutBytes(change.path, content))
+          try LocalFile.writeAtomically(
+            path, try checkoutBytes(change.path, content, commit: commit))
           guard lstat(path, &record.info) == 0 else { throw LocalFile.posixError("lstat", path) }
         }
       } else {
@@ -114,6 +122,10 @@ extension Repository {
     if code > 0 { try refuseIndex(code) }
     try check("write the index", code)
     try lock.commit()
+  }
+
+  private static func isAttributes(_ path: String) -> Bool {
+    path == ".gitattributes" || path.hasSuffix("/.gitattributes")
   }
 
   /// The index file of this working tree.
@@ -238,14 +250,21 @@ extension Repository {
     return OID(raw)
   }
 
-  /// `content` as `git checkout` writes it to `path`: through the filters its attributes
-  /// name (`core.autocrlf`, `eol`, `filter`), or as it is when there are none.
-  private func checkoutBytes(_ path: String, _ content: [UInt8]) throws(GitError) -> [UInt8] {
+  /// `content` as `git checkout` of `commit` writes it to `path`: through the filters its
+  /// attributes name (`core.autocrlf`, `eol`, `filter`), or as it is when there are none.
+  /// Attributes come from the working tree and from `commit`, as git's checkout reads them
+  /// from the new index: a `.gitattributes` in the same commit applies (to itself as well).
+  private func checkoutBytes(
+    _ path: String, _ content: [UInt8], commit: OID
+  ) throws(GitError) -> [UInt8] {
     var filters: OpaquePointer?
+    var options = git_filter_options()
+    options.version = UInt32(GIT_FILTER_OPTIONS_VERSION)
+    options.flags = GIT_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
+    options.attr_commit_id = commit.raw
     try check(
-      "git_filter_list_load",
-      git_filter_list_load(
-        &filters, pointer, nil, path, GIT_FILTER_TO_WORKTREE, GIT_FILTER_DEFAULT.rawValue))
+      "git_filter_list_load_ext",
+      git_filter_list_load_ext(&filters, pointer, nil, path, GIT_FILTER_TO_WORKTREE, &options))
     guard let filters else { return content }
     defer { git_filter_list_free(filters) }
     var out = git_buf()
