@@ -69,7 +69,7 @@ extension Repository {
       var plan: CheckoutPlan?
       if let worktree {
         plan = try worktree.repository.planCheckout(
-          request.changes, base: tree, workdir: worktree.folder)
+          request.changes, tip: tip, base: tree, workdir: worktree.folder)
         // Written before the branch moves: a process killed between the move and the
         // working tree update leaves this behind, and the next write finishes the job.
         try LocalFile.writeAtomically(
@@ -175,7 +175,8 @@ extension Repository {
       indexPath: worktree.repository.indexPath, notes: notes, until: deadline, clock: clock)
     defer { lock.release() }
     let tree = try self.tree(ofCommit: tip)
-    let stale = try worktree.repository.behindPaths(paths, tip: tree, workdir: worktree.folder)
+    let stale = try worktree.repository.behindPaths(
+      paths, commit: tip, tip: tree, workdir: worktree.folder)
     unlink(journal)
     guard !stale.isEmpty else { return }
     var changes: [FileChange] = []

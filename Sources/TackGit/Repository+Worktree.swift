@@ -29,8 +29,9 @@ extension Repository {
   /// An entry with the skip-worktree flag is not compared with a file, nor is a new path
   /// outside the sparse checkout: their files are left alone.
   func planCheckout(
-    _ changes: [FileChange], base: Tree?, workdir: String
+    _ changes: [FileChange], tip: OID?, base: Tree?, workdir: String
   ) throws(GitError) -> CheckoutPlan {
+    keepAttributesOffTheIndexFile()
     let paths = changes.map(\.path)
     let staged = try indexEntries(paths, unborn: base == nil)
     var plan = CheckoutPlan(skipWorktree: [], createIndex: staged == nil)
@@ -47,7 +48,9 @@ extension Repository {
       if skip && entry.id == committed { continue }
       if !skip {
         try ensureInsideWorktree(change.path, workdir: workdir)
-        if entry.id == committed, try workingFile(change.path, workdir: workdir) == committed {
+        if entry.id == committed,
+          try workingFile(change.path, workdir: workdir, commit: tip) == committed
+        {
           continue
         }
       }
@@ -67,13 +70,16 @@ extension Repository {
   /// the file is the committed version (only the index lags), or the file still equals the
   /// index entry (both lag). Paths Tack may not write (below a symbolic link, an entry with
   /// the skip-worktree flag) are left out.
-  func behindPaths(_ paths: [String], tip: Tree, workdir: String) throws(GitError) -> [String] {
+  func behindPaths(
+    _ paths: [String], commit: OID, tip: Tree, workdir: String
+  ) throws(GitError) -> [String] {
+    keepAttributesOffTheIndexFile()
     guard let staged = try indexEntries(paths, unborn: false) else { return [] }
     var behind: [String] = []
     for (path, entry) in zip(paths, staged) where !entry.skipWorktree {
       guard (try? ensureInsideWorktree(path, workdir: workdir)) != nil else { continue }
       let committed = try tip.entryID(at: path)
-      let onDisk = try workingFile(path, workdir: workdir)
+      let onDisk = try workingFile(path, workdir: workdir, commit: commit)
       if entry.id == committed && onDisk == committed { continue }
       if onDisk == committed || onDisk == entry.id { behind.append(path) }
     }
@@ -91,6 +97,7 @@ extension Repository {
     records.reserveCapacity(changes.count)
     let strings = changes.map { strdup($0.path) }
     defer { for string in strings { free(string) } }
+    keepAttributesOffTheIndexFile()
     // `.gitattributes` files first, as git checks them out first: they decide how the
     // others are written.
     let order = changes.indices.sorted { left, right in
@@ -107,7 +114,8 @@ extension Repository {
         if !skip {
           let path = workdir + change.path
           try LocalFile.writeAtomically(
-            path, try checkoutBytes(change.path, content, commit: commit))
+            path,
+            try filtered(content, path: change.path, mode: GIT_FILTER_TO_WORKTREE, commit: commit))
           guard lstat(path, &record.info) == 0 else { throw LocalFile.posixError("lstat", path) }
         }
       } else {
@@ -234,37 +242,52 @@ extension Repository {
   }
 
   /// The blob id git would give the working tree's file at `path` (through the filters its
-  /// attributes name), `nil` when there is none; a symbolic link or a folder there never
-  /// equals a committed file and gets an id no blob has.
-  private func workingFile(_ path: String, workdir: String) throws(GitError) -> OID? {
+  /// attributes name, as `git add` hashes it), `nil` when there is none; a symbolic link or a
+  /// folder there never equals a committed file and gets an id no blob has.
+  private func workingFile(
+    _ path: String, workdir: String, commit: OID?
+  ) throws(GitError) -> OID? {
     var info = stat()
     if lstat(workdir + path, &info) != 0 {
       if errno == ENOENT || errno == ENOTDIR { return nil }
       throw LocalFile.posixError("lstat", workdir + path)
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else { return OID(git_oid()) }
-    var raw = git_oid()
-    try check(
-      "git_repository_hashfile",
-      git_repository_hashfile(&raw, pointer, workdir + path, GIT_OBJECT_BLOB, path))
-    return OID(raw)
+    guard let bytes = try LocalFile.read(workdir + path) else { return nil }
+    return try Repository.blobID(
+      of: try filtered(bytes, path: path, mode: GIT_FILTER_TO_ODB, commit: commit))
   }
 
-  /// `content` as `git checkout` of `commit` writes it to `path`: through the filters its
-  /// attributes name (`core.autocrlf`, `eol`, `filter`), or as it is when there are none.
-  /// Attributes come from the working tree and from `commit`, as git's checkout reads them
-  /// from the new index: a `.gitattributes` in the same commit applies (to itself as well).
-  private func checkoutBytes(
-    _ path: String, _ content: [UInt8], commit: OID
+  /// Attributes for the filters come from the working tree's `.gitattributes` files and from
+  /// a commit, never from the index file: libgit2 reads (and hashes) the whole index to look
+  /// for `.gitattributes` entries in it, 7 ms at 10k tasks, again after every write. An empty
+  /// index in memory stands in for it (nothing else in TackGit uses the handle's index).
+  /// The commit's `.gitattributes` are the index's unless somebody staged a change to one.
+  private func keepAttributesOffTheIndexFile() {
+    var index: OpaquePointer?
+    guard git_index_new(&index) == 0 else { return }
+    git_repository_set_index(pointer, index)
+    git_index_free(index)
+  }
+
+  /// `content` through the filters its attributes name for `path` (`core.autocrlf`, `eol`,
+  /// `filter`), or as it is when there are none: `GIT_FILTER_TO_WORKTREE` gives what `git
+  /// checkout` of `commit` writes (git reads the new index's attributes; the commit's are
+  /// those), `GIT_FILTER_TO_ODB` what `git add` hashes. Attributes come from the working tree
+  /// and from `commit` (see `keepAttributesOffTheIndexFile`).
+  private func filtered(
+    _ content: [UInt8], path: String, mode: git_filter_mode_t, commit: OID?
   ) throws(GitError) -> [UInt8] {
     var filters: OpaquePointer?
     var options = git_filter_options()
     options.version = UInt32(GIT_FILTER_OPTIONS_VERSION)
-    options.flags = GIT_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
-    options.attr_commit_id = commit.raw
+    if let commit {
+      options.flags = GIT_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
+      options.attr_commit_id = commit.raw
+    }
     try check(
       "git_filter_list_load_ext",
-      git_filter_list_load_ext(&filters, pointer, nil, path, GIT_FILTER_TO_WORKTREE, &options))
+      git_filter_list_load_ext(&filters, pointer, nil, path, mode, &options))
     guard let filters else { return content }
     defer { git_filter_list_free(filters) }
     var out = git_buf()
