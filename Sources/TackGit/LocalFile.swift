@@ -116,13 +116,6 @@ enum LocalFile {
     return Int(now.tv_sec) - Int(info.st_mtim.tv_sec)
   }
 
-  /// Removes a lock file whose last change is at least `seconds` old, and says so; `nil`
-  /// when there is none or it is fresh (a live process holds it).
-  static func removeIfStale(_ path: String, olderThan seconds: Int) -> String? {
-    guard let age = age(path), age >= seconds, unlink(path) == 0 else { return nil }
-    return "removed \(path), a lock \(age) s old left by a process that stopped mid-write"
-  }
-
   private static func makeParents(of path: String) throws(GitError) {
     let folder = parent(of: path)
     guard !folder.isEmpty, mkdir(folder, 0o755) != 0, errno != EEXIST else { return }
@@ -193,5 +186,20 @@ struct FileLock {
   func release() {
     flock(fd, LOCK_UN)
     close(fd)
+  }
+
+  /// What the holder wrote in the file (see `LockRecord`): empty when nothing.
+  func recorded() -> [UInt8] {
+    [UInt8](unsafeUninitializedCapacity: 4096) { buffer, count in
+      count = max(0, pread(fd, buffer.baseAddress, buffer.count, 0))
+    }
+  }
+
+  /// Replaces what the file holds with `bytes` (empty: clears it). Not synced: a record
+  /// matters only to the next writer on this machine, after a crash of this process, not of
+  /// the machine (a reboot releases every lock anyway, and `LockOwner` then says gone).
+  func record(_ bytes: [UInt8]) {
+    let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    if written == bytes.count { ftruncate(fd, off_t(bytes.count)) } else { ftruncate(fd, 0) }
   }
 }

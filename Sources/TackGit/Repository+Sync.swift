@@ -31,7 +31,7 @@ extension Repository {
   /// and returns that commit (`nil` when the remote has no such branch). SSH remotes
   /// authenticate through the ssh agent.
   public func fetch(remote name: String, branch: String) throws(GitError) -> OID? {
-    try clearingDeadLocks { () throws(GitError) in try fetchOnce(remote: name, branch: branch) }
+    try waitingOutLocks { () throws(GitError) in try fetchOnce(remote: name, branch: branch) }
   }
 
   private func fetchOnce(remote name: String, branch: String) throws(GitError) -> OID? {
@@ -62,7 +62,7 @@ extension Repository {
   /// only if it still points at `expected` (what the last fetch saw). Returns `false` when
   /// it moved on meanwhile (fetch, merge and try again).
   public func push(remote name: String, branch: String, expected: OID?) throws(GitError) -> Bool {
-    try clearingDeadLocks { () throws(GitError) in
+    try waitingOutLocks { () throws(GitError) in
       try pushOnce(remote: name, branch: branch, expected: expected)
     }
   }
@@ -112,7 +112,7 @@ extension Repository {
     git_reference_free(ref)
     if code == GIT_EMODIFIED.rawValue || code == GIT_EEXISTS.rawValue { return false }
     // Locked (another push, or one killed mid-way): an error naming the lock file, which
-    // `clearingDeadLocks` waits for and removes once it is stale.
+    // `waitingOutLocks` waits for.
     try check("git_reference_create_matching", code)
     return true
   }
@@ -139,20 +139,25 @@ extension Repository {
     throw error
   }
 
-  /// Runs `body`; when a lock file is in the way (a sync killed mid-fetch or mid-push leaves
-  /// one), waits until it is old enough to be dead, removes it, and runs `body` again.
-  private func clearingDeadLocks<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
+  /// Runs `body`; when a lock file is in the way (another git process fetching or pushing),
+  /// waits up to 7.5 s for it to go and runs `body` again. A lock that stays is never
+  /// removed: Tack cannot know that no live process holds it (git holds a ref lock for the
+  /// length of a fetch), so the error names it and says what to do.
+  private func waitingOutLocks<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
     var waited = 0
     while true {
       do {
         return try body()
       } catch let error {
         guard error.kind == .locked || error.message.contains(".lock"),
-          let path = Self.lockPath(in: error.message), waited < 15
+          let path = Self.lockPath(in: error.message)
         else { throw error }
-        if let cleared = LocalFile.removeIfStale(path, olderThan: Self.staleLockSeconds) {
-          writeWarning = cleared
-          continue
+        guard waited < 15 else {
+          throw GitError(
+            kind: .conflict, code: error.code, call: error.call,
+            message:
+              "\(path) stayed locked: another git process is updating that reference (\(error.message)); let it finish and run tack sync again. If no git process is running, one stopped mid-way: remove \(path)"
+          )
         }
         usleep(500_000)
         waited += 1

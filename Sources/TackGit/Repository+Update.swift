@@ -34,8 +34,15 @@ extension Repository {
     // compare-and-swap.
     let lock = try FileLock.acquire(
       path: commonDirectory + "tack.lock", until: deadline, clock: clock)
-    defer { lock.release() }
-    if let worktree { try recoverWorktree(worktree, branch: branch) }
+    defer {
+      lock.record([])
+      lock.release()
+    }
+    clearOwnDeadLocks(lock)
+    let notes = LockNotes(turn: lock)
+    if let worktree {
+      try recoverWorktree(worktree, branch: branch, notes: notes, until: deadline, clock: clock)
+    }
     let pending = packsEachWrite ? try pendingObjects() : nil
     updating = true
     defer {
@@ -48,12 +55,21 @@ extension Repository {
     while true {
       attempts += 1
       if let pending { tack_pending_begin(pending) }
+      // In a checkout, index.lock first, as git takes it before it reads HEAD: a `git
+      // commit` either finishes before this write reads the tip or waits until the new
+      // index is in place, and never commits the old index over the new tip.
+      let indexLock = try worktree.map { (worktree) throws(GitError) in
+        try IndexLock.acquire(
+          indexPath: worktree.repository.indexPath, notes: notes, until: deadline, clock: clock)
+      }
+      defer { indexLock?.release() }  // unless renamed into place
       let tip = try self.tip(of: branch)
       let tree = try tip.map { (tip) throws(GitError) in try self.tree(ofCommit: tip) }
       guard let request = try body(Snapshot(commit: tip, tree: tree)) else { return nil }
+      var plan: CheckoutPlan?
       if let worktree {
-        try worktree.repository.ensureUnmodified(
-          request.changes.map(\.path), base: tree, workdir: worktree.folder)
+        plan = try worktree.repository.planCheckout(
+          request.changes, tip: tip, base: tree, workdir: worktree.folder)
         // Written before the branch moves: a process killed between the move and the
         // working tree update leaves this behind, and the next write finishes the job.
         try LocalFile.writeAtomically(
@@ -66,31 +82,30 @@ extension Repository {
         // another process has just folded away (see `retryingVanishedPacks`).
         commit = try retryingVanishedPacks { () throws(GitError) in
           try commitAndSwap(
-            branch: branch, tip: tip, base: tree, request: request, pending: pending)
+            branch: branch, tip: tip, base: tree, request: request, pending: pending,
+            notes: notes)
         }
       } catch let error {
         guard error.isContention else { throw error }
-        if error.kind == .locked, let cleared = clearStaleLock(for: branch) {
-          writeWarning = cleared
-          continue
-        }
         guard clock.now < deadline else {
           let message =
             error.kind == .locked
-            ? "\(branch) stayed locked by another process for \(policy.maxWaitMilliseconds) ms (\(error.message)); if no git or tack process is running, remove the stale lock file \(commonDirectory)\(branch).lock"
+            ? "another git process kept \(branch) locked for \(policy.maxWaitMilliseconds) ms (\(error.message)); let it finish and run the command again. If no git process is running, one stopped mid-way: remove \(commonDirectory)\(branch).lock"
             : "gave up after \(attempts) attempts in \(policy.maxWaitMilliseconds) ms: other writers kept moving \(branch)"
           throw GitError(
             kind: .conflict, code: error.code, call: "update \(branch)", message: message)
         }
+        indexLock?.release()  // not held while waiting: git may go first
         usleep(UInt32(Int.random(in: (backoff + 1) / 2...backoff) * 1000))
         backoff = min(backoff * 2, max(1, policy.maxBackoffMilliseconds))
         continue
       }
       // The commit has landed: whatever happens to the working tree now must neither retry
       // it nor report the write as failed.
-      if let worktree {
+      if let worktree, let plan, let indexLock {
         do {
-          try worktree.repository.syncWorktree(worktree.folder, with: request.changes)
+          try worktree.repository.syncWorktree(
+            worktree.folder, with: request.changes, commit: commit, plan: plan, lock: indexLock)
           unlink(worktree.repository.journalPath)
         } catch {
           writeWarning =
@@ -101,13 +116,40 @@ extension Repository {
     }
   }
 
-  /// A ref lock older than this was left by a process that died mid-write (git and libgit2
-  /// hold one for milliseconds): it is removed so that later writes are not blocked forever.
-  static let staleLockSeconds = 5
+  /// Removes the git locks that a Tack writer killed mid-write left behind, as its record in
+  /// `tack.lock` names them (`LockRecord`): the `index.lock` it created, when the file there
+  /// is still that one, and the ref lock of its compare-and-swap, when the lock was created
+  /// during that swap. Only when that writer is certainly gone (`LockOwner.isGone`); every
+  /// other lock belongs to a process that may be running, and is waited for. Runs with
+  /// `tack.lock` held, so no other Tack writer is mid-write.
+  private func clearOwnDeadLocks(_ turn: FileLock) {
+    guard let record = LockRecord(bytes: turn.recorded()) else { return }
+    turn.record([])
+    guard record.owner.isGone else { return }
+    var cleared: [String] = []
+    if let index = record.index, FileIdentity(path: index.path) == index.identity,
+      unlink(index.path) == 0
+    {
+      cleared.append(index.path)
+    }
+    if let swap = record.swap, let lock = FileIdentity(path: swap.lock),
+      Self.seconds(lock.changed) >= Self.seconds(swap.began) - 0.1,
+      Self.seconds(lock.changed) <= Self.seconds(swap.began) + Self.swapSeconds,
+      unlink(swap.lock) == 0
+    {
+      cleared.append(swap.lock)
+    }
+    guard !cleared.isEmpty else { return }
+    writeWarning =
+      "removed \(cleared.joined(separator: " and ")), left by tack process \(record.owner.pid), which stopped mid-write"
+  }
 
-  /// Removes `<branch>.lock` when it is stale, and says so.
-  private func clearStaleLock(for branch: String) -> String? {
-    LocalFile.removeIfStale(commonDirectory + branch + ".lock", olderThan: Self.staleLockSeconds)
+  /// How long after its swap began a dead writer's ref lock may have been created: libgit2
+  /// takes it at once, and holds it for a millisecond.
+  static let swapSeconds = 2.0
+
+  private static func seconds(_ time: timespec) -> Double {
+    Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
   }
 
   /// Finishes a working tree update that a killed writer left half done (see the journal
@@ -115,19 +157,27 @@ extension Repository {
   /// version or still the version the index had (nobody edited it since), the file and the
   /// index are brought to the tip. Anything else is somebody's edit and is left alone.
   private func recoverWorktree(
-    _ worktree: (folder: String, repository: Repository), branch: String
+    _ worktree: (folder: String, repository: Repository), branch: String, notes: LockNotes,
+    until deadline: ContinuousClock.Instant, clock: ContinuousClock
   )
     throws(GitError)
   {
     let journal = worktree.repository.journalPath
     guard let bytes = try LocalFile.read(journal) else { return }
-    defer { unlink(journal) }
     let paths = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
     // A write killed mid-update may also have left a file it had not renamed into place.
     for path in paths { LocalFile.removeTemporaries(of: worktree.folder + path) }
-    guard let tip = try tip(of: branch), !paths.isEmpty else { return }
+    guard let tip = try tip(of: branch), !paths.isEmpty else {
+      unlink(journal)
+      return
+    }
+    let lock = try IndexLock.acquire(
+      indexPath: worktree.repository.indexPath, notes: notes, until: deadline, clock: clock)
+    defer { lock.release() }
     let tree = try self.tree(ofCommit: tip)
-    let stale = try worktree.repository.behindPaths(paths, tip: tree, workdir: worktree.folder)
+    let stale = try worktree.repository.behindPaths(
+      paths, commit: tip, tip: tree, workdir: worktree.folder)
+    unlink(journal)
     guard !stale.isEmpty else { return }
     var changes: [FileChange] = []
     for path in stale {
@@ -136,7 +186,9 @@ extension Repository {
           path: path,
           content: try tree.entryID(at: path).map { (id) throws(GitError) in try blob(id) }))
     }
-    try worktree.repository.syncWorktree(worktree.folder, with: changes)
+    let plan = CheckoutPlan(skipWorktree: changes.map { _ in false })
+    try worktree.repository.syncWorktree(
+      worktree.folder, with: changes, commit: tip, plan: plan, lock: lock)
     writeWarning =
       "finished updating \(stale.count) checked-out file(s) that a stopped write had left behind"
   }
@@ -202,13 +254,15 @@ extension Repository {
   }
 
   private func commitAndSwap(
-    branch: String, tip: OID?, base: Tree?, request: CommitRequest, pending: OpaquePointer?
+    branch: String, tip: OID?, base: Tree?, request: CommitRequest, pending: OpaquePointer?,
+    notes: LockNotes
   )
     throws(GitError) -> OID
   {
     if let target = request.fastForwardTo {
       var raw = target.raw
-      try swapReference(branch: branch, tip: tip, to: &raw, reason: "tack: fast-forward")
+      try swapReference(
+        branch: branch, tip: tip, to: &raw, reason: "tack: fast-forward", notes: notes)
       return target
     }
     let baseTree: Tree
@@ -265,17 +319,24 @@ extension Repository {
         parents.count, &parents))
     if let pending { try flushPending(pending) }
     let subject = request.message.prefix { $0 != "\n" }
-    try swapReference(branch: branch, tip: tip, to: &commitID, reason: "tack: \(subject)")
+    try swapReference(
+      branch: branch, tip: tip, to: &commitID, reason: "tack: \(subject)", notes: notes)
     if let pending { tack_pending_landed(pending) }
     return OID(commitID)
   }
 
   /// Moves `branch` from `tip` to `target` only if it is still at `tip` (compare-and-swap).
   private func swapReference(
-    branch: String, tip: OID?, to target: inout git_oid, reason: String
+    branch: String, tip: OID?, to target: inout git_oid, reason: String, notes: LockNotes
   )
     throws(GitError)
   {
+    // libgit2 creates `<branch>.lock` in here: noted first, so that the next writer may
+    // remove it if this process is killed while it holds it.
+    var began = timespec()
+    clock_gettime(CLOCK_REALTIME, &began)
+    notes.swap = (commonDirectory + branch + ".lock", began)
+    defer { notes.swap = nil }
     var ref: OpaquePointer?
     if let tip {
       var expected = tip.raw

@@ -7,26 +7,60 @@ internal import CLibGit2
 #endif
 
 extension Repository {
-  /// Who wrote the index at the last write: Tack, patching it in place, or libgit2, for an
-  /// index Tack leaves to it.
-  enum IndexWriter { case tack, libgit2 }
+  /// What a write does in a checkout, path by path, decided before it commits.
+  struct CheckoutPlan {
+    /// Per change: the file is left alone and the index entry has the skip-worktree flag
+    /// (it is outside the sparse checkout); otherwise the file is written or removed.
+    var skipWorktree: [Bool]
+    /// The index file does not exist yet (a new repository, nothing committed): the write
+    /// creates it.
+    var createIndex = false
+  }
 
-  /// Refuses a write that would overwrite a checked-out file (or index entry) that differs
-  /// from the committed version: those are somebody's uncommitted edits.
-  func ensureUnmodified(_ paths: [String], base: Tree?, workdir: String) throws(GitError) {
-    for (path, staged) in zip(paths, try stagedIDs(paths)) {
-      let committed = try base?.entryID(at: path)
-      let onDisk = try LocalFile.read(workdir + path).map { (bytes) throws(GitError) in
-        try Repository.blobID(of: bytes)
+  /// Checks that a write may change `changes` in this checkout, whose index Tack holds
+  /// (`IndexLock`), and says how. Refuses, before anything is committed:
+  /// - an index Tack cannot write (split or sparse index, an extension it does not know, a
+  ///   missing index on a branch with commits), saying what to do;
+  /// - a path below a symbolic link or a file where a folder should be (the write would
+  ///   land outside the working tree);
+  /// - a path whose file or index entry differs from the committed version, compared as git
+  ///   compares them, through its filters (`core.autocrlf`, `.gitattributes`): somebody's
+  ///   uncommitted edits.
+  /// An entry with the skip-worktree flag is not compared with a file, nor is a new path
+  /// outside the sparse checkout: their files are left alone.
+  func planCheckout(
+    _ changes: [FileChange], tip: OID?, base: Tree?, workdir: String
+  ) throws(GitError) -> CheckoutPlan {
+    keepAttributesOffTheIndexFile()
+    let paths = changes.map(\.path)
+    let staged = try indexEntries(paths, unborn: base == nil)
+    var plan = CheckoutPlan(skipWorktree: [], createIndex: staged == nil)
+    var sparse: SparseCheckout??
+    for (n, change) in changes.enumerated() {
+      let entry = staged?[n] ?? (id: nil, skipWorktree: false)
+      let committed = try base?.entryID(at: change.path)
+      var skip = entry.skipWorktree
+      if entry.id == nil && change.content != nil {
+        if sparse == nil { sparse = .some(try sparseCheckout()) }
+        if let patterns = sparse ?? nil, !patterns.includes(change.path) { skip = true }
       }
-      if staged != committed || onDisk != committed {
-        throw GitError(
-          kind: .uncommittedChanges, call: "check \(path)",
-          message:
-            "\(path) has uncommitted changes in the working tree or index; commit them (git commit) or discard them (git restore --staged --worktree \(path)) and try again"
-        )
+      plan.skipWorktree.append(skip)
+      if skip && entry.id == committed { continue }
+      if !skip {
+        try ensureInsideWorktree(change.path, workdir: workdir)
+        if entry.id == committed,
+          try workingFile(change.path, workdir: workdir, commit: tip) == committed
+        {
+          continue
+        }
       }
+      throw GitError(
+        kind: .uncommittedChanges, call: "check \(change.path)",
+        message:
+          "\(change.path) has uncommitted changes in the working tree or index; commit them (git commit) or discard them (git restore --staged --worktree \(change.path)) and try again"
+      )
     }
+    return plan
   }
 
   /// Where a write notes the paths it is about to move, until the working tree follows.
@@ -34,114 +68,350 @@ extension Repository {
 
   /// The paths whose file or index entry lags behind `tip` without anybody having edited them:
   /// the file is the committed version (only the index lags), or the file still equals the
-  /// index entry (both lag).
-  func behindPaths(_ paths: [String], tip: Tree, workdir: String) throws(GitError) -> [String] {
+  /// index entry (both lag). Paths Tack may not write (below a symbolic link, an entry with
+  /// the skip-worktree flag) are left out.
+  func behindPaths(
+    _ paths: [String], commit: OID, tip: Tree, workdir: String
+  ) throws(GitError) -> [String] {
+    keepAttributesOffTheIndexFile()
+    guard let staged = try indexEntries(paths, unborn: false) else { return [] }
     var behind: [String] = []
-    for (path, staged) in zip(paths, try stagedIDs(paths)) {
+    for (path, entry) in zip(paths, staged) where !entry.skipWorktree {
+      guard (try? ensureInsideWorktree(path, workdir: workdir)) != nil else { continue }
       let committed = try tip.entryID(at: path)
-      let onDisk = try LocalFile.read(workdir + path).map { (bytes) throws(GitError) in
-        try Repository.blobID(of: bytes)
-      }
-      if staged == committed && onDisk == committed { continue }
-      if onDisk == committed || onDisk == staged { behind.append(path) }
+      let onDisk = try workingFile(path, workdir: workdir, commit: commit)
+      if entry.id == committed && onDisk == committed { continue }
+      if onDisk == committed || onDisk == entry.id { behind.append(path) }
     }
     return behind
   }
 
-  /// Brings the checked-out files and the index in line with a commit that changed `changes`.
-  func syncWorktree(_ workdir: String, with changes: [FileChange]) throws(GitError) {
-    for change in changes {
-      if let content = change.content {
-        try LocalFile.writeAtomically(workdir + change.path, content)
-      } else {
-        LocalFile.remove(workdir + change.path, pruningUpTo: workdir)
-      }
-    }
-    // Plain git may hold index.lock for a moment, and a killed writer may have left one
-    // behind: the commit has landed, so wait until it is released or stale (and removed).
-    var attempt = 0
-    while true {
-      let code = try writeIndex(changes, workdir: workdir)
-      if code == 0 { return }
-      attempt += 1
-      if code != GIT_ELOCKED.rawValue || attempt > Self.staleLockSeconds * 50 + 25 {
-        try check("write the index", code)
-      }
-      if let cleared = LocalFile.removeIfStale(
-        gitDirectory + "index.lock", olderThan: Self.staleLockSeconds)
-      {
-        writeWarning = cleared
-        continue
-      }
-      usleep(20_000)
-    }
-  }
-
-  /// The index file of this working tree.
-  private var indexPath: String { gitDirectory + "index" }
-
-  /// The blob ids the index holds (stage 0) for `paths`, read by Tack (CLibGit2/index_file.c)
-  /// or, for an index it leaves to libgit2, by libgit2.
-  private func stagedIDs(_ paths: [String]) throws(GitError) -> [OID?] {
-    var ids = [git_oid](repeating: git_oid(), count: paths.count)
-    var found = [Int32](repeating: 0, count: paths.count)
-    let strings = paths.map { strdup($0) }
-    defer { for string in strings { free(string) } }
-    var pointers = strings.map { UnsafePointer($0) }
-    let code = tack_index_lookup(indexPath, &pointers, paths.count, &ids, &found)
-    if code == 0 { return paths.indices.map { found[$0] != 0 ? OID(ids[$0]) : nil } }
-    if code < 0 { try check("read the index", code) }
-    let index = try openIndex()
-    defer { git_index_free(index) }
-    return paths.map { git_index_get_bypath(index, $0, 0).map { OID($0.pointee.id) } }
-  }
-
-  /// Records `changes`, whose files are written, in the index: patched in place by Tack
-  /// (CLibGit2/index_file.c), which rewrites the 1.3 MB index of a 10k-task board in about
-  /// a millisecond where libgit2's writer took 8 ms; an index Tack leaves to libgit2 is
-  /// written by libgit2. 0, or the libgit2 code of the failure (`GIT_ELOCKED`: index.lock
-  /// is taken).
-  private func writeIndex(_ changes: [FileChange], workdir: String) throws(GitError) -> Int32 {
+  /// Brings the checked-out files and the index in line with a commit that changed
+  /// `changes`: each file is written as `git checkout` would write it (through the filters
+  /// of its attributes), then the new index is written into `lock` and renamed into place.
+  func syncWorktree(
+    _ workdir: String, with changes: [FileChange], commit: OID, plan: CheckoutPlan,
+    lock: IndexLock
+  ) throws(GitError) {
     var records: [tack_index_change] = []
+    records.reserveCapacity(changes.count)
     let strings = changes.map { strdup($0.path) }
     defer { for string in strings { free(string) } }
-    for (change, path) in zip(changes, strings) {
+    keepAttributesOffTheIndexFile()
+    // `.gitattributes` files first, as git checks them out first: they decide how the
+    // others are written.
+    let order = changes.indices.sorted { left, right in
+      Self.isAttributes(changes[left].path) && !Self.isAttributes(changes[right].path)
+    }
+    for n in order {
+      let change = changes[n]
+      let skip = plan.skipWorktree[n]
       var record = tack_index_change()
-      record.path = UnsafePointer(path)
+      record.path = UnsafePointer(strings[n])
+      record.skip_worktree = skip ? 1 : 0
       if let content = change.content {
         record.id = try Repository.blobID(of: content).raw
-        guard lstat(workdir + change.path, &record.info) == 0 else {
-          throw LocalFile.posixError("lstat", workdir + change.path)
+        if !skip {
+          let path = workdir + change.path
+          try LocalFile.writeAtomically(
+            path,
+            try filtered(content, path: change.path, mode: GIT_FILTER_TO_WORKTREE, commit: commit))
+          guard lstat(path, &record.info) == 0 else { throw LocalFile.posixError("lstat", path) }
         }
       } else {
         record.remove = 1
+        if !skip { LocalFile.remove(workdir + change.path, pruningUpTo: workdir) }
       }
       records.append(record)
     }
-    let code = tack_index_update(indexPath, &records, records.count)
-    lastIndexWriter = code == 1 ? .libgit2 : .tack
-    guard code == 1 else { return code }
-    let index = try openIndex()
-    defer { git_index_free(index) }
-    for change in changes {
-      if change.content != nil {
-        try check("git_index_add_bypath", git_index_add_bypath(index, change.path))
-      } else {
-        let code = git_index_remove_bypath(index, change.path)
-        if code != GIT_ENOTFOUND.rawValue { try check("git_index_remove_bypath", code) }
-      }
-    }
-    return git_index_write(index)
+    if plan.createIndex { try LocalFile.writeAtomically(indexPath, Self.emptyIndex) }
+    let code = tack_index_write_locked(
+      pointer, indexPath, lock.descriptor, &records, records.count)
+    if code > 0 { try refuseIndex(code) }
+    try check("write the index", code)
+    try lock.commit()
   }
 
-  private func openIndex() throws(GitError) -> OpaquePointer {
-    var index: OpaquePointer?
-    try check("git_repository_index", git_repository_index(&index, pointer))
-    let code = git_index_read(index, 0)
-    if code < 0 {
-      git_index_free(index)
-      try check("git_index_read", code)
+  private static func isAttributes(_ path: String) -> Bool {
+    path == ".gitattributes" || path.hasSuffix("/.gitattributes")
+  }
+
+  /// The index file of this working tree.
+  var indexPath: String { gitDirectory + "index" }
+
+  /// An index with no entries (version 2), as `git read-tree --empty` writes it.
+  static var emptyIndex: [UInt8] {
+    let header: [UInt8] = Array("DIRC".utf8) + [0, 0, 0, 2, 0, 0, 0, 0]
+    return header + SHA1.digest(header)
+  }
+
+  /// The stage-0 blob id and skip-worktree flag the index holds for each of `paths`;
+  /// `nil` when there is no index yet on an `unborn` branch (nothing committed). Refuses an
+  /// index Tack cannot write.
+  private func indexEntries(
+    _ paths: [String], unborn: Bool
+  ) throws(GitError) -> [(id: OID?, skipWorktree: Bool)]? {
+    var ids = [git_oid](repeating: git_oid(), count: paths.count)
+    var found = [Int32](repeating: 0, count: paths.count)
+    var skip = [Int32](repeating: 0, count: paths.count)
+    let strings = paths.map { strdup($0) }
+    defer { for string in strings { free(string) } }
+    var pointers = strings.map { UnsafePointer($0) }
+    let code = tack_index_lookup(indexPath, &pointers, paths.count, &ids, &found, &skip)
+    if code == TACK_INDEX_MISSING && unborn { return nil }
+    if code > 0 { try refuseIndex(code) }
+    try check("read the index", code)
+    return paths.indices.map { (found[$0] != 0 ? OID(ids[$0]) : nil, skip[$0] != 0) }
+  }
+
+  /// The refusal for an index Tack does not write (a `TACK_INDEX_` code), saying what to do.
+  private func refuseIndex(_ code: Int32) throws(GitError) {
+    let path = indexPath
+    let message: String
+    switch code {
+    case TACK_INDEX_MISSING:
+      message =
+        "there is no index file (\(path)) although the branch has commits; run 'git reset' to rebuild it from the branch (your files are kept) and try again"
+    case TACK_INDEX_SPLIT:
+      message =
+        "the index is split (core.splitIndex), which Tack does not write; run 'git config core.splitIndex false && git update-index --no-split-index' and try again"
+    case TACK_INDEX_SPARSE:
+      message =
+        "the index is a sparse index (index.sparse), which Tack does not write; run 'git sparse-checkout init --no-sparse-index' (the checkout stays sparse) and try again"
+    default:
+      let detail = git_error_last().flatMap { $0.pointee.message }.map { String(cString: $0) }
+      message =
+        "the index (\(path)) uses an extension git requires readers to know and Tack does not\(detail.map { " (\($0))" } ?? ""); have git write it without (e.g. 'git update-index --no-split-index --index-version 2') or use a git that Tack supports, and try again"
     }
-    return index!
+    throw GitError(kind: .other, code: code, call: "read the index", message: message)
+  }
+
+  /// The sparse checkout's patterns, or `nil` when this checkout is not sparse.
+  private func sparseCheckout() throws(GitError) -> SparseCheckout? {
+    guard configFlag("core.sparseCheckout") else { return nil }
+    let file = gitDirectory + "info/sparse-checkout"
+    guard let bytes = try LocalFile.read(file) else { return nil }
+    return try SparseCheckout(text: String(decoding: bytes, as: UTF8.self), file: file)
+  }
+
+  /// A boolean from git's configuration, including this worktree's own `config.worktree`
+  /// (`extensions.worktreeConfig`, which `git sparse-checkout` turns on), which libgit2 1.5
+  /// does not read.
+  private func configFlag(_ key: String) -> Bool {
+    var value: Int32 = 0
+    var config: OpaquePointer?
+    if git_repository_config_snapshot(&config, pointer) == 0 {
+      _ = git_config_get_bool(&value, config, key)
+      var shared: Int32 = 0
+      let worktreeConfig =
+        git_config_get_bool(&shared, config, "extensions.worktreeConfig") == 0 && shared != 0
+      git_config_free(config)
+      var own: OpaquePointer?
+      if worktreeConfig, LocalFile.exists(gitDirectory + "config.worktree"),
+        git_config_open_ondisk(&own, gitDirectory + "config.worktree") == 0
+      {
+        _ = git_config_get_bool(&value, own, key)
+        git_config_free(own)
+      }
+    }
+    return value != 0
+  }
+
+  /// Refuses a path that a write would reach through a symbolic link or a file standing
+  /// where a folder should be (an uncommitted change git would not follow either).
+  func ensureInsideWorktree(_ path: String, workdir: String) throws(GitError) {
+    var prefix = workdir
+    for name in path.split(separator: "/").dropLast() {
+      prefix += name
+      var info = stat()
+      if lstat(prefix, &info) != 0 {
+        if errno == ENOENT { return }  // created as folders by the write
+        throw LocalFile.posixError("lstat", prefix)
+      }
+      if (info.st_mode & S_IFMT) != S_IFDIR {
+        let what = (info.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : "not a folder"
+        let relative = String(prefix.dropFirst(workdir.count))
+        throw GitError(
+          kind: .uncommittedChanges, call: "check \(path)",
+          message:
+            "\(relative) in the working tree is \(what), so writing \(path) would leave the working tree; restore the folder (git restore --staged --worktree \(relative), or move the link away) and try again"
+        )
+      }
+      prefix += "/"
+    }
+  }
+
+  /// The blob id git would give the working tree's file at `path` (through the filters its
+  /// attributes name, as `git add` hashes it), `nil` when there is none; a symbolic link or a
+  /// folder there never equals a committed file and gets an id no blob has.
+  private func workingFile(
+    _ path: String, workdir: String, commit: OID?
+  ) throws(GitError) -> OID? {
+    var info = stat()
+    if lstat(workdir + path, &info) != 0 {
+      if errno == ENOENT || errno == ENOTDIR { return nil }
+      throw LocalFile.posixError("lstat", workdir + path)
+    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { return OID(git_oid()) }
+    guard let bytes = try LocalFile.read(workdir + path) else { return nil }
+    return try Repository.blobID(
+      of: try filtered(bytes, path: path, mode: GIT_FILTER_TO_ODB, commit: commit))
+  }
+
+  /// Attributes for the filters come from the working tree's `.gitattributes` files and from
+  /// a commit, never from the index file: libgit2 reads (and hashes) the whole index to look
+  /// for `.gitattributes` entries in it, 7 ms at 10k tasks, again after every write. An empty
+  /// index in memory stands in for it (nothing else in TackGit uses the handle's index).
+  /// The commit's `.gitattributes` are the index's unless somebody staged a change to one.
+  private func keepAttributesOffTheIndexFile() {
+    var index: OpaquePointer?
+    guard git_index_new(&index) == 0 else { return }
+    git_repository_set_index(pointer, index)
+    git_index_free(index)
+  }
+
+  /// `content` through the filters its attributes name for `path` (`core.autocrlf`, `eol`,
+  /// `filter`), or as it is when there are none: `GIT_FILTER_TO_WORKTREE` gives what `git
+  /// checkout` of `commit` writes (git reads the new index's attributes; the commit's are
+  /// those), `GIT_FILTER_TO_ODB` what `git add` hashes. Attributes come from the working tree
+  /// and from `commit` (see `keepAttributesOffTheIndexFile`).
+  private func filtered(
+    _ content: [UInt8], path: String, mode: git_filter_mode_t, commit: OID?
+  ) throws(GitError) -> [UInt8] {
+    var filters: OpaquePointer?
+    var options = git_filter_options()
+    options.version = UInt32(GIT_FILTER_OPTIONS_VERSION)
+    if let commit {
+      options.flags = GIT_FILTER_ATTRIBUTES_FROM_COMMIT.rawValue
+      options.attr_commit_id = commit.raw
+    }
+    try check(
+      "git_filter_list_load_ext",
+      git_filter_list_load_ext(&filters, pointer, nil, path, mode, &options))
+    guard let filters else { return content }
+    defer { git_filter_list_free(filters) }
+    var out = git_buf()
+    defer { git_buf_dispose(&out) }
+    let code = content.withUnsafeBytes { bytes in
+      git_filter_list_apply_to_buffer(
+        &out, filters, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+    }
+    try check("git_filter_list_apply_to_buffer", code)
+    guard let start = out.ptr else { return [] }
+    return Array(UnsafeRawBufferPointer(start: start, count: out.size))
+  }
+}
+
+/// `index.lock` of a checkout, created by Tack (`O_EXCL`, as git creates it) and held from
+/// before the branch moves until the new index is renamed into place, so that a git command
+/// that takes it (`git commit`) runs before this write or after it, never across it.
+final class IndexLock {
+  let path: String
+  let indexPath: String
+  private(set) var descriptor: Int32
+  private let notes: LockNotes
+
+  private init(indexPath: String, descriptor: Int32, notes: LockNotes) {
+    self.indexPath = indexPath
+    self.path = indexPath + ".lock"
+    self.descriptor = descriptor
+    self.notes = notes
+  }
+
+  /// Creates `<indexPath>.lock`; while another process holds it, polls until `deadline`,
+  /// then fails saying who may hold it and what to do. Records it in `notes` at once.
+  static func acquire(
+    indexPath: String, notes: LockNotes, until deadline: ContinuousClock.Instant,
+    clock: ContinuousClock
+  ) throws(GitError) -> IndexLock {
+    let path = indexPath + ".lock"
+    let started = clock.now
+    while true {
+      let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+      if fd >= 0 {
+        let lock = IndexLock(indexPath: indexPath, descriptor: fd, notes: notes)
+        lock.noteIdentity()
+        return lock
+      }
+      guard errno == EEXIST else { throw LocalFile.posixError("open", path) }
+      guard clock.now < deadline else {
+        let waited = (clock.now - started).components.seconds
+        throw GitError(
+          kind: .conflict, code: GIT_ELOCKED.rawValue, call: "lock the index",
+          message:
+            "\(path) exists: another git process is using this checkout's index (a 'git commit' waiting for its editor, say) and kept it for \(waited) s; finish or close it and run the command again. If no git process is running, one stopped mid-way: remove \(path)"
+        )
+      }
+      usleep(10_000)
+    }
+  }
+
+  /// Records the lock file as it is now (device, inode, change time) for the next writer.
+  private func noteIdentity() {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { return }
+    notes.index = (path, FileIdentity(info))
+  }
+
+  /// Renames the lock (the new index written into it) over the index; fsynced with its
+  /// folder when fsync is on.
+  func commit() throws(GitError) {
+    noteIdentity()  // written to since: its change time moved
+    close(descriptor)
+    descriptor = -1
+    guard rename(path, indexPath) == 0 else {
+      let error = LocalFile.posixError("rename", path)
+      release()
+      throw error
+    }
+    notes.index = nil
+    if tack_fsync_enabled() != 0 {
+      let folder = open(String(indexPath.dropLast("index".count)), O_RDONLY | O_CLOEXEC)
+      if folder >= 0 {
+        fsync(folder)
+        close(folder)
+      }
+    }
+  }
+
+  /// Removes the lock unless it was committed; nothing else changes.
+  func release() {
+    if descriptor >= 0 {
+      close(descriptor)
+      descriptor = -1
+      unlink(path)
+    } else if notes.index?.path == path, FileIdentity(path: path) == notes.index?.identity {
+      unlink(path)  // commit's rename failed
+    }
+    if notes.index?.path == path { notes.index = nil }
+  }
+}
+
+/// The record a writer keeps in `tack.lock` of the git locks it holds (`LockRecord`),
+/// rewritten whenever one is taken or let go.
+final class LockNotes {
+  private let turn: FileLock
+  private var record = LockRecord(owner: .current)
+
+  init(turn: FileLock) { self.turn = turn }
+
+  var index: (path: String, identity: FileIdentity)? {
+    get { record.index }
+    set {
+      record.index = newValue
+      save()
+    }
+  }
+
+  var swap: (lock: String, began: timespec)? {
+    get { record.swap }
+    set {
+      record.swap = newValue
+      save()
+    }
+  }
+
+  private func save() {
+    turn.record(record.index == nil && record.swap == nil ? [] : record.bytes)
   }
 }

@@ -30,8 +30,6 @@ public final class Repository {
   /// have added since, and how many background folds had finished then (see
   /// `packCountMayExceed`); `nil` until the folder is read.
   var packsSeen: (count: Int, foldsFinished: Int)?
-  /// Who wrote the index at this handle's last write to a checked-out branch (for tests).
-  var lastIndexWriter: IndexWriter?
 
   init(pointer: OpaquePointer) {
     self.pointer = pointer

@@ -15,7 +15,7 @@ private let bot = StoreFixture.bot
     let files = try fixture.git(["ls-tree", "-r", "--name-only", "main"]).split(separator: "\n")
     #expect(
       files == [
-        ".tack/README.md", ".tack/config.json", ".tack/scopes.example.json",
+        ".tack/.gitattributes", ".tack/README.md", ".tack/config.json", ".tack/scopes.example.json",
         "boards/.gitattributes", "boards/ops/board.json",
       ])
     let again = try Store.openOrCreate(at: fixture.path)

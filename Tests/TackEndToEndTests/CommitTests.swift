@@ -11,8 +11,8 @@ import Testing
     #expect(try sandbox.commitCount() == 1)
     let commit = try sandbox.lastCommit()
     let files = [
-      ".tack/README.md", ".tack/config.json", ".tack/scopes.example.json", "boards/.gitattributes",
-      "boards/main/board.json",
+      ".tack/.gitattributes", ".tack/README.md", ".tack/config.json", ".tack/scopes.example.json",
+      "boards/.gitattributes", "boards/main/board.json",
     ]
     #expect(commit.files.sorted() == files)
     #expect(try sandbox.trackedFiles().sorted() == files)

@@ -27,7 +27,7 @@ import Testing
     #expect(output.status == 0, "\(output)")
     let json = try JSON.parse(output.stdoutBytes)
     #expect(json["createdRepository"]?.bool == true)
-    #expect(json["addedFiles"]?.array?.count == 5)
+    #expect(json["addedFiles"]?.array?.count == 6)
     #expect(FileManager.default.fileExists(atPath: sandbox.repo + "/.git"))
     #expect(try sandbox.git(["rev-list", "--count", "HEAD"]) == "1\n")
     #expect(try sandbox.status() == "")

@@ -39,7 +39,8 @@ import Testing
 
   /// Writers killed at random moments: the repository stays readable and fsck-clean, every
   /// write that was acknowledged (exit 0 with an id) is there, and a later write succeeds —
-  /// a lock left by a killed writer is cleared once it is stale.
+  /// a ref lock left by a killed writer is cleared by the next, which finds it named in the
+  /// killed writer's record in tack.lock.
   @Test func writersKilledMidWriteLoseNothingAcknowledged() throws {
     let sandbox = try Sandbox(.board(), bare: true)
     let tack = try Programs.tack.get()
@@ -65,7 +66,7 @@ import Testing
     let listed = try sandbox.ok(["--repo", sandbox.repo, "list", "--json"], in: sandbox.root)
     for id in acknowledged { #expect(listed.contains(id), "acknowledged \(id) is missing") }
     try sandbox.expectFsckClean()
-    // A write after the carnage lands (a stale ref lock, if any, is cleared after 5 s).
+    // A write after the carnage lands (a ref lock a killed writer left is cleared at once).
     let after = try sandbox.tack(["--repo", sandbox.repo, "add", "after"], in: sandbox.root)
     #expect(after.status == 0, "\(after)")
     print("reliability: \(acknowledged.count) acknowledged writes, \(killed) kills, nothing lost")

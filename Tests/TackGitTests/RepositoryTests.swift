@@ -168,25 +168,72 @@ import Testing
       return error.kind == .conflict && error.message.contains("refs/heads/main.lock")
     }
     #expect(fixture.commitCount == 1)
+    #expect(FileManager.default.fileExists(atPath: fixture.path + "/refs/heads/main.lock"))
   }
 }
 
+/// A process of this machine that has exited: what a killed Tack writer looks like later.
+func deadTackProcess() throws -> LockOwner {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/bin/true")
+  try process.run()
+  process.waitUntilExit()
+  return LockOwner(pid: process.processIdentifier, start: 1, host: LockOwner.current.host)
+}
+
+/// A process that runs (this one's parent: the test runner's shell or launcher).
+func liveProcess() throws -> LockOwner {
+  let pid = getppid()
+  return LockOwner(pid: pid, start: LockOwner.startTime(of: pid) ?? 0, host: LockOwner.current.host)
+}
+
 @Suite struct MaintenanceTests {
-  @Test func aStaleRefLockIsClearedAndTheWriteLands() throws {
+  /// A ref lock that a killed Tack writer left inside its compare-and-swap (its record in
+  /// tack.lock names it, a process that is gone, and a swap that began when the lock was
+  /// made) is removed, with a warning, and the write lands.
+  @Test func aRefLockLeftByADeadTackWriterIsCleared() throws {
     let fixture = try GitFixture(bare: true)
     let repository = try Repository.discover(from: fixture.path)
     let branch = "refs/heads/main"
     try repository.update(branch: branch) { _ in request(["a": "1"], "seed") }
     let lock = fixture.path + "/refs/heads/main.lock"
     try fixture.write("refs/heads/main.lock", "")
-    try FileManager.default.setAttributes(
-      [.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: lock)
+    let made = try #require(FileIdentity(path: lock)).changed
+    let record = LockRecord(owner: try deadTackProcess(), swap: (lock, made))
+    try Data(record.bytes).write(to: URL(fileURLWithPath: fixture.path + "/tack.lock"))
     try repository.update(branch: branch, policy: RetryPolicy(maxWaitMilliseconds: 2000)) { _ in
       request(["a": "2"], "after a crash")
     }
     #expect(fixture.commitCount == 2)
     #expect(repository.writeWarning?.contains("main.lock") == true)
     #expect(!FileManager.default.fileExists(atPath: lock))
+  }
+
+  /// A record naming a process that still runs, or a lock made long after the dead writer's
+  /// swap, clears nothing: that lock may be another process's.
+  @Test func aRefLockTackCannotProveItsOwnStays() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    try repository.update(branch: branch) { _ in request(["a": "1"], "seed") }
+    let lock = fixture.path + "/refs/heads/main.lock"
+    try fixture.write("refs/heads/main.lock", "")
+    let made = try #require(FileIdentity(path: lock)).changed
+    let records = [
+      LockRecord(owner: try liveProcess(), swap: (lock, made)),
+      LockRecord(
+        owner: try deadTackProcess(), swap: (lock, timespec(tv_sec: made.tv_sec - 60, tv_nsec: 0))),
+    ]
+    for record in records {
+      try Data(record.bytes).write(to: URL(fileURLWithPath: fixture.path + "/tack.lock"))
+      #expect(throws: GitError.self) {
+        try repository.update(branch: branch, policy: RetryPolicy(maxWaitMilliseconds: 50)) { _ in
+          request(["a": "2"], "blocked")
+        }
+      }
+      #expect(FileManager.default.fileExists(atPath: lock))
+    }
+    #expect(fixture.commitCount == 1)
   }
 
   @Test func packingFoldsLooseObjectsAndKeepsEverythingReadable() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TackGit
@@ -25,7 +26,8 @@ import Testing
   /// as the commit, and a cache tree that `git write-tree` trusts for the folders Tack left
   /// alone and rebuilds for those it changed.
   static func expectIndexMatchesHead(_ fixture: GitFixture) throws {
-    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    let status = try fixture.git(["status", "--porcelain"])
+    #expect(status == "", "git status: \(status)")
     // "<mode> <id> <stage>\t<path>" against "<mode> blob <id>\t<path>".
     let staged = Set(
       try fixture.git(["ls-files", "--stage"]).split(separator: "\n").map { line in
@@ -67,7 +69,6 @@ import Testing
     ]
     for (message, changes) in steps {
       try repository.update(branch: branch) { _ in request(changes, message) }
-      #expect(repository.lastIndexWriter == .tack, "\(message)")
       try Self.expectIndexMatchesHead(fixture)
     }
     // Hand edits are still seen through Tack's reading of the index.
@@ -100,17 +101,16 @@ import Testing
     try repository.update(branch: branch) { _ in
       request(["d/a.json": "changed\n", "d/c.json": "c\n"], "second")
     }
-    #expect(repository.lastIndexWriter == .tack)
     #expect(try fixture.git(["ls-files", "-v", "notes.txt"]) == "S notes.txt\n")
     #expect(try fixture.git(["status", "--porcelain"]) == "")
     #expect(try fixture.git(["ls-files", "--stage", "d"]).split(separator: "\n").count == 3)
-    // A write to the skip-worktree file itself is left to libgit2.
+    // A write to the skip-worktree file itself keeps its flag.
     try repository.update(branch: branch) { _ in request(["notes.txt": "n2\n"], "third") }
-    #expect(repository.lastIndexWriter == .libgit2)
+    #expect(try fixture.git(["ls-files", "-v", "notes.txt"]) == "S notes.txt\n")
   }
 
-  /// An index Tack does not patch (here version 4, with compressed paths) is left to libgit2.
-  @Test func anIndexTackDoesNotReadIsLeftToLibgit2() throws {
+  /// A version 4 index (with compressed paths) is patched by Tack and stays version 4.
+  @Test func aVersion4IndexIsPatchedByTack() throws {
     let fixture = try GitFixture()
     let repository = try Repository.discover(from: fixture.path)
     let branch = try repository.headBranch()
@@ -119,7 +119,8 @@ import Testing
     try repository.update(branch: branch) { _ in
       request(["d/a.json": "b\n", "d/c.json": "c\n"], "v4")
     }
-    #expect(repository.lastIndexWriter == .libgit2)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.path + "/.git/index"))
+    #expect(bytes[4..<8] == Data([0, 0, 0, 4]))
     try Self.expectIndexMatchesHead(fixture)
   }
 
@@ -142,8 +143,8 @@ import Testing
   }
 
   /// A writer killed while updating the checkout leaves its journal, maybe a temporary file
-  /// not yet renamed into place, and maybe index.lock: the next write finishes the update,
-  /// removes the temporary file and waits the lock out (removed once stale).
+  /// not yet renamed into place, and maybe index.lock with its record in tack.lock: the next
+  /// write finishes the update, removes the temporary file and the dead writer's lock.
   @Test func aWriteKilledMidUpdateIsFinishedByTheNext() throws {
     let fixture = try GitFixture()
     let repository = try Repository.discover(from: fixture.path)
@@ -153,11 +154,13 @@ import Testing
     try Data("d/t.json".utf8).write(to: URL(fileURLWithPath: repository.journalPath))
     let lock = fixture.path + "/.git/index.lock"
     try Data().write(to: URL(fileURLWithPath: lock))
-    let old = Date(timeIntervalSinceNow: -Double(Repository.staleLockSeconds + 1))
-    try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: lock)
+    let record = LockRecord(
+      owner: try deadTackProcess(), index: (lock, try #require(FileIdentity(path: lock))))
+    try Data(record.bytes).write(to: URL(fileURLWithPath: fixture.path + "/.git/tack.lock"))
     try repository.update(branch: branch) { _ in request(["e.json": "two\n"], "second") }
     #expect(try fixture.git(["status", "--porcelain"]) == "")
     #expect(!FileManager.default.fileExists(atPath: lock))
+    #expect(repository.writeWarning?.contains("index.lock") == true)
   }
 
   @Test func uncommittedEditsAreNeverOverwritten() throws {
@@ -198,5 +201,298 @@ import Testing
     try repository.update(branch: "refs/heads/side") { _ in request(["b": "2\n"], "side") }
     #expect(!FileManager.default.fileExists(atPath: fixture.path + "/b"))
     #expect(try fixture.git(["status", "--porcelain"]) == "")
+  }
+}
+
+/// The rules git's own commands keep in a checkout, kept by Tack beside them: index.lock,
+/// filters, sparse checkouts, symbolic links, indexes Tack does not write.
+@Suite struct CheckoutRuleTests {
+  /// A foreign index.lock (no record of a dead Tack writer names it) is waited for until the
+  /// write's deadline, then the write fails saying what to do; the lock is never removed.
+  @Test func aForeignIndexLockIsWaitedForAndNeverRemoved() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    try repository.update(branch: "refs/heads/main") { _ in request(["a.json": "1\n"], "first") }
+    let lock = fixture.path + "/.git/index.lock"
+    try Data().write(to: URL(fileURLWithPath: lock))
+    // An old lock too: its age says nothing about whether its process still runs.
+    try FileManager.default.setAttributes(
+      [.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: lock)
+    #expect {
+      try repository.update(
+        branch: "refs/heads/main", policy: RetryPolicy(maxWaitMilliseconds: 300)
+      ) { _ in request(["a.json": "2\n"], "blocked") }
+    } throws: { error in
+      guard let error = error as? GitError else { return false }
+      return error.kind == .conflict && error.message.contains(lock)
+        && error.message.contains("git commit")
+    }
+    #expect(FileManager.default.fileExists(atPath: lock))
+    #expect(fixture.commitCount == 1)
+    #expect(try fixture.read("a.json") == "1\n")
+    try FileManager.default.removeItem(atPath: lock)
+    try repository.update(branch: "refs/heads/main") { _ in request(["a.json": "2\n"], "then") }
+    try WorktreeTests.expectIndexMatchesHead(fixture)
+  }
+
+  /// A `git commit` waiting for its editor holds index.lock: a Tack write waits for it (within
+  /// its deadline) and then lands on top; both commits are in the history and the checkout.
+  @Test func aGitCommitWithItsEditorOpenGoesFirst() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    try repository.update(branch: "refs/heads/main") { _ in request(["a.json": "1\n"], "first") }
+    try fixture.write("hand.txt", "one\n")
+    try fixture.git(["add", "hand.txt"])
+    try fixture.git(["commit", "-qm", "hand.txt"])
+    try fixture.write("hand.txt", "by hand\n")
+    // `commit -a` (or with paths) holds index.lock while the editor is open.
+    let commit = Process()
+    commit.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    commit.arguments = ["git", "-C", fixture.path, "commit", "-q", "-a", "-e", "-m", "by hand"]
+    var environment = ProcessInfo.processInfo.environment
+    environment["GIT_EDITOR"] = "sleep 2; true"
+    environment["GIT_CONFIG_NOSYSTEM"] = "1"
+    environment["HOME"] = fixture.path
+    commit.environment = environment
+    try commit.run()
+    let lock = fixture.path + "/.git/index.lock"
+    for _ in 0..<200 where !FileManager.default.fileExists(atPath: lock) { usleep(10_000) }
+    #expect(FileManager.default.fileExists(atPath: lock))
+    let started = Date()
+    try repository.update(branch: "refs/heads/main") { _ in request(["b.json": "2\n"], "tack") }
+    commit.waitUntilExit()
+    #expect(commit.terminationStatus == 0)
+    #expect(Date().timeIntervalSince(started) > 1)  // it waited
+    #expect(
+      try fixture.git(["log", "--format=%s", "main"]) == "tack\nby hand\nhand.txt\nfirst\n")
+    #expect(try fixture.git(["show", "main:hand.txt"]) == "by hand\n")
+    try WorktreeTests.expectIndexMatchesHead(fixture)
+  }
+
+  /// Plain `git commit`s of another file in the same checkout while Tack writes: every
+  /// acknowledged Tack write is in the final tree, none reverted by a commit of an older
+  /// index (the branch used to move before Tack took index.lock).
+  @Test func plainCommitsBesideTackWritesLoseNothing() async throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    try repository.update(branch: "refs/heads/main") { _ in request(["seed.json": "0\n"], "seed") }
+    let path = fixture.path
+    let hand = Task.detached { () throws -> Int in
+      var landed = 0
+      for n in 0..<30 {
+        try Data("hand \(n)\n".utf8).write(to: URL(fileURLWithPath: path + "/hand.txt"))
+        // git fails at once when index.lock is taken: a person runs it again.
+        for _ in 0..<200 {
+          let added = try TestGit.run(["add", "hand.txt"], in: path, allowFailure: true)
+          _ = added
+          let status = try TestGit.run(
+            ["commit", "-q", "-m", "hand \(n)"], in: path, allowFailure: true)
+          _ = status
+          if try TestGit.run(["log", "-1", "--format=%s"], in: path) == "hand \(n)\n" {
+            landed += 1
+            break
+          }
+          usleep(5_000)
+        }
+      }
+      return landed
+    }
+    var acknowledged: [String] = []
+    for n in 0..<30 {
+      let name = "t/\(n).json"
+      try repository.update(branch: "refs/heads/main") { _ in request([name: "\(n)\n"], "tack \(n)")
+      }
+      acknowledged.append(name)
+    }
+    let landed = try await hand.value
+    #expect(landed == 30)
+    let tree = Set(
+      try fixture.git(["ls-tree", "-r", "--name-only", "main"]).split(separator: "\n"))
+    for name in acknowledged { #expect(tree.contains(Substring(name)), "\(name) was lost") }
+    let subjects = try fixture.git(["log", "--format=%s", "main"])
+    #expect(subjects.split(separator: "\n").filter { $0.hasPrefix("tack ") }.count == 30)
+    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    try fixture.git(["fsck", "--strict"])
+  }
+
+  /// With `core.autocrlf=true` git checks text files out with CRLF: Tack compares them with
+  /// the commit through the same filter (no false "uncommitted changes") and writes them as
+  /// checkout would, so `git status` stays clean.
+  @Test func filesAreComparedAndWrittenThroughGitsFilters() throws {
+    let fixture = try GitFixture()
+    try Repository.discover(from: fixture.path).update(branch: "refs/heads/main") { _ in
+      request([".tack/scopes.json": "{\n  \"a\": 1\n}\n"], "first")
+    }
+    try fixture.git(["config", "core.autocrlf", "true"])
+    // libgit2 caches core.autocrlf per handle: a command opens the repository afresh.
+    let repository = try Repository.discover(from: fixture.path)
+    try FileManager.default.removeItem(atPath: fixture.path + "/.tack/scopes.json")
+    try fixture.git(["checkout", "--", ".tack/scopes.json"])
+    #expect(try fixture.read(".tack/scopes.json") == "{\r\n  \"a\": 1\r\n}\r\n")
+    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    try repository.update(branch: "refs/heads/main") { _ in
+      request([".tack/scopes.json": "{\n  \"a\": 2\n}\n"], "second")
+    }
+    #expect(try fixture.read(".tack/scopes.json") == "{\r\n  \"a\": 2\r\n}\r\n")
+    #expect(try fixture.git(["show", "main:.tack/scopes.json"]) == "{\n  \"a\": 2\n}\n")
+    try WorktreeTests.expectIndexMatchesHead(fixture)
+    // A real edit is still seen as one through the filter.
+    try fixture.write(".tack/scopes.json", "{\r\n  \"a\": 3\r\n}\r\n")
+    #expect(throws: GitError.self) {
+      try repository.update(branch: "refs/heads/main") { _ in
+        request([".tack/scopes.json": "{\n  \"a\": 4\n}\n"], "refused")
+      }
+    }
+    // With the template's attributes (`-text`), the bytes stay exactly as committed.
+    try fixture.git(["checkout", "--", "."])
+    try repository.update(branch: "refs/heads/main") { _ in
+      request([".tack/.gitattributes": "* -text\n"], "attributes")
+    }
+    // Checked out again (as a clone would), the file is the committed bytes.
+    try FileManager.default.removeItem(atPath: fixture.path + "/.tack/scopes.json")
+    try fixture.git(["checkout", "--", ".tack/scopes.json"])
+    #expect(try fixture.read(".tack/scopes.json") == "{\n  \"a\": 2\n}\n")
+    try repository.update(branch: "refs/heads/main") { _ in
+      request([".tack/scopes.json": "{\n  \"a\": 5\n}\n"], "exact")
+    }
+    #expect(try fixture.read(".tack/scopes.json") == "{\n  \"a\": 5\n}\n")
+    try WorktreeTests.expectIndexMatchesHead(fixture)
+  }
+
+  /// An uncommitted symbolic link (or a file) in place of a folder would take a write outside
+  /// the working tree: refused before anything is committed.
+  @Test func aSymbolicLinkInPlaceOfAFolderIsRefused() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    try repository.update(branch: "refs/heads/main") { _ in
+      request(["boards/b/tasks/x.json": "x\n"], "first")
+    }
+    let outside = try TestGit.temporaryFolder("outside")
+    defer { try? FileManager.default.removeItem(atPath: outside) }
+    try FileManager.default.removeItem(atPath: fixture.path + "/boards/b/tasks")
+    try FileManager.default.createSymbolicLink(
+      atPath: fixture.path + "/boards/b/tasks", withDestinationPath: outside)
+    for changes in [["boards/b/tasks/y.json": "y\n"], ["boards/b/tasks/x.json": nil]] {
+      #expect {
+        try repository.update(branch: "refs/heads/main") { _ in request(changes, "refused") }
+      } throws: { error in
+        (error as? GitError)?.kind == .uncommittedChanges
+          && (error as? GitError)?.message.contains("boards/b/tasks") == true
+      }
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+    #expect(fixture.commitCount == 1)
+    // A file where a folder should be is refused the same way.
+    try FileManager.default.removeItem(atPath: fixture.path + "/boards/b/tasks")
+    try fixture.write("boards/b/tasks", "a file\n")
+    #expect(throws: GitError.self) {
+      try repository.update(branch: "refs/heads/main") { _ in
+        request(["boards/b/tasks/z.json": "z\n"], "refused")
+      }
+    }
+    #expect(fixture.commitCount == 1)
+  }
+
+  /// In a sparse checkout, entries outside the patterns (skip-worktree) are updated in the
+  /// index only, keeping the flag; new files outside get the flag and no file; new files
+  /// inside are written. Non-cone and cone mode.
+  @Test(arguments: [["--no-cone", ".tack"], ["--cone", ".tack"], ["--no-cone", "/*.md", "!/x*"]])
+  func sparseCheckoutsKeepTheirShape(_ arguments: [String]) throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    try repository.update(branch: "refs/heads/main") { _ in
+      request(
+        [".tack/config.json": "c\n", "boards/m/tasks/a.json": "a\n", "README.md": "r\n"], "first")
+    }
+    try fixture.git(["sparse-checkout", "set"] + arguments)
+    #expect(!FileManager.default.fileExists(atPath: fixture.path + "/boards/m/tasks/a.json"))
+    try repository.update(branch: "refs/heads/main") { _ in
+      request(
+        [
+          "boards/m/tasks/a.json": "a2\n", "boards/m/tasks/b.json": "b\n",
+          ".tack/scopes.json": "s\n",
+        ], "second")
+    }
+    #expect(!FileManager.default.fileExists(atPath: fixture.path + "/boards/m/tasks/a.json"))
+    #expect(!FileManager.default.fileExists(atPath: fixture.path + "/boards/m/tasks/b.json"))
+    let tags = try fixture.git(["ls-files", "-t"])
+    #expect(tags.contains("S boards/m/tasks/a.json") && tags.contains("S boards/m/tasks/b.json"))
+    let included = arguments.contains(".tack")
+    #expect(FileManager.default.fileExists(atPath: fixture.path + "/.tack/scopes.json") == included)
+    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    #expect(try fixture.git(["show", "main:boards/m/tasks/b.json"]) == "b\n")
+    try repository.update(branch: "refs/heads/main") { _ in
+      request(["boards/m/tasks/a.json": nil], "third")
+    }
+    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    try fixture.git(["sparse-checkout", "disable"])
+    #expect(try fixture.read("boards/m/tasks/b.json") == "b\n")
+    try WorktreeTests.expectIndexMatchesHead(fixture)
+  }
+
+  /// Tack's reading of sparse-checkout patterns agrees with git's, path by path.
+  @Test(arguments: [
+    ["--no-cone", "/*", "!/*/", "/a/"], ["--no-cone", "*.json", "!b/"],
+    ["--no-cone", "a/b", "c"], ["--cone", "a/b"], ["--cone", "c", "a"],
+  ])
+  func sparsePatternsMatchGit(_ arguments: [String]) throws {
+    let fixture = try GitFixture()
+    let paths = [
+      "r.json", "r.txt", "a/x.json", "a/b/y.txt", "a/b/c/z.json", "a/c/w.txt", "b/v.json",
+      "c/u.txt", "c/c/t.json", "d/a/b/s.txt",
+    ]
+    for path in paths { try fixture.write(path, path + "\n") }
+    try fixture.git(["add", "."])
+    try fixture.git(["commit", "-qm", "files"])
+    try fixture.git(["sparse-checkout", "set"] + arguments)
+    let file = try fixture.read(".git/info/sparse-checkout")
+    let patterns = try SparseCheckout(text: file, file: "sparse-checkout")
+    for line in try fixture.git(["ls-files", "-t"]).split(separator: "\n") {
+      let path = String(line.dropFirst(2))
+      #expect(patterns.includes(path) == line.hasPrefix("H"), "\(arguments): \(line)")
+    }
+  }
+
+  /// An index Tack does not write is refused before anything is committed, saying what to do.
+  @Test func unsupportedIndexesAreRefusedWithWhatToDo() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    try repository.update(branch: "refs/heads/main") { _ in request(["a.json": "1\n"], "first") }
+    func refused(_ advice: String) {
+      #expect {
+        try repository.update(branch: "refs/heads/main") { _ in request(["a.json": "2\n"], "no") }
+      } throws: { error in
+        (error as? GitError)?.message.contains(advice) == true
+      }
+      #expect(fixture.commitCount == 1)
+      #expect(!FileManager.default.fileExists(atPath: fixture.path + "/.git/index.lock"))
+    }
+    try fixture.git(["update-index", "--split-index"])
+    refused("git update-index --no-split-index")
+    try fixture.git(["config", "core.splitIndex", "false"])
+    try fixture.git(["update-index", "--no-split-index"])
+    try fixture.git(["sparse-checkout", "init", "--cone", "--sparse-index"])
+    try fixture.git(["sparse-checkout", "set", "d"])
+    refused("git sparse-checkout init --no-sparse-index")
+    try fixture.git(["sparse-checkout", "disable"])
+    try FileManager.default.removeItem(atPath: fixture.path + "/.git/index")
+    refused("git reset")
+    try fixture.git(["reset", "-q"])
+    try repository.update(branch: "refs/heads/main") { _ in request(["a.json": "2\n"], "yes") }
+    try WorktreeTests.expectIndexMatchesHead(fixture)
+  }
+
+  @Test func aLockRecordReadsBackAsWritten() throws {
+    let record = LockRecord(
+      owner: LockOwner(pid: 42, start: 123_456, host: "a host"),
+      index: (
+        "/tmp/a b/.git/index.lock",
+        FileIdentity(device: 1, inode: 2, changed: timespec(tv_sec: 3, tv_nsec: 4))
+      ),
+      swap: ("/tmp/a b/.git/refs/heads/main.lock", timespec(tv_sec: 5, tv_nsec: 6)))
+    #expect(LockRecord(bytes: record.bytes) == record)
+    #expect(LockRecord(bytes: []) == nil)
+    #expect(LockOwner.current.isGone == false)
+    #expect(try deadTackProcess().isGone)
   }
 }

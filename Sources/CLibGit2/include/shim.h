@@ -21,6 +21,9 @@ int tack_git_ca_load_now(void);
    Tack sets. fsync also applies to the packs of pending.c. */
 int tack_git_enable_fsync(int enabled);
 
+/* Whether fsync is on (tack_git_enable_fsync). */
+int tack_fsync_enabled(void);
+
 /* Each write's new objects as one small pack (see pending.c). */
 typedef struct tack_pending tack_pending;
 
@@ -69,27 +72,64 @@ int tack_pack_check(const char *pack_folder, const char *name);
 int tack_sha1_digest(const void *bytes, size_t count, unsigned char digest[20]);
 
 #include <sys/stat.h>
+/* ---- The index of a checkout (index_file.c). ----
+
+   Versions 2, 3 and 4 are read and written. Positive results mean "nothing done, the index is
+   one Tack does not handle" (the caller says what to do); -1 is an error with a libgit2 error
+   set (a damaged index: bad checksum, entries or cache tree; an unknown version; I/O). */
+#define TACK_INDEX_MISSING 1           /* no index file */
+#define TACK_INDEX_SPLIT 2             /* a split index (`link` extension) */
+#define TACK_INDEX_SPARSE 3            /* a sparse index (`sdir` extension) */
+#define TACK_INDEX_UNKNOWN_EXTENSION 4 /* another extension git requires readers to know */
+
 /* One path of the index to change: removed, or set to the blob `id` with the stat data of
-   the file just written (`info`). */
+   the file just written (`info`; zeroed for a file not written because it is outside the
+   sparse checkout). A new entry gets the skip-worktree flag when `skip_worktree` is set
+   (which makes a version 2 index version 3, as git does); an existing stage-0 entry keeps
+   its skip-worktree and assume-valid flags whatever `skip_worktree` says (and loses
+   intent-to-add). A path in conflict has all its stages replaced by the new entry. */
 typedef struct {
   const char *path;
   int remove;
+  int skip_worktree;
   git_oid id;
   struct stat info;
 } tack_index_change;
 
 /* The stage-0 blob ids of `paths` in the index file at `index_path`: `found[n]` says whether
-   `paths[n]` has one, `ids[n]` gets it. 0; 1 when the index is one libgit2 must read (a
-   missing file, version 4, a split index, a conflict on one of the paths), with nothing
-   looked up; -1 on an error (with a libgit2 error). */
+   `paths[n]` has one, `ids[n]` gets it, and `skip_worktree[n]` (when `skip_worktree` is not
+   NULL) whether it has the skip-worktree flag. 0, a TACK_INDEX_ code (nothing looked up), or
+   -1. */
 int tack_index_lookup(
-    const char *index_path, const char *const *paths, size_t count, git_oid *ids, int *found);
+    const char *index_path, const char *const *paths, size_t count, git_oid *ids, int *found,
+    int *skip_worktree);
 
-/* Applies `changes` (sorted here) to the index at `index_path` under `index.lock`, patching
-   its bytes, and invalidates the cache tree along them. 0; 1 when the index is one libgit2
-   must write (see tack_index_lookup), with nothing changed; GIT_ELOCKED when index.lock
-   exists; -1 on an error (with a libgit2 error). */
-int tack_index_update(const char *index_path, tack_index_change *changes, size_t count);
+/* For a caller that holds `index.lock` (created with O_EXCL, open read-write as `lock_fd`):
+   reads the index at `index_path` (its checksum checked), applies `changes` (sorted here),
+   and writes the whole new index into `lock_fd` from offset 0 (truncating it), fsynced when
+   fsync is on (tack_git_enable_fsync). Does not rename or close `lock_fd`: the caller renames
+   index.lock to the index (or removes it) itself.
+   - The cache tree is invalidated along the changed paths; the resolve-undo record is kept;
+     extensions that depend on the old entries (IEOT, EOIE, UNTR, FSMN, ...) are dropped.
+   - Racy git: every entry copied from the old index whose recorded modification time is not
+     older than the old index file's (in seconds) is checked as git checks it when it writes
+     an index: if the file in `repository`'s working tree still has the entry's type,
+     modification time and size but other content (hashed through git's filters), the entry's
+     size is set to 0 so that git re-checks the file. Entries in `changes` are not checked.
+   - Version 2 becomes 3 when an entry has extended flags, 3 becomes 2 when none has.
+   `repository` (may be NULL or bare: then no entry is checked for racy git) is only read.
+   0; a TACK_INDEX_ code, with nothing written; or -1 (the lock file's content is then
+   undefined). */
+int tack_index_write_locked(
+    git_repository *repository, const char *index_path, int lock_fd,
+    tack_index_change *changes, size_t count);
+
+/* tack_index_write_locked under an index.lock taken and renamed in here (removed on
+   failure). 0; GIT_ELOCKED when index.lock exists; -1 on an error; 1 for any TACK_INDEX_
+   code (the caller of old leaves such an index to libgit2). Kept for that caller. */
+int tack_index_update(
+    git_repository *repository, const char *index_path, tack_index_change *changes,
+    size_t count);
 
 #include <unistd.h>
 /* The process environment, for spawning `git credential fill` (Swift 6 will not read the

@@ -4,6 +4,11 @@
 extension BoardTemplate {
   /// Every file of BoardTemplate/, by path relative to it.
   static let files: [String: String] = [
+    ".tack/.gitattributes": #"""
+# Tack writes these files itself, with LF line endings: keep them byte-for-byte on every
+# platform, with no end-of-line conversion whatever core.autocrlf says.
+* -text
+"""# + "\n",
     ".tack/README.md": #"""
 # This repository holds a Tack board
 
@@ -115,8 +120,9 @@ Use the `tack` command rather than editing files by hand: `tack list`, `tack sho
 }
 """# + "\n",
     "boards/.gitattributes": #"""
-# Tack task files are JSON written with LF line endings; keep them byte-for-byte.
-*.json text eol=lf
+# Tack task files are JSON written with LF line endings: keep them byte-for-byte on every
+# platform, with no end-of-line conversion whatever core.autocrlf says.
+*.json -text
 # Two edits of one task merge field by field (tack install-merge-driver registers the
 # driver; without it git merges the text as usual).
 */tasks/**/*.json merge=tack
