@@ -537,7 +537,8 @@ static int copy_entry(rebuild_state *state, const index_entry *entry, int smudge
 /* A new entry for `change`, stage 0, replacing `old` (the stage-0 entry of its path, or
    NULL): with the flags of `old` (assume-valid, skip-worktree; not intent-to-add, since the
    entry now has content), or, for a new path, skip-worktree when the change asks for it. */
-static int add_change(rebuild_state *state, const tack_index_change *change, const index_entry *old) {
+static int add_change(
+    rebuild_state *state, const tack_index_change *change, const index_entry *old) {
   unsigned char fixed[FIXED_LENGTH + 2];
   const struct stat *info = &change->info;
   uint32_t fields[10] = {
@@ -607,8 +608,14 @@ static int must_smudge(rebuild_state *state, const index_entry *entry) {
   git_oid id;
   int error;
   if (!link) {
-    /* Relative to the working tree: the path picks the filters. entry->path ends with a NUL
-       (in the file, or in `names` for version 4). */
+    /* A file whose bytes are the blob's is what git would store (its clean filters leave
+       content already in their form as it is): found without the filters, which libgit2
+       loads for each file (about 0.2 ms, against 10 µs for the bytes). Else through them:
+       relative to the working tree, the path picks them (entry->path ends with a NUL, in the
+       file or in `names` for version 4). */
+    if (git_odb_hashfile(&id, path, GIT_OBJECT_BLOB) == 0
+        && memcmp(id.id, bytes + AT_ID, 20) == 0)
+      return 0;
     error = git_repository_hashfile(
         &id, state->repository, (const char *)entry->path, GIT_OBJECT_BLOB, NULL);
   } else if (S_ISLNK(info.st_mode)) {
@@ -618,7 +625,8 @@ static int must_smudge(rebuild_state *state, const index_entry *entry) {
                 ? -1
                 : git_odb_hash(&id, target, (size_t)length, GIT_OBJECT_BLOB);
   } else {
-    error = git_odb_hashfile(&id, path, GIT_OBJECT_BLOB); /* a symbolic link checked out as a file */
+    /* A symbolic link checked out as a file (core.symlinks=false): its bytes are the target. */
+    error = git_odb_hashfile(&id, path, GIT_OBJECT_BLOB);
   }
   if (error < 0) {
     git_error_clear();

@@ -59,7 +59,9 @@ struct IndexFileTests {
   }
 
   /// The first code `tack_index_lookup` returns for `path`, and what it found.
-  static func lookup(_ fixture: GitFixture, _ path: String) -> (
+  static func lookup(
+    _ fixture: GitFixture, _ path: String
+  ) -> (
     code: Int32, found: Bool, skipWorktree: Bool
   ) {
     let string = strdup(path)
@@ -131,9 +133,10 @@ struct IndexFileTests {
     let git = try Self.sizes(fixture)
 
     #expect(tack == git)
-    #expect(tack.filter { $0.value == 0 }.keys.sorted() == [
-      "dir/modified.txt", "dir/sub/deep.txt", "zlast.txt",
-    ])
+    #expect(
+      tack.filter { $0.value == 0 }.keys.sorted() == [
+        "dir/modified.txt", "dir/sub/deep.txt", "zlast.txt",
+      ])
     #expect(tack.count == files.count + 1)
   }
 
