@@ -364,6 +364,13 @@ int tack_index_lookup(
 static int copy_tree_node(
     const unsigned char *in, size_t end, size_t *at, tack_buffer *out,
     const char *const *changed, size_t changed_count) {
+  if (out != NULL && changed_count == 0) {
+    /* Nothing changed below this folder: it and its subtrees as they are, found by walking
+       them (`out` NULL) without writing. */
+    size_t start = *at;
+    if (copy_tree_node(in, end, at, NULL, NULL, 0) < 0) return -1;
+    return tack_buffer_add(out, in + start, *at - start);
+  }
   const unsigned char *name_end = memchr(in + *at, 0, end - *at);
   if (name_end == NULL) return -1;
   size_t name_length = (size_t)(name_end - (in + *at));
@@ -392,6 +399,13 @@ static int copy_tree_node(
   if (entries >= 0) {
     if (next + 20 > end) return -1;
     next += 20;
+  }
+  if (out == NULL) {
+    *at = next;
+    for (long n = 0; n < subtrees; n++) {
+      if (copy_tree_node(in, end, at, NULL, NULL, 0) < 0) return -1;
+    }
+    return 0;
   }
   /* Which changed paths go through this folder, and what remains of them below it. */
   const char **below = malloc((changed_count ? changed_count : 1) * sizeof *below);
