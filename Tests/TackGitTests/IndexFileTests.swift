@@ -226,6 +226,28 @@ struct IndexFileTests {
     #expect(try fixture.git(["ls-files", "-v"]) == "H a.txt\n")
   }
 
+  /// A path in conflict has no stage-0 id; a change to it replaces all its stages, as
+  /// `git add` does.
+  @Test func aChangeResolvesAConflictsStages() throws {
+    let fixture = try GitFixture()
+    try fixture.write("c.txt", "base\n")
+    try fixture.git(["add", "c.txt"])
+    try fixture.git(["commit", "-q", "-m", "base"])
+    try fixture.git(["checkout", "-q", "-b", "side"])
+    try fixture.write("c.txt", "side\n")
+    try fixture.git(["commit", "-q", "-am", "side"])
+    try fixture.git(["checkout", "-q", "main"])
+    try fixture.write("c.txt", "main\n")
+    try fixture.git(["commit", "-q", "-am", "main"])
+    try fixture.git(["merge", "-q", "side"], allowFailure: true)
+    #expect(try fixture.git(["ls-files", "--stage", "c.txt"]).split(separator: "\n").count == 3)
+    let conflicted = Self.lookup(fixture, "c.txt")
+    #expect(conflicted.code == 0 && !conflicted.found)
+    #expect(try Self.tackUpdate(fixture, [("c.txt", "resolved\n")]) == 0)
+    let blob = try fixture.git(["hash-object", "c.txt"]).trimmingCharacters(in: .newlines)
+    #expect(try fixture.git(["ls-files", "--stage", "c.txt"]) == "100644 \(blob) 0\tc.txt\n")
+  }
+
   /// Index kinds Tack does not write are named, with nothing changed.
   @Test func splitSparseUnknownAndMissingIndexesAreNamed() throws {
     let split = try GitFixture()
