@@ -271,6 +271,13 @@ static int parse(index_file *index, const char *path) {
     uint32_t size = tack_read32(bytes + at + 4);
     if (size > end - at - 8) return corrupt(path, "an extension runs past the end");
     if (bytes[at] < 'A' || bytes[at] > 'Z') {
+      char name[5] = {0}, message[512];
+      for (int n = 0; n < 4; n++)
+        name[n] = bytes[at + n] >= 32 && bytes[at + n] < 127 ? (char)bytes[at + n] : '?';
+      snprintf(message, sizeof message,
+               "the index %s has the extension '%s', which git requires readers to know", path,
+               name);
+      git_error_set_str(GIT_ERROR_INDEX, message);
       if (memcmp(bytes + at, "link", 4) == 0) return TACK_INDEX_SPLIT;
       if (memcmp(bytes + at, "sdir", 4) == 0) return TACK_INDEX_SPARSE;
       return TACK_INDEX_UNKNOWN_EXTENSION;
@@ -284,7 +291,14 @@ static int parse(index_file *index, const char *path) {
 static int load(index_file *index, const char *path) {
   memset(index, 0, sizeof *index);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? TACK_INDEX_MISSING : tack_os_error("could not open", path);
+  if (fd < 0 && errno == ENOENT) {
+    char message[512];
+    snprintf(message, sizeof message, "there is no index file %s", path);
+    git_error_set_str(GIT_ERROR_INDEX, message);
+    return TACK_INDEX_MISSING;
+  }
+  if (fd < 0) return tack_os_error("could not open", path);
+  /* Read only: closing it cannot lose anything, so its result is not needed. */
   if (fstat(fd, &index->info) < 0) {
     int result = tack_os_error("could not read", path);
     close(fd);

@@ -273,6 +273,7 @@ struct IndexFileTests {
     bytes += SHA1.digest(bytes, portable: true)
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     #expect(Self.lookup(unknown, "a.txt").code == TACK_INDEX_UNKNOWN_EXTENSION)
+    #expect(String(cString: git_error_last().pointee.message).contains("'zzzz'"))
     #expect(try Self.tackUpdate(unknown, [("b.txt", "b\n")]) == 1)
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
     #expect(!FileManager.default.fileExists(atPath: path + ".lock"))
