@@ -271,6 +271,13 @@ static int parse(index_file *index, const char *path) {
     uint32_t size = tack_read32(bytes + at + 4);
     if (size > end - at - 8) return corrupt(path, "an extension runs past the end");
     if (bytes[at] < 'A' || bytes[at] > 'Z') {
+      char name[5] = {0}, message[512];
+      for (int n = 0; n < 4; n++)
+        name[n] = bytes[at + n] >= 32 && bytes[at + n] < 127 ? (char)bytes[at + n] : '?';
+      snprintf(message, sizeof message,
+               "the index %s has the extension '%s', which git requires readers to know", path,
+               name);
+      git_error_set_str(GIT_ERROR_INDEX, message);
       if (memcmp(bytes + at, "link", 4) == 0) return TACK_INDEX_SPLIT;
       if (memcmp(bytes + at, "sdir", 4) == 0) return TACK_INDEX_SPARSE;
       return TACK_INDEX_UNKNOWN_EXTENSION;
@@ -284,7 +291,14 @@ static int parse(index_file *index, const char *path) {
 static int load(index_file *index, const char *path) {
   memset(index, 0, sizeof *index);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? TACK_INDEX_MISSING : tack_os_error("could not open", path);
+  if (fd < 0 && errno == ENOENT) {
+    char message[512];
+    snprintf(message, sizeof message, "there is no index file %s", path);
+    git_error_set_str(GIT_ERROR_INDEX, message);
+    return TACK_INDEX_MISSING;
+  }
+  if (fd < 0) return tack_os_error("could not open", path);
+  /* Read only: closing it cannot lose anything, so its result is not needed. */
   if (fstat(fd, &index->info) < 0) {
     int result = tack_os_error("could not read", path);
     close(fd);
@@ -364,6 +378,13 @@ int tack_index_lookup(
 static int copy_tree_node(
     const unsigned char *in, size_t end, size_t *at, tack_buffer *out,
     const char *const *changed, size_t changed_count) {
+  if (out != NULL && changed_count == 0) {
+    /* Nothing changed below this folder: it and its subtrees as they are, found by walking
+       them (`out` NULL) without writing. */
+    size_t start = *at;
+    if (copy_tree_node(in, end, at, NULL, NULL, 0) < 0) return -1;
+    return tack_buffer_add(out, in + start, *at - start);
+  }
   const unsigned char *name_end = memchr(in + *at, 0, end - *at);
   if (name_end == NULL) return -1;
   size_t name_length = (size_t)(name_end - (in + *at));
@@ -392,6 +413,13 @@ static int copy_tree_node(
   if (entries >= 0) {
     if (next + 20 > end) return -1;
     next += 20;
+  }
+  if (out == NULL) {
+    *at = next;
+    for (long n = 0; n < subtrees; n++) {
+      if (copy_tree_node(in, end, at, NULL, NULL, 0) < 0) return -1;
+    }
+    return 0;
   }
   /* Which changed paths go through this folder, and what remains of them below it. */
   const char **below = malloc((changed_count ? changed_count : 1) * sizeof *below);
@@ -537,7 +565,8 @@ static int copy_entry(rebuild_state *state, const index_entry *entry, int smudge
 /* A new entry for `change`, stage 0, replacing `old` (the stage-0 entry of its path, or
    NULL): with the flags of `old` (assume-valid, skip-worktree; not intent-to-add, since the
    entry now has content), or, for a new path, skip-worktree when the change asks for it. */
-static int add_change(rebuild_state *state, const tack_index_change *change, const index_entry *old) {
+static int add_change(
+    rebuild_state *state, const tack_index_change *change, const index_entry *old) {
   unsigned char fixed[FIXED_LENGTH + 2];
   const struct stat *info = &change->info;
   uint32_t fields[10] = {
@@ -607,8 +636,14 @@ static int must_smudge(rebuild_state *state, const index_entry *entry) {
   git_oid id;
   int error;
   if (!link) {
-    /* Relative to the working tree: the path picks the filters. entry->path ends with a NUL
-       (in the file, or in `names` for version 4). */
+    /* A file whose bytes are the blob's is what git would store (its clean filters leave
+       content already in their form as it is): found without the filters, which libgit2
+       loads for each file (about 0.2 ms, against 10 µs for the bytes). Else through them:
+       relative to the working tree, the path picks them (entry->path ends with a NUL, in the
+       file or in `names` for version 4). */
+    if (git_odb_hashfile(&id, path, GIT_OBJECT_BLOB) == 0
+        && memcmp(id.id, bytes + AT_ID, 20) == 0)
+      return 0;
     error = git_repository_hashfile(
         &id, state->repository, (const char *)entry->path, GIT_OBJECT_BLOB, NULL);
   } else if (S_ISLNK(info.st_mode)) {
@@ -618,7 +653,8 @@ static int must_smudge(rebuild_state *state, const index_entry *entry) {
                 ? -1
                 : git_odb_hash(&id, target, (size_t)length, GIT_OBJECT_BLOB);
   } else {
-    error = git_odb_hashfile(&id, path, GIT_OBJECT_BLOB); /* a symbolic link checked out as a file */
+    /* A symbolic link checked out as a file (core.symlinks=false): its bytes are the target. */
+    error = git_odb_hashfile(&id, path, GIT_OBJECT_BLOB);
   }
   if (error < 0) {
     git_error_clear();

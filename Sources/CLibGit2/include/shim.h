@@ -75,8 +75,9 @@ int tack_sha1_digest(const void *bytes, size_t count, unsigned char digest[20]);
 /* ---- The index of a checkout (index_file.c). ----
 
    Versions 2, 3 and 4 are read and written. Positive results mean "nothing done, the index is
-   one Tack does not handle" (the caller says what to do); -1 is an error with a libgit2 error
-   set (a damaged index: bad checksum, entries or cache tree; an unknown version; I/O). */
+   one Tack does not handle" (the caller says what to do; a libgit2 error names the file and,
+   for an extension, its name); -1 is an error with a libgit2 error set (a damaged index: bad
+   checksum, entries or cache tree; an unknown version; I/O). */
 #define TACK_INDEX_MISSING 1           /* no index file */
 #define TACK_INDEX_SPLIT 2             /* a split index (`link` extension) */
 #define TACK_INDEX_SPARSE 3            /* a sparse index (`sdir` extension) */
