@@ -124,7 +124,7 @@ extension Repository {
       }
       records.append(record)
     }
-    if plan.createIndex { try LocalFile.writeAtomically(indexPath, Self.emptyIndex) }
+    if plan.createIndex { try LocalFile.writeAtomically(indexPath, try Self.emptyIndex()) }
     let code = tack_index_write_locked(
       pointer, indexPath, lock.descriptor, &records, records.count)
     if code > 0 { try refuseIndex(code) }
@@ -140,9 +140,12 @@ extension Repository {
   var indexPath: String { gitDirectory + "index" }
 
   /// An index with no entries (version 2), as `git read-tree --empty` writes it.
-  static var emptyIndex: [UInt8] {
+  static func emptyIndex() throws(GitError) -> [UInt8] {
     let header: [UInt8] = Array("DIRC".utf8) + [0, 0, 0, 2, 0, 0, 0, 0]
-    return header + SHA1.digest(header)
+    guard let sum = SHA1.digest(header) else {
+      throw GitError(kind: .other, call: "SHA-1", message: "OpenSSL could not hash the new index")
+    }
+    return header + sum
   }
 
   /// The stage-0 blob id and skip-worktree flag the index holds for each of `paths`;
