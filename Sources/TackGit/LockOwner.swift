@@ -90,12 +90,15 @@ struct LockRecord: Equatable, Sendable {
   var owner: LockOwner
   var index: (path: String, identity: FileIdentity)?
   var swap: (lock: String, began: timespec)?
+  /// The writer may hold `.keep` files on its new packs (CLibGit2/pending.c, "tack write
+  /// <pid>") until its branch moves.
+  var keeps = false
 
   static func == (left: LockRecord, right: LockRecord) -> Bool {
     left.owner == right.owner && left.index?.path == right.index?.path
       && left.index?.identity == right.index?.identity && left.swap?.lock == right.swap?.lock
       && left.swap?.began.tv_sec == right.swap?.began.tv_sec
-      && left.swap?.began.tv_nsec == right.swap?.began.tv_nsec
+      && left.swap?.began.tv_nsec == right.swap?.began.tv_nsec && left.keeps == right.keeps
   }
 
   init(owner: LockOwner, index: (String, FileIdentity)? = nil, swap: (String, timespec)? = nil) {
@@ -113,6 +116,7 @@ struct LockRecord: Equatable, Sendable {
         "index \(id.device) \(id.inode) \(id.changed.tv_sec) \(id.changed.tv_nsec) \(index.path)\n"
     }
     if let swap { text += "swap \(swap.began.tv_sec) \(swap.began.tv_nsec) \(swap.lock)\n" }
+    if keeps { text += "keeps\n" }
     return Array(text.utf8)
   }
 
@@ -123,6 +127,7 @@ struct LockRecord: Equatable, Sendable {
     var owner: LockOwner?
     var index: (String, FileIdentity)?
     var swap: (String, timespec)?
+    var keeps = false
     for line in lines.dropFirst() {
       let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: false)
       switch fields.first {
@@ -141,11 +146,14 @@ struct LockRecord: Equatable, Sendable {
         guard parts.count == 4, let seconds = Int(parts[1]), let nanoseconds = Int(parts[2])
         else { return nil }
         swap = (String(parts[3]), timespec(tv_sec: seconds, tv_nsec: nanoseconds))
+      case "keeps" where fields.count == 1:
+        keeps = true
       default:
         return nil
       }
     }
     guard let owner else { return nil }
     self.init(owner: owner, index: index, swap: swap)
+    self.keeps = keeps
   }
 }

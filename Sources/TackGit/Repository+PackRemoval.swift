@@ -136,13 +136,29 @@ extension Repository {
   /// pending.c: "tack write <pid>") once an hour old: a write is done in milliseconds, so
   /// its process was killed. git's own and people's `.keep` files are left alone.
   func removeStaleWriteKeeps() {
-    for name in LocalFile.names(in: packFolder) ?? []
-    where name.hasPrefix("pack-") && name.hasSuffix(".keep") {
+    for (path, _) in writeKeeps() where LocalFile.age(path) ?? 0 >= 3600 { unlink(path) }
+  }
+
+  /// Removes the `.keep` files of the Tack writer `pid`, which died mid-write (its record in
+  /// `tack.lock` says so): a writer removes its own before its update ends. Returns their
+  /// paths.
+  func removeWriteKeeps(of pid: Int32) -> [String] {
+    writeKeeps().filter { $0.pid == pid && unlink($0.path) == 0 }.map(\.path)
+  }
+
+  /// The `.keep` files in the pack folder that Tack writes made, and the pid each names.
+  private func writeKeeps() -> [(path: String, pid: Int32)] {
+    let prefix = Array("tack write ".utf8)
+    return (LocalFile.names(in: packFolder) ?? []).compactMap { name in
+      guard name.hasPrefix("pack-") && name.hasSuffix(".keep") else { return nil }
       let path = packFolder + name
-      guard LocalFile.age(path) ?? 0 >= 3600, let content = try? LocalFile.read(path),
-        content.starts(with: Array("tack write ".utf8))
-      else { continue }
-      unlink(path)
+      guard let content = try? LocalFile.read(path), content.starts(with: prefix),
+        let pid = Int32(
+          String(
+            decoding: content.dropFirst(prefix.count).prefix { (48...57).contains($0) },
+            as: UTF8.self))
+      else { return nil }
+      return (path, pid)
     }
   }
 

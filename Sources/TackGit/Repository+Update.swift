@@ -44,9 +44,15 @@ extension Repository {
       try recoverWorktree(worktree, branch: branch, notes: notes, until: deadline, clock: clock)
     }
     let pending = packsEachWrite ? try pendingObjects() : nil
+    // Each attempt's pack has a `.keep` until the branch moves (or the update ends): a
+    // writer killed meanwhile leaves them, and the next writer removes them.
+    if pending != nil { notes.keeps = true }
     updating = true
     defer {
-      if let pending { tack_pending_end(pending) }
+      if let pending {
+        tack_pending_end(pending)
+        notes.keeps = false
+      }
       updating = false
     }
 
@@ -139,6 +145,7 @@ extension Repository {
     {
       cleared.append(swap.lock)
     }
+    if record.keeps { cleared += removeWriteKeeps(of: record.owner.pid) }
     guard !cleared.isEmpty else { return }
     writeWarning =
       "removed \(cleared.joined(separator: " and ")), left by tack process \(record.owner.pid), which stopped mid-write"

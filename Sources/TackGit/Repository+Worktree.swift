@@ -414,7 +414,16 @@ final class LockNotes {
     }
   }
 
+  var keeps: Bool {
+    get { record.keeps }
+    set {
+      record.keeps = newValue
+      save()
+    }
+  }
+
   private func save() {
-    turn.record(record.index == nil && record.swap == nil ? [] : record.bytes)
+    let empty = record.index == nil && record.swap == nil && !record.keeps
+    turn.record(empty ? [] : record.bytes)
   }
 }

@@ -209,6 +209,38 @@ func liveProcess() throws -> LockOwner {
     #expect(!FileManager.default.fileExists(atPath: lock))
   }
 
+  /// A Tack writer killed while its pack still had its `.keep` (its record says it may hold
+  /// some): the next writer removes the `.keep` files naming that process, and only those —
+  /// a live writer's, git's and a person's stay.
+  @Test func keepsLeftByADeadTackWriterAreCleared() throws {
+    let fixture = try GitFixture(bare: true)
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = "refs/heads/main"
+    try repository.update(branch: branch) { _ in request(["a": "1"], "seed") }
+    let dead = try deadTackProcess()
+    let folder = fixture.path + "/objects/pack/"
+    let keeps = [
+      "pack-\(String(repeating: "1", count: 40)).keep": "tack write \(dead.pid)",
+      "pack-\(String(repeating: "2", count: 40)).keep": "tack write \(getppid())",
+      "pack-\(String(repeating: "3", count: 40)).keep": "fetch-pack 42 on host",
+      "pack-\(String(repeating: "4", count: 40)).keep": "",
+    ]
+    for (name, content) in keeps {
+      try Data(content.utf8).write(to: URL(fileURLWithPath: folder + name))
+    }
+    var record = LockRecord(owner: dead)
+    record.keeps = true
+    try Data(record.bytes).write(to: URL(fileURLWithPath: fixture.path + "/tack.lock"))
+    try repository.update(branch: branch) { _ in request(["a": "2"], "after a crash") }
+    let left = Set(
+      try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+        $0.hasSuffix(".keep")
+      })
+    #expect(left == Set(keeps.keys).subtracting(["pack-\(String(repeating: "1", count: 40)).keep"]))
+    #expect(repository.writeWarning?.contains(".keep") == true)
+    #expect(LockRecord(bytes: record.bytes) == record)
+  }
+
   /// A record naming a process that still runs, or a lock made long after the dead writer's
   /// swap, clears nothing: that lock may be another process's.
   @Test func aRefLockTackCannotProveItsOwnStays() throws {
