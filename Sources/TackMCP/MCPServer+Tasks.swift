@@ -49,7 +49,7 @@ extension MCPServer {
     if tool.taskSupport == "required", Self.declaresCapabilitiesPerRequest(params) {
       throw Self.missingTasksCapability
     }
-    let wantsTask = params["task"]?.objectValue != nil
+    let wantsTask = try Self.taskParams(params["task"])
     switch (tool.taskSupport, wantsTask) {
     case ("forbidden", true):
       throw RPCError(
@@ -60,6 +60,24 @@ extension MCPServer {
         message: "Tool \(tool.name) runs only as a task: call it with params.task")
     case (_, true): return .utility
     default: return nil
+    }
+  }
+
+  /// Whether `params.task` asks for a task: absent (or null) no; an object `{ttl?}` with
+  /// `ttl` a whole number of milliseconds yes; anything else is a malformed request.
+  static func taskParams(_ value: JSONValue?) throws(RPCError) -> Bool {
+    switch value {
+    case nil, .null?: return false
+    case .object(let fields)?:
+      if let ttl = fields["ttl"], ttl != .null {
+        guard let milliseconds = ttl.intValue, milliseconds >= 0 else {
+          throw .invalidParams(
+            "tools/call: task.ttl must be a whole number of milliseconds (0 or more)")
+        }
+      }
+      return true
+    default:
+      throw .invalidParams("tools/call: task must be an object, e.g. {\"ttl\": 60000}")
     }
   }
 
@@ -175,8 +193,9 @@ extension MCPServer {
       structured = try tool.run(ToolContext(access: access, defaultBoard: defaultBoard), arguments)
     } catch let failure {
       switch failure {
+      // A task-augmented call expects a task back: a call that made none is a bad request.
       case .protocolError(let error): throw error
-      case .domain(let error): throw .invalidParams(error.description)
+      case .domain(let error): throw .invalidParams(AgentMessage.text(error))
       }
     }
     guard let id = structured["task"]?["taskId"]?.stringValue else {
@@ -241,7 +260,7 @@ extension MCPServer {
       cancelled = try access.transition(
         task.taskId.rawValue, to: target, note: "Cancelled over MCP.")
     } catch let error as TackError {
-      throw .invalidParams(error.description)
+      throw .invalidParams(AgentMessage.text(error))
     } catch {
       throw .invalidParams("\(error)")
     }
@@ -280,7 +299,7 @@ extension MCPServer {
     }
     if !answers.isEmpty {
       do { _ = try access.answer(task.taskId.rawValue, responses: answers) } catch {
-        throw .invalidParams(error.description)
+        throw .invalidParams(AgentMessage.text(error))
       }
     }
     return ["resultType": "complete"]
@@ -304,7 +323,7 @@ extension MCPServer {
 
   /// The board task behind an MCP task id; unknown and out-of-scope ids alike are -32602.
   private func boardTask(_ id: String) throws(RPCError) -> BoardTask {
-    do { return try access.task(id) } catch { throw .invalidParams(error.description) }
+    do { return try access.task(id) } catch { throw .invalidParams(AgentMessage.text(error)) }
   }
 
   // MARK: Watching

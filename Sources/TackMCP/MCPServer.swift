@@ -163,7 +163,7 @@ public final class MCPServer {
     switch method {
     case "initialize": return try initialize(params)
     case "ping": return .object([:])
-    case "tools/list": return ["tools": .array(Tools.all.map(\.definition))]
+    case "tools/list": return ["tools": .array(tools.map(\.definition))]
     case "tools/call": return try callTool(params)
     case "resources/list": return try Resources.list(access)
     case "resources/templates/list": return Resources.templates
@@ -209,21 +209,31 @@ public final class MCPServer {
     ]
   }
 
+  /// `tools/call`. Only a malformed request (no name, arguments not an object, bad `task`)
+  /// or an unknown tool is a protocol error; every other failure — a bad argument, a missing
+  /// task, a refused move — is a tool result with `isError: true` the model can read and act on.
   private func callTool(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
     guard case .string(let name)? = params["name"] else {
       throw .invalidParams("tools/call needs name (a string)")
     }
-    guard let tool = Tools.byName[name] else { throw .invalidParams("Unknown tool: \(name)") }
+    guard let tool = tools.first(where: { $0.name == name }) else {
+      throw .invalidParams(
+        "Unknown tool: \(name). tools/list lists the tools this server offers you.")
+    }
     var arguments: [String: JSONValue] = [:]
     switch params["arguments"] {
     case nil, .null?: break
     case .object(let object)?: arguments = object
-    default: throw .invalidParams("arguments must be an object")
+    default: throw .invalidParams("tools/call: arguments must be an object")
     }
-    let reader = try Arguments(arguments, allowed: tool.argumentNames, tool: name)
-    if let mode = try taskMode(for: tool, params) {
-      return try callToolAsTask(tool, reader, mode: mode)
+    let mode = try taskMode(for: tool, params)
+    let reader: Arguments
+    do { reader = try Arguments(arguments, allowed: tool.argumentNames, tool: name) } catch {
+      // A task-augmented call expects a task back: one that can make none is a bad request.
+      if mode != nil { throw error }
+      return toolError(name, error.message)
     }
+    if let mode { return try callToolAsTask(tool, reader, mode: mode) }
     do {
       let structured = try tool.run(ToolContext(access: access, defaultBoard: defaultBoard), reader)
       return [
@@ -231,26 +241,14 @@ public final class MCPServer {
         "structuredContent": structured,
       ]
     } catch let failure {
-      switch failure {
-      case .protocolError(let error): throw error
-      case .domain(let error):
-        if Self.isBadParameter(error) { throw .invalidParams(error.description) }
-        log(.info, "\(name) refused: \(error.description)")
-        return [
-          "content": [["type": "text", "text": .string(error.description)]],
-          "isError": true,
-        ]
-      }
+      return toolError(name, failure.message)
     }
   }
 
-  /// Unknown or malformed names and ids are bad parameters (-32602); a hidden task or board
-  /// is reported exactly like a missing one.
-  static func isBadParameter(_ error: TackError) -> Bool {
-    switch error {
-    case .taskNotFound, .ambiguousTaskID, .boardNotFound, .invalidName, .unknownStatus: true
-    default: false
-    }
+  /// A refused tool call: `isError: true` and the reason as text. Nothing was written.
+  func toolError(_ tool: String, _ message: String) -> JSONValue {
+    log(.info, "\(tool) refused: \(message)")
+    return ["content": [["type": "text", "text": .string(message)]], "isError": true]
   }
 
   private func response(id: JSONValue, result: JSONValue) -> JSONValue {
@@ -273,6 +271,9 @@ public final class MCPServer {
   func send(_ message: JSONValue) {
     transport.send(message.serializedBytes(pretty: false))
   }
+
+  /// The tools this server offers its principal.
+  var tools: [Tool] { Tools.all }
 
   /// Whether the client declared form elicitation in `initialize` (`{}` means form mode).
   var clientElicits: Bool {

@@ -1,11 +1,19 @@
 import TackAccess
 import TackCore
 
-/// What a tool body can fail with: a protocol error (bad parameters), or a domain refusal
-/// that the client sees as a tool result with `isError: true`.
+/// What a tool body can fail with: a bad argument, or a refusal from the rules. The client
+/// sees either as a tool result with `isError: true`.
 enum ToolFailure: Error {
   case protocolError(RPCError)
   case domain(TackError)
+
+  /// What the agent reads.
+  var message: String {
+    switch self {
+    case .protocolError(let error): error.message
+    case .domain(let error): AgentMessage.text(error)
+    }
+  }
 }
 
 struct ToolContext {

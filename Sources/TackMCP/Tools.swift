@@ -76,7 +76,9 @@ enum Tools {
       var offset = 0
       if let cursor = try arguments.optionalString("cursor") {
         guard let value = Int(cursor), value >= 0 else {
-          throw .invalidParams("list_tasks: cursor is not one this server gave")
+          throw .invalidParams(
+            "list_tasks: cursor is not one this server gave: pass the nextCursor of an earlier list_tasks call, or leave cursor out for the first page"
+          )
         }
         offset = value
       }

@@ -100,7 +100,7 @@ extension Store {
     let removeLabels = try Self.checkedLabels(removeLabels)
     guard title != nil || description != nil || !addLabels.isEmpty || !removeLabels.isEmpty else {
       throw .invalidInput(
-        "nothing to change: give --title, --description, --add-label or --remove-label.")
+        "nothing to change: give a new title, description or labels.")
     }
     var changed = false
     let task = try mutate(id, .edit, actor: actor) { (task, board, _) throws(TackError) in
@@ -206,7 +206,7 @@ extension Store {
   )
     throws(TackError) -> BoardTask
   {
-    guard !responses.isEmpty else { throw .invalidInput("give at least one answer (KEY=VALUE).") }
+    guard !responses.isEmpty else { throw .invalidInput("give at least one answer.") }
     return try mutate(id, .answer, actor: actor) { (task, board, _) throws(TackError) in
       try Self.refuseTerminal(task, board)
       let pending = task.pendingInputKeys
