@@ -204,6 +204,21 @@ public final class BoardAccess {
     try store.answer(id, responses: responses, actor: actor)
   }
 
+  /// Answers given by the person using this principal's MCP host (elicitation, or a 2026
+  /// input round trip): recorded as theirs, on behalf of the principal, whose grant must
+  /// allow `answer` (see `Actor.hostUser(of:)`).
+  public func answerAsHostUser(
+    _ id: String, responses: [String: JSONValue]
+  ) throws(TackError) -> BoardTask {
+    try store.answer(id, responses: responses, actor: .hostUser(of: actor))
+  }
+
+  /// Throws unless an answer from the host's user could be recorded on `board`: the server
+  /// asks its user only what it can record.
+  public func authorizeHostUserAnswers(board: String) throws(TackError) {
+    try store.authorize(.answer, board: board)
+  }
+
   public func claim(_ id: String, leaseSeconds: Int64) throws(TackError) -> BoardTask {
     try store.claim(id, leaseSeconds: leaseSeconds, actor: actor)
   }

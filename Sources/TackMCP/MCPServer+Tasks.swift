@@ -278,6 +278,9 @@ extension MCPServer {
     let task = try boardTask(try taskID(params))
     if Self.isTerminal(protocolStatus(task)) { return toolResult(task) }
     if tasks.waiters.isEmpty && tasks.watched.isEmpty { tasks.lastRevision = revision }
+    if protocolStatus(task) == "input_required", let refusal = elicitationRefusal(task) {
+      return taskToolError(task.taskId.rawValue, refusal)
+    }
     tasks.waiters[task.taskId.rawValue, default: []].append(id)
     if protocolStatus(task) == "input_required" { elicit(task) }
     return nil
@@ -298,7 +301,7 @@ extension MCPServer {
       if let answer = Self.normalizedAnswer(value) { answers[key] = answer }
     }
     if !answers.isEmpty {
-      do { _ = try access.answer(task.taskId.rawValue, responses: answers) } catch {
+      do { _ = try access.answerAsHostUser(task.taskId.rawValue, responses: answers) } catch {
         throw .invalidParams(AgentMessage.text(error))
       }
     }
@@ -349,7 +352,11 @@ extension MCPServer {
           reply(id: waiter, result: toolResult(task))
         }
       } else if status == "input_required", tasks.waiters[id] != nil {
-        elicit(task)
+        if let refusal = elicitationRefusal(task) {
+          failWaiters(id, refusal)
+        } else {
+          elicit(task)
+        }
       }
     }
   }
@@ -365,6 +372,37 @@ extension MCPServer {
   }
 
   // MARK: Elicitation
+
+  /// Why the host's user cannot be asked a task's questions although the client elicits:
+  /// their answer could not be recorded (this principal may not `answer` on the board). A
+  /// waiting `tasks/result` then fails visibly instead of waiting on an answer that would be
+  /// dropped. `nil` when the client does not elicit (a person answers elsewhere) or can.
+  func elicitationRefusal(_ task: BoardTask) -> String? {
+    guard clientElicits, !task.pendingInputKeys.isEmpty else { return nil }
+    do {
+      try access.authorizeHostUserAnswers(board: task.board)
+      return nil
+    } catch {
+      return
+        "task \(task.taskId) waits for \(task.pendingInputKeys.joined(separator: ", ")), but your answer could not be recorded (\(AgentMessage.text(error))), so it is not asked here. A person with answer rights answers it; tasks/get shows when it is done."
+    }
+  }
+
+  /// A `tasks/result` that cannot be given: an error result about the task.
+  func taskToolError(_ taskID: String, _ message: String) -> JSONValue {
+    log(.info, "tasks/result for \(taskID) fails: \(message)")
+    return [
+      "content": [["type": "text", "text": .string(message)]], "isError": true,
+      "_meta": [TaskState.relatedTask: ["taskId": .string(taskID)]],
+    ]
+  }
+
+  /// Answers every waiting `tasks/result` of a task with an error result.
+  func failWaiters(_ taskID: String, _ message: String) {
+    for waiter in tasks.waiters.removeValue(forKey: taskID) ?? [] {
+      reply(id: waiter, result: taskToolError(taskID, message))
+    }
+  }
 
   /// Puts a task's pending questions to the client (`elicitation/create`), once.
   func elicit(_ task: BoardTask) {
@@ -415,10 +453,15 @@ extension MCPServer {
       let answers = content.filter { task.pendingInputKeys.contains($0.key) }.compactMapValues(
         Self.normalizedAnswer)
       guard !answers.isEmpty else { return }
-      _ = try access.answer(taskID, responses: answers)
+      _ = try access.answerAsHostUser(taskID, responses: answers)
       tasks.lastRevision = nil
     } catch {
       log(.warning, "could not record the client's answer to task \(taskID): \(error.description)")
+      // Never a silent drop: whoever waits on the result learns the answer did not land.
+      failWaiters(
+        taskID,
+        "your answer to task \(taskID) was not recorded: \(AgentMessage.text(error)) tasks/get shows the task as it stands."
+      )
     }
   }
 }

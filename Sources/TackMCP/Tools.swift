@@ -324,8 +324,7 @@ enum Tools {
         try arguments.optionalString("description") ?? "", try arguments.strings("labels") ?? []
       )
     }
-    let request = BoardTask.InputRequest(
-      type: .confirmation, message: message ?? title, onConfirm: "completed", onDecline: "failed")
+    let request = BoardTask.InputRequest.approval(message: message ?? title)
     let task = try attempt { () throws(TackError) in
       try context.access.create(
         title: title, board: board, description: description, labels: labels,

@@ -377,10 +377,48 @@ async def test_elicitation_answers_a_waiting_result(repo):
     assert stored["inputResponses"]["approve"] == {"confirmed": True}
     assert stored == repo.stored(task_id)
     assert repo.git("rev-parse", "main~1").strip() == before  # one commit: the answer
+    # The host's user answered, not the agent: git tells them apart.
     author, body = repo.last_commit()
-    assert author == "bot", body
+    assert author == "Host's user through elicitation on behalf of bot", body
     lines = body.splitlines()
-    assert "Tack-Actor: agent:bot" in lines and "Tack-Action: answer" in lines, body
+    assert "Tack-Actor: person:host-user@bot" in lines and "Tack-Action: answer" in lines, body
+    assert "Tack-On-Behalf-Of: agent:bot" in lines and "Tack-Answered-Through: elicitation" in lines, body
+
+
+async def test_no_elicitation_when_the_answer_could_not_be_recorded(repo):
+    """A principal that may not record answers: its eliciting client is not asked, and
+    tasks/result fails at once with a tool error instead of waiting forever."""
+    repo.agent("asker", ("main", (), "read,create,transition"))
+    asked = []
+
+    async def elicit(context, params):
+        asked.append(params)
+        return types.ElicitResult(action="accept", content={"approve": True})
+
+    async with task_session(repo, "asker", elicitation_callback=elicit) as (session, _):
+        task_id = (await create_approval(session, title="Deploy")).taskId
+        before = repo.tip()
+        with anyio.fail_after(10):
+            result = await session.experimental.get_task_result(task_id, types.CallToolResult)
+        assert result.isError is True
+        text = result.content[0].text
+        assert "answer" in text and "tasks/get" in text and "tack " not in text, text
+        assert (await session.experimental.get_task(task_id)).status == "input_required"
+    assert asked == []
+    assert repo.tip() == before
+    # A client that does not elicit still waits for a person (the shell answers it).
+    async with task_session(repo, "asker") as (session, _):
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as group:
+                results = []
+
+                async def wait_for_result():
+                    results.append(await session.experimental.get_task_result(task_id, types.CallToolResult))
+
+                group.start_soon(wait_for_result)
+                await anyio.sleep(0.3)
+                repo.tack("answer", task_id, "approve=yes")
+        assert results[0].isError is not True
 
 
 async def test_elicitation_asks_every_pending_key_once(repo):

@@ -252,16 +252,45 @@ async def test_request_input_approval_then_answer(repo):
         assert_committed_by_bot(repo, task_id, before)
         assert repo.stored(task_id) == asked
 
+        # Separation of duties: the agent that asked cannot answer, approve grant or not.
         before = repo.tip()
+        text = agent_readable(
+            refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": {"approve": True}}))
+        )
+        assert "cannot answer it itself" in text and "approve" in text, text
+        assert repo.tip() == before
+    repo.tack("scope", "grant", "bot", "--board", "main", "--can", "read,transition,answer,approve")
+    async with mcp_session(repo) as (session, _):
+        refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": {"approve": True}}))
+    # Another agent needs approve, not just answer.
+    repo.agent("helper", ("main", (), "read,answer"))
+    repo.agent("approver", ("main", (), "read,approve"))
+    before = repo.tip()
+    async with mcp_session(repo, "helper") as (session, _):
+        text = refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": {"approve": True}}))
+        assert "approve" in text, text
+    assert repo.tip() == before
+    async with mcp_session(repo, "approver") as (session, _):
         answered = structured(
-            await session.call_tool(
-                "answer_input", {"taskId": short(task_id), "inputResponses": {"approve": True}}
-            )
+            await session.call_tool("answer_input", {"taskId": short(task_id), "inputResponses": {"approve": True}})
         )["task"]
-        assert answered["status"] == "completed"
-        assert answered["inputResponses"]["approve"]["confirmed"] is True
-        assert_committed_by_bot(repo, task_id, before)
-        assert repo.stored(task_id) == answered
+    assert answered["status"] == "completed"
+    assert answered["inputResponses"]["approve"]["confirmed"] is True
+    assert repo.git("rev-parse", "main~1").strip() == before
+    author, body = repo.last_commit()
+    assert author == "approver" and "Tack-Actor: agent:approver" in body.splitlines(), body
+    assert repo.stored(task_id) == answered
+
+
+async def test_a_person_answers_an_agents_approval_from_the_shell(repo):
+    task_id = repo.add("Ship it")
+    async with mcp_session(repo) as (session, _):
+        structured(await session.call_tool("transition_task", {"taskId": task_id, "status": "working"}))
+        structured(await session.call_tool("request_input", {"taskId": task_id, "inputRequests": APPROVAL}))
+    repo.tack("answer", task_id, "approve=yes")
+    assert repo.stored(task_id)["status"] == "completed"
+    author, body = repo.last_commit()
+    assert author == "Ada Admin" and "Tack-Actor: person:ada@example.com" in body.splitlines(), body
 
 
 async def test_declined_approval_fails_and_text_answer_moves_on(repo):
@@ -271,12 +300,15 @@ async def test_declined_approval_fails_and_text_answer_moves_on(repo):
         for task_id in (declined, asked_text):
             structured(await session.call_tool("transition_task", {"taskId": task_id, "status": "working"}))
         structured(await session.call_tool("request_input", {"taskId": declined, "inputRequests": APPROVAL}))
+    repo.agent("approver", ("main", (), "read,approve"))
+    async with mcp_session(repo, "approver") as (session, _):
         task = structured(
             await session.call_tool(
                 "answer_input", {"taskId": declined, "inputResponses": {"approve": {"confirmed": False}}}
             )
         )["task"]
         assert task["status"] == "failed"
+    async with mcp_session(repo) as (session, _):
 
         structured(
             await session.call_tool(

@@ -207,12 +207,15 @@ extension Store {
     throws(TackError) -> BoardTask
   {
     guard !responses.isEmpty else { throw .invalidInput("give at least one answer.") }
-    return try mutate(id, .answer, actor: actor) { (task, board, _) throws(TackError) in
+    return try mutate(id, .answer, actor: actor) { (task, board, _, rules) throws(TackError) in
       try Self.refuseTerminal(task, board)
       let pending = task.pendingInputKeys
       for (key, value) in responses.sorted(by: { $0.key < $1.key }) {
         guard let request = task.inputRequests[key], pending.contains(key) else {
           throw .noPendingRequest(task: task.taskId.rawValue, key: key, pending: pending)
+        }
+        if request.type == .confirmation {
+          try Self.authorizeApproval(task, key, request, by: actor, rules)
         }
         try Self.checkAnswer(value, for: request, key: key)
         task.inputResponses[key] = value
@@ -278,6 +281,16 @@ extension Store {
     _ idText: String, _ verb: Verb, actor: Actor,
     _ change: (inout BoardTask, Board, Timestamp) throws(TackError) -> Outcome?
   ) throws(TackError) -> BoardTask {
+    try mutate(idText, verb, actor: actor) { (task, board, now, _) throws(TackError) in
+      try change(&task, board, now)
+    }
+  }
+
+  /// `mutate` for a change that consults the principal's rules beyond `verb`.
+  func mutate(
+    _ idText: String, _ verb: Verb, actor: Actor,
+    _ change: (inout BoardTask, Board, Timestamp, any AccessRules) throws(TackError) -> Outcome?
+  ) throws(TackError) -> BoardTask {
     let id = try view().resolve(idText)
     var result: BoardTask?
     try write(actor: actor) { (view) throws(TackError) in
@@ -286,7 +299,7 @@ extension Store {
       try view.rules.authorize(verb, board: found.board.name)
       var task = found.task
       let now = self.now()
-      guard let outcome = try change(&task, found.board, now) else {
+      guard let outcome = try change(&task, found.board, now, view.rules) else {
         result = found.task
         return nil
       }
@@ -316,10 +329,29 @@ extension Store {
         ("Tack-Task", task.taskId.rawValue), ("Tack-Board", task.board),
         ("Tack-Action", outcome.action), ("Tack-Status", task.status),
         ("Tack-Actor", actor.trailer),
-      ])
+      ]
+        + (actor.onBehalfOf.map {
+          [("Tack-On-Behalf-Of", $0), ("Tack-Answered-Through", "elicitation")]
+        } ?? []))
   }
 
   // MARK: Rules
+
+  /// Separation of duties: an agent never answers a confirmation it asked, and answers
+  /// anyone else's only with `approve`; a person (at the shell, or through an agent's host)
+  /// needs no more than `answer`.
+  static func authorizeApproval(
+    _ task: BoardTask, _ key: String, _ request: BoardTask.InputRequest, by actor: Actor,
+    _ rules: any AccessRules
+  ) throws(TackError) {
+    guard actor.kind == .agent else { return }
+    if request.requestedBy == actor.id {
+      throw .forbidden(
+        "agent \(actor.id) asked for confirmation \(key) on task \(task.taskId) and cannot answer it itself: a person answers it, or an agent granted approve."
+      )
+    }
+    try rules.authorize(.approve, board: task.board)
+  }
 
   static func refuseTerminal(_ task: BoardTask, _ board: Board) throws(TackError) {
     if board.isTerminal(task.status) {
