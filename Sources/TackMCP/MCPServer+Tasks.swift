@@ -218,26 +218,34 @@ extension MCPServer {
   }
 
   func listTasks(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
-    var offset = 0
-    if let cursor = params["cursor"] {
-      guard let text = cursor.stringValue, let value = Int(text), value >= 0 else {
-        throw .invalidParams("tasks/list: cursor is not one this server gave")
+    var cursor: String?
+    if let given = params["cursor"], given != .null {
+      guard let text = given.stringValue else {
+        throw .invalidParams("tasks/list: cursor must be a string from an earlier nextCursor")
       }
-      offset = value
+      cursor = text
     }
     // Only the page is parsed; the rest of the list comes from the read index.
     let all: [TaskSummary]
-    var page: [BoardTask] = []
+    do { all = try access.summaries(TaskFilter()).tasks } catch {
+      throw RPCError(code: RPCError.internalError, message: AgentMessage.text(error))
+    }
+    let page: ArraySlice<TaskSummary>
+    let next: String?
     do {
-      all = try access.summaries(TaskFilter()).tasks
-      for summary in all.dropFirst(offset).prefix(50) { page.append(try summary.task()) }
+      (page, next) = try ListPosition.page(
+        all, list: "tasks/list", cursor: cursor, limit: Limits.defaultPageSize)
     } catch {
-      throw RPCError(code: RPCError.internalError, message: error.description)
+      throw .invalidParams("tasks/list: \(AgentMessage.text(error))")
     }
-    var result: [String: JSONValue] = ["tasks": .array(page.map(taskObject))]
-    if offset + page.count < all.count {
-      result["nextCursor"] = .string(String(offset + page.count))
+    var tasks: [JSONValue] = []
+    do {
+      for summary in page { tasks.append(taskObject(try summary.task())) }
+    } catch {
+      throw RPCError(code: RPCError.internalError, message: AgentMessage.text(error))
     }
+    var result: [String: JSONValue] = ["tasks": .array(tasks)]
+    if let next { result["nextCursor"] = .string(next) }
     return .object(result)
   }
 

@@ -163,9 +163,13 @@ public final class MCPServer {
     switch method {
     case "initialize": return try initialize(params)
     case "ping": return .object([:])
-    case "tools/list": return ["tools": .array(tools.map(\.definition))]
+    case "tools/list":
+      let (page, next) = try Self.page(tools, key: \.name, params, list: "tools/list")
+      var result: [String: JSONValue] = ["tools": .array(page.map(\.definition))]
+      if let next { result["nextCursor"] = .string(next) }
+      return .object(result)
     case "tools/call": return try callTool(params)
-    case "resources/list": return try Resources.list(access)
+    case "resources/list": return try Resources.list(access, params)
     case "resources/templates/list": return Resources.templates
     case "resources/read": return try Resources.read(params, access)
     default:
@@ -270,6 +274,29 @@ public final class MCPServer {
   /// Writes one message to the client.
   func send(_ message: JSONValue) {
     transport.send(message.serializedBytes(pretty: false))
+  }
+
+  /// A page of a list ordered by a unique name (`tools/list`, `resources/list`); a cursor
+  /// this server did not give for that list is invalid params.
+  static func page<T>(
+    _ items: [T], key: (T) -> String, _ params: [String: JSONValue], list: String
+  ) throws(RPCError) -> (ArraySlice<T>, String?) {
+    var cursor: String?
+    if let given = params["cursor"], given != .null {
+      guard let text = given.stringValue else {
+        throw .invalidParams("\(list): cursor must be a string from an earlier nextCursor")
+      }
+      cursor = text
+    }
+    guard
+      let (page, next) = PageCursor.page(
+        items, key: key, list: list, cursor: cursor, limit: Limits.defaultPageSize)
+    else {
+      throw .invalidParams(
+        "\(list): cursor is not one this server gave: pass an earlier nextCursor, or none for the first page"
+      )
+    }
+    return (page, next)
   }
 
   /// The tools this server offers its principal.

@@ -56,8 +56,15 @@ enum Tools {
       ],
       "assignee": text("Assigned to this id; \"\" for unassigned."),
       "text": text("Text in the title, description or notes (case-insensitive)."),
-      "limit": ["type": "integer", "minimum": 1, "maximum": 500],
+      "limit": [
+        "type": "integer", "minimum": .int(Int64(Limits.pageSize.lowerBound)),
+        "maximum": .int(Int64(Limits.pageSize.upperBound)),
+      ],
       "cursor": text("From a previous call's nextCursor."),
+      "brief": [
+        "type": "boolean",
+        "description": "Only taskId, board, title, status, labels, assignee, updatedAt.",
+      ],
     ],
     required: [],
     output: [
@@ -65,40 +72,35 @@ enum Tools {
     ],
     readOnly: true
   ) { context, arguments throws(ToolFailure) in
-    let (filter, limit, offset) = try argument { () throws(RPCError) in
+    let (filter, limit, cursor, brief) = try argument { () throws(RPCError) in
       let filter = TaskFilter(
         board: try arguments.optionalString("board") ?? context.defaultBoard,
         statuses: try arguments.strings("status") ?? [],
         labels: try arguments.strings("label") ?? [],
         assignee: try arguments.optionalString("assignee"),
         text: try arguments.optionalString("text"))
-      let limit = Int(try arguments.optionalInt("limit", in: 1...500) ?? 50)
-      var offset = 0
-      if let cursor = try arguments.optionalString("cursor") {
-        guard let value = Int(cursor), value >= 0 else {
-          throw .invalidParams(
-            "list_tasks: cursor is not one this server gave: pass the nextCursor of an earlier list_tasks call, or leave cursor out for the first page"
-          )
-        }
-        offset = value
-      }
-      return (filter, limit, offset)
+      let limit = Int(
+        try arguments.optionalInt("limit", in: 1...Int64(Limits.pageSize.upperBound))
+          ?? Int64(Limits.defaultPageSize))
+      return (
+        filter, limit, try arguments.optionalString("cursor"),
+        try arguments.optionalBool("brief") ?? false
+      )
     }
     for label in filter.labels {
       try attempt { () throws(TackError) in try Names.validate(label, as: "label") }
     }
     // Only the page is parsed; the rest of the list comes from the read index.
-    let (tasks, page) = try attempt { () throws(TackError) in
+    return try attempt { () throws(TackError) in
       let tasks = try context.access.summaries(filter).tasks
-      var page: [JSONValue] = []
-      for summary in tasks.dropFirst(offset).prefix(limit) { page.append(try summary.task().json) }
-      return (tasks, page)
+      let list = PageCursor.list("list_tasks", query: filter.query)
+      let (page, next) = try ListPosition.page(tasks, list: list, cursor: cursor, limit: limit)
+      var items: [JSONValue] = []
+      for summary in page { items.append(brief ? summary.brief : try summary.task().json) }
+      var result: [String: JSONValue] = ["tasks": .array(items)]
+      if let next { result["nextCursor"] = .string(next) }
+      return .object(result)
     }
-    var result: [String: JSONValue] = ["tasks": .array(page)]
-    if offset + page.count < tasks.count {
-      result["nextCursor"] = .string(String(offset + page.count))
-    }
-    return .object(result)
   }
 
   static let getTask = Tool(
@@ -349,5 +351,17 @@ enum Tools {
       try context.access.history(id, limit: limit.map(Int.init))
     }
     return ["history": .array(history.map(\.json))]
+  }
+}
+
+extension TaskSummary {
+  /// A task in a few fields (`list_tasks` with `brief`, the board resource): read from the
+  /// read index, no task file parsed.
+  var brief: JSONValue {
+    [
+      "taskId": .string(taskId.rawValue), "board": .string(board), "title": .string(title),
+      "status": .string(status), "labels": .array(labels.map { .string($0) }),
+      "assignee": JSONValue(assignee), "updatedAt": .string(updatedAt.description),
+    ]
   }
 }

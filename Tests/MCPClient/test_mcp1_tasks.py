@@ -554,6 +554,7 @@ async def test_tasks_list_pages_through_the_scope(repo):
             if cursor is None:
                 break
             assert isinstance(cursor, str)
+            last_cursor = cursor
             assert len(pages) < 5, "tasks/list does not end"
         assert pages == [50, 7]
         assert seen == created
@@ -561,10 +562,11 @@ async def test_tasks_list_pages_through_the_scope(repo):
 
         # A task-made board task is listed too, in its protocol status.
         made = (await create_approval(session, title="Listed")).taskId
-        page = await session.experimental.list_tasks(str(len(created)))
-        assert [(t.taskId, t.status) for t in page.tasks] == [(made, "input_required")]
+        page = await session.experimental.list_tasks(last_cursor)
+        assert [t.taskId for t in page.tasks] == created[50:] + [made]
+        assert page.tasks[-1].status == "input_required"
 
-        for bad in ("not-a-cursor", "-1"):
+        for bad in ("not-a-cursor", "-1", "50", last_cursor[:-2] + "00"):
             with pytest.raises(McpError) as caught:
                 await session.experimental.list_tasks(bad)
             assert caught.value.error.code == INVALID_PARAMS, bad

@@ -388,6 +388,8 @@ async def test_list_tasks_pagination(repo):
             if cursor is None:
                 break
             assert isinstance(cursor, str)
+            if pages == 1:
+                cursor_of_page_1 = cursor
         assert pages == 3
         assert seen == created
 
@@ -395,8 +397,40 @@ async def test_list_tasks_pagination(repo):
         assert [t["taskId"] for t in everything["tasks"]] == created
         assert "nextCursor" not in everything
 
-        text = refusal(await session.call_tool("list_tasks", {"cursor": "not-a-cursor"}))
-        assert "cursor" in text and "nextCursor" in text, text
+        for bad in ("not-a-cursor", "3", cursor_of_page_1[:-2] + "00"):
+            text = agent_readable(refusal(await session.call_tool("list_tasks", {"cursor": bad})))
+            assert "cursor" in text and "nextCursor" in text, text
+        # A cursor belongs to its query: other filters refuse it.
+        refusal(await session.call_tool("list_tasks", {"cursor": cursor_of_page_1, "status": ["todo"]}))
+        # tools/list and resources/list refuse cursors they did not give.
+        for method in (session.list_tools, session.list_resources):
+            with pytest.raises(McpError) as caught:
+                await method(cursor="garbage")
+            assert caught.value.error.code == -32602
+
+
+async def test_a_cursor_is_a_position_so_claiming_page_one_skips_nothing(repo):
+    created = [repo.add(f"Task {i}") for i in range(25)]
+    async with mcp_session(repo) as (session, _):
+        first = structured(await session.call_tool("list_tasks", {"status": ["todo"], "limit": 10}))
+        for task in first["tasks"]:
+            structured(await session.call_tool("claim_task", {"taskId": task["taskId"]}))
+        second = structured(
+            await session.call_tool("list_tasks", {"status": ["todo"], "limit": 10, "cursor": first["nextCursor"]})
+        )
+        # With an offset, page 2 would start at task 20 and tasks 10-19 would never be seen.
+        assert [t["taskId"] for t in second["tasks"]] == created[10:20]
+
+
+async def test_brief_lists_are_small(repo):
+    created = [repo.add(f"Task {i}", description="Words " * 40) for i in range(20)]
+    async with mcp_session(repo) as (session, _):
+        full = await session.call_tool("list_tasks", {"limit": 20})
+        brief = await session.call_tool("list_tasks", {"limit": 20, "brief": True})
+        tasks = structured(brief)["tasks"]
+        assert [t["taskId"] for t in tasks] == created
+        assert set(tasks[0]) == {"taskId", "board", "title", "status", "labels", "assignee", "updatedAt"}
+        assert len(brief.content[0].text) * 3 < len(full.content[0].text)
 
 
 # MARK: resources
