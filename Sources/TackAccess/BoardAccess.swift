@@ -71,6 +71,25 @@ public final class BoardAccess {
 
   public var location: String { store.location }
 
+  /// From now on every write is refused, whatever the grants say (`tack mcp --read-only`).
+  public func restrictToReading() {
+    store.accessGuard = ReadOnlyGuard(inner: store.accessGuard)
+  }
+
+  /// The verbs the principal may use on at least one board it sees, as the scopes stand
+  /// now: what a front end offers it (an MCP server lists only the tools it can use).
+  public func grantedVerbs() -> Set<Verb> {
+    guard let boards = try? store.boards().boards else { return [] }
+    var verbs: Set<Verb> = []
+    for verb in Verb.allCases {
+      for board in boards where (try? store.authorize(verb, board: board.name)) != nil {
+        verbs.insert(verb)
+        break
+      }
+    }
+    return verbs
+  }
+
   // MARK: Reads
 
   public func config() throws(TackError) -> RepositoryConfig { try store.config() }

@@ -20,6 +20,9 @@ struct TaskState {
   var elicitations: [String: String] = [:]
   /// Questions already put to the client (task id + pending keys), so none is asked twice.
   var elicited: Set<String> = []
+  /// A task was reported `working` at creation while its board task already waits: the
+  /// move to `input_required` is notified after the client's next message.
+  var begun = false
   var nextRequest = 0
   var lastRevision: String?
 
@@ -110,10 +113,10 @@ extension MCPServer {
   }
 
   /// The 2025-11-25 `Task` object. Board tasks never expire: `ttl` is null (unlimited).
-  func taskObject(_ task: BoardTask) -> JSONValue {
+  func taskObject(_ task: BoardTask, status: String? = nil) -> JSONValue {
     [
-      "taskId": .string(task.taskId.rawValue), "status": .string(protocolStatus(task)),
-      "statusMessage": .string(statusMessage(task)),
+      "taskId": .string(task.taskId.rawValue), "status": .string(status ?? protocolStatus(task)),
+      "statusMessage": .string(status == nil ? statusMessage(task) : "\(status!): \(task.title)"),
       "createdAt": .string(task.createdAt.description),
       "lastUpdatedAt": .string(task.updatedAt.description), "ttl": .null,
       "pollInterval": .int(TaskState.pollIntervalMs),
@@ -124,8 +127,12 @@ extension MCPServer {
   /// (a declined approval, say) is a domain outcome, not a JSON-RPC error, so the extension
   /// sees it `completed` with an `isError` result, as its `failed` status is reserved for
   /// protocol errors. Pending questions appear as form elicitations in `inputRequests`.
-  func extensionTask(_ task: BoardTask, resultType: String) -> JSONValue {
-    var status = protocolStatus(task)
+  func extensionTask(
+    _ task: BoardTask, resultType: String, status begun: String? = nil
+  )
+    -> JSONValue
+  {
+    var status = begun ?? protocolStatus(task)
     if status == "failed" { status = "completed" }
     var object: [String: JSONValue] = [
       "resultType": .string(resultType), "taskId": .string(task.taskId.rawValue),
@@ -202,13 +209,23 @@ extension MCPServer {
       throw RPCError(code: RPCError.internalError, message: "\(tool.name) made no task")
     }
     let task = try boardTask(id)
+    // Every task begins in `working` (2025-11-25 tasks): the creation result says so even
+    // when the board task already waits for input, and the watcher then reports the move to
+    // `input_required` as a status notification.
+    let begun = protocolStatus(task) == "input_required" ? "working" : nil
     // Status notifications belong to the 2025-11-25 utility; the extension has clients poll
     // (or subscribe, which this server does not offer).
-    if mode == .utility { tasks.watched[task.taskId.rawValue] = protocolStatus(task) }
+    if mode == .utility {
+      tasks.watched[task.taskId.rawValue] = begun ?? protocolStatus(task)
+      if begun != nil {
+        tasks.begun = true
+        tasks.lastRevision = try? access.revision()
+      }
+    }
     log(.info, "\(tool.name) → task \(task.taskId) (\(task.status))")
     switch mode {
-    case .utility: return ["task": taskObject(task)]
-    case .extension: return extensionTask(task, resultType: "task")
+    case .utility: return ["task": taskObject(task, status: begun)]
+    case .extension: return extensionTask(task, resultType: "task", status: begun)
     }
   }
 

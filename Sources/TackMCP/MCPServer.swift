@@ -10,6 +10,8 @@ public final class MCPServer {
   static let serverVersion = TackVersion.current
 
   let access: BoardAccess
+  /// `tack mcp --read-only`: only read tools, and every write refused below them.
+  let readOnly: Bool
   /// The board tools use when a call names none (`tack mcp --board`).
   let defaultBoard: String?
   let log: ServerLog
@@ -22,9 +24,12 @@ public final class MCPServer {
   var tasks = TaskState()
 
   public init(
-    access: BoardAccess, defaultBoard: String?, log: ServerLog, input: Int32 = 0, output: Int32 = 1
+    access: BoardAccess, defaultBoard: String?, log: ServerLog, readOnly: Bool = false,
+    input: Int32 = 0, output: Int32 = 1
   ) {
     self.access = access
+    self.readOnly = readOnly
+    if readOnly { access.restrictToReading() }
     self.defaultBoard = defaultBoard
     self.log = log
     self.transport = Transport(input: input, output: output)
@@ -48,6 +53,13 @@ public final class MCPServer {
             message:
               "Parse error: frame of \(size) bytes exceeds the \(Transport.maxFrame)-byte limit"))
       case .message(let bytes):
+        // A task reported `working` at creation is re-read after the client's next message,
+        // so its move to `input_required` is notified while the client is listening (an
+        // unsolicited message to a client that is closing breaks some SDKs' teardown).
+        if tasks.begun {
+          tasks.begun = false
+          tasks.lastRevision = nil
+        }
         if let response = handle(bytes) { send(response) }
       }
     }
@@ -220,7 +232,8 @@ public final class MCPServer {
     guard case .string(let name)? = params["name"] else {
       throw .invalidParams("tools/call needs name (a string)")
     }
-    guard let tool = tools.first(where: { $0.name == name }) else {
+    // A tool left out of this principal's list still answers, with the rule that refuses it.
+    guard let tool = Tools.byName[name] else {
       throw .invalidParams(
         "Unknown tool: \(name). tools/list lists the tools this server offers you.")
     }
@@ -299,8 +312,12 @@ public final class MCPServer {
     return (page, next)
   }
 
-  /// The tools this server offers its principal.
-  var tools: [Tool] { Tools.all }
+  /// The tools this server offers its principal: those its grants (as they stand now) let
+  /// it use; on a read-only server, the read tools.
+  var tools: [Tool] {
+    let verbs = readOnly ? [.read] : access.grantedVerbs()
+    return Tools.all.filter { $0.needs.isSubset(of: verbs) }
+  }
 
   /// Whether the client declared form elicitation in `initialize` (`{}` means form mode).
   var clientElicits: Bool {

@@ -34,6 +34,12 @@ struct Tool: Sendable {
   let readOnly: Bool
   /// MCP tasks: whether a call may (`optional`) or must (`required`) run as a task.
   var taskSupport = "forbidden"
+  /// The verbs a principal needs to use the tool: it is listed only to those who have them.
+  var needs: Set<Verb> = [.read]
+  /// Whether it can undo or end work (replace labels, cancel or fail a task), not only add.
+  var destructive = false
+  /// Whether calling it again with the same arguments changes nothing more.
+  var idempotent = false
   let body: @Sendable (ToolContext, Arguments) throws(ToolFailure) -> JSONValue
 
   var argumentNames: Set<String> { Set(properties.keys) }
@@ -53,8 +59,8 @@ struct Tool: Sendable {
       ],
       "execution": ["taskSupport": .string(taskSupport)],
       "annotations": [
-        "readOnlyHint": .bool(readOnly), "destructiveHint": false,
-        "idempotentHint": .bool(readOnly),
+        "readOnlyHint": .bool(readOnly), "destructiveHint": .bool(destructive),
+        "idempotentHint": .bool(readOnly || idempotent),
         "openWorldHint": false,
       ],
     ]

@@ -118,7 +118,8 @@ async def create_approval(session, **arguments) -> types.Task:
     assert isinstance(created, types.CreateTaskResult)
     task = created.task
     assert task.taskId.startswith("task_")
-    assert task.status == "input_required", task
+    # Tasks begin in working (2025-11-25); a status notification then reports input_required.
+    assert task.status == "working", task
     assert task.ttl is None  # board tasks are never discarded
     assert task.pollInterval == 1000
     return task
@@ -178,7 +179,7 @@ async def test_approval_answered_from_the_shell(repo):
         await until(lambda: "completed" in notified(statuses, task_id), what="notifications/tasks/status completed")
         result = await session.experimental.get_task_result(task_id, types.CallToolResult)
         await anyio.sleep(0.5)  # any stray notification would arrive now
-        assert notified(statuses, task_id) == ["completed"]
+        assert notified(statuses, task_id) == ["input_required", "completed"]
         note = next(s for s in statuses if s.taskId == task_id)
         assert note.ttl is None and note.pollInterval == 1000
 

@@ -613,3 +613,54 @@ async def test_bad_requests_and_answers_commit_nothing(repo):
     assert repo.tip() == before
     assert repo.stored(task_id)["status"] == "input_required"
     assert repo.stored(other)["status"] == "working"
+
+
+# MARK: the tool list fitted to the agent, annotations, limits
+
+READ_TOOLS = {"list_boards", "list_tasks", "get_task", "task_history"}
+
+
+async def test_the_tool_list_follows_the_grants_and_read_only(repo):
+    repo.agent("reader", ("main", (), "read"))
+    repo.agent("noter", ("main", (), "read,comment"))
+    task_id = repo.add("Read me")
+    before = repo.tip()
+    async with mcp_session(repo, "reader") as (session, _):
+        assert {t.name for t in (await session.list_tools()).tools} == READ_TOOLS
+        # A tool left out still answers, with the rule that refuses it.
+        text = agent_readable(refusal(await session.call_tool("add_note", {"taskId": task_id, "text": "x"})))
+        assert "comment" in text, text
+    async with mcp_session(repo, "noter") as (session, _):
+        assert {t.name for t in (await session.list_tools()).tools} == READ_TOOLS | {"add_note"}
+    async with mcp_session(repo, "bot", "--read-only") as (session, _):
+        assert {t.name for t in (await session.list_tools()).tools} == READ_TOOLS
+        text = refusal(await session.call_tool("create_task", {"title": "x"}))
+        assert "read-only" in text, text
+        structured(await session.call_tool("get_task", {"taskId": task_id}))
+    assert repo.tip() == before
+
+
+async def test_annotations_and_limits_in_the_schemas(repo):
+    async with mcp_session(repo) as (session, _):
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        for name in ("update_task", "transition_task", "answer_input"):
+            assert tools[name].annotations.destructiveHint is True, name
+        for name in ("create_task", "add_note", "claim_task"):
+            assert tools[name].annotations.destructiveHint is False, name
+        assert tools["update_task"].annotations.idempotentHint is True
+        schema = tools["create_task"].inputSchema["properties"]
+        assert schema["title"]["maxLength"] == 300 and schema["labels"]["maxItems"] == 32
+        assert tools["list_tasks"].inputSchema["properties"]["text"]["maxLength"] == 256
+        assert tools["add_note"].inputSchema["properties"]["text"]["maxLength"] == 65536
+
+
+async def test_a_huge_search_needle_is_refused_at_once(repo):
+    for i in range(30):
+        repo.add(f"Task {i}", description="words " * 100)
+    async with mcp_session(repo) as (session, _):
+        started = time.monotonic()
+        text = agent_readable(refusal(await session.call_tool("list_tasks", {"text": "x" * 256 * 1024})))
+        assert "256" in text, text
+        assert time.monotonic() - started < 2
+        # The next request is not held up.
+        structured(await session.call_tool("list_tasks", {"text": "x" * 256}))

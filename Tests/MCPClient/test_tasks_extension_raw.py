@@ -101,7 +101,7 @@ def test_approval_round_trip_in_extension_mode(server, repo):
     created = server.approval(key="approve", message="Ship version 2?")
     task_id = created["taskId"]
     assert created["resultType"] == "task"
-    assert created["status"] == "input_required"
+    assert created["status"] == "working"  # every task begins in working
     assert created["ttlMs"] is None and created["pollIntervalMs"] == 1000
     assert created["statusMessage"] == "Ship version 2?"
     assert [author for author, _ in commits_since(repo, before)] == ["bot"]

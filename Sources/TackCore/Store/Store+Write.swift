@@ -235,7 +235,11 @@ extension Store {
   /// status. The holder renews; anyone else waits until the lease expires.
   public func claim(_ id: String, leaseSeconds: Int64, actor: Actor) throws(TackError) -> BoardTask
   {
-    guard leaseSeconds > 0 else { throw .invalidInput("the lease must be longer than 0 seconds.") }
+    guard Limits.leaseSeconds.contains(leaseSeconds) else {
+      throw .invalidInput(
+        "a lease runs from \(Limits.leaseSeconds.lowerBound) to \(Limits.leaseSeconds.upperBound) seconds, not \(leaseSeconds)."
+      )
+    }
     return try mutate(id, .claim, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
       try Self.refuseLiveLease(task, now: now, actor: actor)
