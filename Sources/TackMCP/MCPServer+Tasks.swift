@@ -97,16 +97,16 @@ extension MCPServer {
 
   /// The protocol status of a board task, from its board's `mcpStatus`.
   func protocolStatus(_ task: BoardTask) -> String {
-    (try? access.board(task.board))?.status(task.status)?.mcpStatus ?? "working"
+    (try? access.board(task.board))?.status(task.status)?.mcpStatus ?? StatusName.working
   }
 
   static func isTerminal(_ status: String) -> Bool {
-    status == "completed" || status == "failed" || status == "cancelled"
+    StatusName.terminal.contains(status)
   }
 
   func statusMessage(_ task: BoardTask) -> String {
     let pending = task.pendingInputKeys
-    if !pending.isEmpty, task.status == "input_required" {
+    if !pending.isEmpty, task.status == StatusName.inputRequired {
       return pending.compactMap { task.inputRequests[$0]?.message }.joined(separator: " ")
     }
     return "\(task.status): \(task.title)"
@@ -133,7 +133,7 @@ extension MCPServer {
     -> JSONValue
   {
     var status = begun ?? protocolStatus(task)
-    if status == "failed" { status = "completed" }
+    if status == StatusName.failed { status = StatusName.completed }
     var object: [String: JSONValue] = [
       "resultType": .string(resultType), "taskId": .string(task.taskId.rawValue),
       "status": .string(status), "statusMessage": .string(statusMessage(task)),
@@ -143,7 +143,7 @@ extension MCPServer {
     ]
     guard resultType == "complete" else { return .object(object) }
     switch status {
-    case "input_required":
+    case StatusName.inputRequired:
       var requests: [String: JSONValue] = [:]
       for key in task.pendingInputKeys {
         guard let request = task.inputRequests[key] else { continue }
@@ -156,7 +156,7 @@ extension MCPServer {
         ]
       }
       object["inputRequests"] = .object(requests)
-    case "completed": object["result"] = toolResult(task)
+    case StatusName.completed: object["result"] = toolResult(task)
     default: break
     }
     return .object(object)
@@ -184,7 +184,7 @@ extension MCPServer {
       "structuredContent": structured,
       "_meta": [TaskState.relatedTask: ["taskId": .string(task.taskId.rawValue)]],
     ]
-    if protocolStatus(task) != "completed" { object["isError"] = true }
+    if protocolStatus(task) != StatusName.completed { object["isError"] = true }
     return .object(object)
   }
 
@@ -212,7 +212,7 @@ extension MCPServer {
     // Every task begins in `working` (2025-11-25 tasks): the creation result says so even
     // when the board task already waits for input, and the watcher then reports the move to
     // `input_required` as a status notification.
-    let begun = protocolStatus(task) == "input_required" ? "working" : nil
+    let begun = protocolStatus(task) == StatusName.inputRequired ? StatusName.working : nil
     // Status notifications belong to the 2025-11-25 utility; the extension has clients poll
     // (or subscribe, which this server does not offer).
     if mode == .utility {
@@ -279,8 +279,8 @@ extension MCPServer {
     let cancelled: BoardTask
     do {
       let board = try access.board(task.board)
-      guard let target = board.statuses.first(where: { $0.mcpStatus == "cancelled" })?.name else {
-        throw TackError.invalidInput("board \(board.name) has no cancelled status")
+      guard let target = board.cancelStatus else {
+        throw TackError.invalidInput("board \(board.name) has no status that cancels a task")
       }
       cancelled = try access.transition(
         task.taskId.rawValue, to: target, note: "Cancelled over MCP.")
@@ -303,11 +303,11 @@ extension MCPServer {
     let task = try boardTask(try taskID(params))
     if Self.isTerminal(protocolStatus(task)) { return toolResult(task) }
     if tasks.waiters.isEmpty && tasks.watched.isEmpty { tasks.lastRevision = revision }
-    if protocolStatus(task) == "input_required", let refusal = elicitationRefusal(task) {
+    if protocolStatus(task) == StatusName.inputRequired, let refusal = elicitationRefusal(task) {
       return taskToolError(task.taskId.rawValue, refusal)
     }
     tasks.waiters[task.taskId.rawValue, default: []].append(id)
-    if protocolStatus(task) == "input_required" { elicit(task) }
+    if protocolStatus(task) == StatusName.inputRequired { elicit(task) }
     return nil
   }
 
@@ -376,7 +376,7 @@ extension MCPServer {
         for waiter in tasks.waiters.removeValue(forKey: id) ?? [] {
           reply(id: waiter, result: toolResult(task))
         }
-      } else if status == "input_required", tasks.waiters[id] != nil {
+      } else if status == StatusName.inputRequired, tasks.waiters[id] != nil {
         if let refusal = elicitationRefusal(task) {
           failWaiters(id, refusal)
         } else {
