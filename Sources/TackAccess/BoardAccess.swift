@@ -71,6 +71,25 @@ public final class BoardAccess {
 
   public var location: String { store.location }
 
+  /// From now on every write is refused, whatever the grants say (`tack mcp --read-only`).
+  public func restrictToReading() {
+    store.accessGuard = ReadOnlyGuard(inner: store.accessGuard)
+  }
+
+  /// The verbs the principal may use on at least one board it sees, as the scopes stand
+  /// now: what a front end offers it (an MCP server lists only the tools it can use).
+  public func grantedVerbs() -> Set<Verb> {
+    guard let boards = try? store.boards().boards else { return [] }
+    var verbs: Set<Verb> = []
+    for verb in Verb.allCases {
+      for board in boards where (try? store.authorize(verb, board: board.name)) != nil {
+        verbs.insert(verb)
+        break
+      }
+    }
+    return verbs
+  }
+
   // MARK: Reads
 
   public func config() throws(TackError) -> RepositoryConfig { try store.config() }
@@ -202,6 +221,21 @@ public final class BoardAccess {
 
   public func answer(_ id: String, responses: [String: JSONValue]) throws(TackError) -> BoardTask {
     try store.answer(id, responses: responses, actor: actor)
+  }
+
+  /// Answers given by the person using this principal's MCP host (elicitation, or a 2026
+  /// input round trip): recorded as theirs, on behalf of the principal, whose grant must
+  /// allow `answer` (see `Actor.hostUser(of:)`).
+  public func answerAsHostUser(
+    _ id: String, responses: [String: JSONValue]
+  ) throws(TackError) -> BoardTask {
+    try store.answer(id, responses: responses, actor: .hostUser(of: actor))
+  }
+
+  /// Throws unless an answer from the host's user could be recorded on `board`: the server
+  /// asks its user only what it can record.
+  public func authorizeHostUserAnswers(board: String) throws(TackError) {
+    try store.authorize(.answer, board: board)
   }
 
   public func claim(_ id: String, leaseSeconds: Int64) throws(TackError) -> BoardTask {

@@ -17,9 +17,11 @@ public struct Grant: Sendable, Equatable {
 
   public static let everyBoard = "*"
 
-  /// Whether the grant allows `verb` (`admin` allows everything on its board).
+  /// Whether the grant allows `verb` (`admin` allows everything on its board; `approve`
+  /// answers confirmations as well as any other question).
   public func allows(_ verb: Verb) -> Bool {
     verb == .read || can.contains(verb) || can.contains(.admin)
+      || (verb == .answer && can.contains(.approve))
   }
 
   /// Whether a task with these labels (`nil`: a file that does not parse) is in scope.

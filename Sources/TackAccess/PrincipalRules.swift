@@ -16,7 +16,7 @@ struct PrincipalRules: AccessRules {
     if board == Grant.everyBoard {
       guard entry.grants.contains(where: { $0.board == Grant.everyBoard && $0.allows(verb) }) else {
         throw .forbidden(
-          "\(who) may not \(verb.rawValue) this repository: that takes a grant of \(verb.rawValue) on every board (--board '*')."
+          "\(who) may not \(verb.rawValue) this repository: that takes a grant of \(verb.rawValue) on every board (board \"*\")."
         )
       }
       return
@@ -34,7 +34,7 @@ struct PrincipalRules: AccessRules {
     if given.contains(where: scoped.contains) { return given }
     if scoped.count == 1 { return given + scoped }
     throw .forbidden(
-      "\(who) creates tasks on board \(board) only with one of its labels: name one with --label (\(scoped.joined(separator: ", ")))."
+      "\(who) creates tasks on board \(board) only with one of its labels: give one of \(scoped.joined(separator: ", "))."
     )
   }
 

@@ -45,6 +45,14 @@ struct Arguments {
     }
   }
 
+  func optionalBool(_ key: String) throws(RPCError) -> Bool? {
+    switch values[key] {
+    case nil, .null?: return nil
+    case .bool(let value)?: return value
+    default: throw wrong(key, "true or false")
+    }
+  }
+
   func strings(_ key: String) throws(RPCError) -> [String]? {
     switch values[key] {
     case nil, .null?: return nil

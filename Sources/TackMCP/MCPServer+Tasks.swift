@@ -20,6 +20,9 @@ struct TaskState {
   var elicitations: [String: String] = [:]
   /// Questions already put to the client (task id + pending keys), so none is asked twice.
   var elicited: Set<String> = []
+  /// A task was reported `working` at creation while its board task already waits: the
+  /// move to `input_required` is notified after the client's next message.
+  var begun = false
   var nextRequest = 0
   var lastRevision: String?
 
@@ -49,7 +52,7 @@ extension MCPServer {
     if tool.taskSupport == "required", Self.declaresCapabilitiesPerRequest(params) {
       throw Self.missingTasksCapability
     }
-    let wantsTask = params["task"]?.objectValue != nil
+    let wantsTask = try Self.taskParams(params["task"])
     switch (tool.taskSupport, wantsTask) {
     case ("forbidden", true):
       throw RPCError(
@@ -60,6 +63,24 @@ extension MCPServer {
         message: "Tool \(tool.name) runs only as a task: call it with params.task")
     case (_, true): return .utility
     default: return nil
+    }
+  }
+
+  /// Whether `params.task` asks for a task: absent (or null) no; an object `{ttl?}` with
+  /// `ttl` a whole number of milliseconds yes; anything else is a malformed request.
+  static func taskParams(_ value: JSONValue?) throws(RPCError) -> Bool {
+    switch value {
+    case nil, .null?: return false
+    case .object(let fields)?:
+      if let ttl = fields["ttl"], ttl != .null {
+        guard let milliseconds = ttl.intValue, milliseconds >= 0 else {
+          throw .invalidParams(
+            "tools/call: task.ttl must be a whole number of milliseconds (0 or more)")
+        }
+      }
+      return true
+    default:
+      throw .invalidParams("tools/call: task must be an object, e.g. {\"ttl\": 60000}")
     }
   }
 
@@ -76,26 +97,26 @@ extension MCPServer {
 
   /// The protocol status of a board task, from its board's `mcpStatus`.
   func protocolStatus(_ task: BoardTask) -> String {
-    (try? access.board(task.board))?.status(task.status)?.mcpStatus ?? "working"
+    (try? access.board(task.board))?.status(task.status)?.mcpStatus ?? StatusName.working
   }
 
   static func isTerminal(_ status: String) -> Bool {
-    status == "completed" || status == "failed" || status == "cancelled"
+    StatusName.terminal.contains(status)
   }
 
   func statusMessage(_ task: BoardTask) -> String {
     let pending = task.pendingInputKeys
-    if !pending.isEmpty, task.status == "input_required" {
+    if !pending.isEmpty, task.status == StatusName.inputRequired {
       return pending.compactMap { task.inputRequests[$0]?.message }.joined(separator: " ")
     }
     return "\(task.status): \(task.title)"
   }
 
   /// The 2025-11-25 `Task` object. Board tasks never expire: `ttl` is null (unlimited).
-  func taskObject(_ task: BoardTask) -> JSONValue {
+  func taskObject(_ task: BoardTask, status: String? = nil) -> JSONValue {
     [
-      "taskId": .string(task.taskId.rawValue), "status": .string(protocolStatus(task)),
-      "statusMessage": .string(statusMessage(task)),
+      "taskId": .string(task.taskId.rawValue), "status": .string(status ?? protocolStatus(task)),
+      "statusMessage": .string(status == nil ? statusMessage(task) : "\(status!): \(task.title)"),
       "createdAt": .string(task.createdAt.description),
       "lastUpdatedAt": .string(task.updatedAt.description), "ttl": .null,
       "pollInterval": .int(TaskState.pollIntervalMs),
@@ -106,9 +127,13 @@ extension MCPServer {
   /// (a declined approval, say) is a domain outcome, not a JSON-RPC error, so the extension
   /// sees it `completed` with an `isError` result, as its `failed` status is reserved for
   /// protocol errors. Pending questions appear as form elicitations in `inputRequests`.
-  func extensionTask(_ task: BoardTask, resultType: String) -> JSONValue {
-    var status = protocolStatus(task)
-    if status == "failed" { status = "completed" }
+  func extensionTask(
+    _ task: BoardTask, resultType: String, status begun: String? = nil
+  )
+    -> JSONValue
+  {
+    var status = begun ?? protocolStatus(task)
+    if status == StatusName.failed { status = StatusName.completed }
     var object: [String: JSONValue] = [
       "resultType": .string(resultType), "taskId": .string(task.taskId.rawValue),
       "status": .string(status), "statusMessage": .string(statusMessage(task)),
@@ -118,7 +143,7 @@ extension MCPServer {
     ]
     guard resultType == "complete" else { return .object(object) }
     switch status {
-    case "input_required":
+    case StatusName.inputRequired:
       var requests: [String: JSONValue] = [:]
       for key in task.pendingInputKeys {
         guard let request = task.inputRequests[key] else { continue }
@@ -131,7 +156,7 @@ extension MCPServer {
         ]
       }
       object["inputRequests"] = .object(requests)
-    case "completed": object["result"] = toolResult(task)
+    case StatusName.completed: object["result"] = toolResult(task)
     default: break
     }
     return .object(object)
@@ -159,7 +184,7 @@ extension MCPServer {
       "structuredContent": structured,
       "_meta": [TaskState.relatedTask: ["taskId": .string(task.taskId.rawValue)]],
     ]
-    if protocolStatus(task) != "completed" { object["isError"] = true }
+    if protocolStatus(task) != StatusName.completed { object["isError"] = true }
     return .object(object)
   }
 
@@ -175,21 +200,32 @@ extension MCPServer {
       structured = try tool.run(ToolContext(access: access, defaultBoard: defaultBoard), arguments)
     } catch let failure {
       switch failure {
+      // A task-augmented call expects a task back: a call that made none is a bad request.
       case .protocolError(let error): throw error
-      case .domain(let error): throw .invalidParams(error.description)
+      case .domain(let error): throw .invalidParams(AgentMessage.text(error))
       }
     }
     guard let id = structured["task"]?["taskId"]?.stringValue else {
       throw RPCError(code: RPCError.internalError, message: "\(tool.name) made no task")
     }
     let task = try boardTask(id)
+    // Every task begins in `working` (2025-11-25 tasks): the creation result says so even
+    // when the board task already waits for input, and the watcher then reports the move to
+    // `input_required` as a status notification.
+    let begun = protocolStatus(task) == StatusName.inputRequired ? StatusName.working : nil
     // Status notifications belong to the 2025-11-25 utility; the extension has clients poll
     // (or subscribe, which this server does not offer).
-    if mode == .utility { tasks.watched[task.taskId.rawValue] = protocolStatus(task) }
+    if mode == .utility {
+      tasks.watched[task.taskId.rawValue] = begun ?? protocolStatus(task)
+      if begun != nil {
+        tasks.begun = true
+        tasks.lastRevision = try? access.revision()
+      }
+    }
     log(.info, "\(tool.name) → task \(task.taskId) (\(task.status))")
     switch mode {
-    case .utility: return ["task": taskObject(task)]
-    case .extension: return extensionTask(task, resultType: "task")
+    case .utility: return ["task": taskObject(task, status: begun)]
+    case .extension: return extensionTask(task, resultType: "task", status: begun)
     }
   }
 
@@ -199,26 +235,34 @@ extension MCPServer {
   }
 
   func listTasks(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
-    var offset = 0
-    if let cursor = params["cursor"] {
-      guard let text = cursor.stringValue, let value = Int(text), value >= 0 else {
-        throw .invalidParams("tasks/list: cursor is not one this server gave")
+    var cursor: String?
+    if let given = params["cursor"], given != .null {
+      guard let text = given.stringValue else {
+        throw .invalidParams("tasks/list: cursor must be a string from an earlier nextCursor")
       }
-      offset = value
+      cursor = text
     }
     // Only the page is parsed; the rest of the list comes from the read index.
     let all: [TaskSummary]
-    var page: [BoardTask] = []
+    do { all = try access.summaries(TaskFilter()).tasks } catch {
+      throw RPCError(code: RPCError.internalError, message: AgentMessage.text(error))
+    }
+    let page: ArraySlice<TaskSummary>
+    let next: String?
     do {
-      all = try access.summaries(TaskFilter()).tasks
-      for summary in all.dropFirst(offset).prefix(50) { page.append(try summary.task()) }
+      (page, next) = try ListPosition.page(
+        all, list: "tasks/list", cursor: cursor, limit: Limits.defaultPageSize)
     } catch {
-      throw RPCError(code: RPCError.internalError, message: error.description)
+      throw .invalidParams("tasks/list: \(AgentMessage.text(error))")
     }
-    var result: [String: JSONValue] = ["tasks": .array(page.map(taskObject))]
-    if offset + page.count < all.count {
-      result["nextCursor"] = .string(String(offset + page.count))
+    var tasks: [JSONValue] = []
+    do {
+      for summary in page { tasks.append(taskObject(try summary.task())) }
+    } catch {
+      throw RPCError(code: RPCError.internalError, message: AgentMessage.text(error))
     }
+    var result: [String: JSONValue] = ["tasks": .array(tasks)]
+    if let next { result["nextCursor"] = .string(next) }
     return .object(result)
   }
 
@@ -235,13 +279,13 @@ extension MCPServer {
     let cancelled: BoardTask
     do {
       let board = try access.board(task.board)
-      guard let target = board.statuses.first(where: { $0.mcpStatus == "cancelled" })?.name else {
-        throw TackError.invalidInput("board \(board.name) has no cancelled status")
+      guard let target = board.cancelStatus else {
+        throw TackError.invalidInput("board \(board.name) has no status that cancels a task")
       }
       cancelled = try access.transition(
         task.taskId.rawValue, to: target, note: "Cancelled over MCP.")
     } catch let error as TackError {
-      throw .invalidParams(error.description)
+      throw .invalidParams(AgentMessage.text(error))
     } catch {
       throw .invalidParams("\(error)")
     }
@@ -259,8 +303,11 @@ extension MCPServer {
     let task = try boardTask(try taskID(params))
     if Self.isTerminal(protocolStatus(task)) { return toolResult(task) }
     if tasks.waiters.isEmpty && tasks.watched.isEmpty { tasks.lastRevision = revision }
+    if protocolStatus(task) == StatusName.inputRequired, let refusal = elicitationRefusal(task) {
+      return taskToolError(task.taskId.rawValue, refusal)
+    }
     tasks.waiters[task.taskId.rawValue, default: []].append(id)
-    if protocolStatus(task) == "input_required" { elicit(task) }
+    if protocolStatus(task) == StatusName.inputRequired { elicit(task) }
     return nil
   }
 
@@ -279,8 +326,8 @@ extension MCPServer {
       if let answer = Self.normalizedAnswer(value) { answers[key] = answer }
     }
     if !answers.isEmpty {
-      do { _ = try access.answer(task.taskId.rawValue, responses: answers) } catch {
-        throw .invalidParams(error.description)
+      do { _ = try access.answerAsHostUser(task.taskId.rawValue, responses: answers) } catch {
+        throw .invalidParams(AgentMessage.text(error))
       }
     }
     return ["resultType": "complete"]
@@ -304,7 +351,7 @@ extension MCPServer {
 
   /// The board task behind an MCP task id; unknown and out-of-scope ids alike are -32602.
   private func boardTask(_ id: String) throws(RPCError) -> BoardTask {
-    do { return try access.task(id) } catch { throw .invalidParams(error.description) }
+    do { return try access.task(id) } catch { throw .invalidParams(AgentMessage.text(error)) }
   }
 
   // MARK: Watching
@@ -329,8 +376,12 @@ extension MCPServer {
         for waiter in tasks.waiters.removeValue(forKey: id) ?? [] {
           reply(id: waiter, result: toolResult(task))
         }
-      } else if status == "input_required", tasks.waiters[id] != nil {
-        elicit(task)
+      } else if status == StatusName.inputRequired, tasks.waiters[id] != nil {
+        if let refusal = elicitationRefusal(task) {
+          failWaiters(id, refusal)
+        } else {
+          elicit(task)
+        }
       }
     }
   }
@@ -346,6 +397,37 @@ extension MCPServer {
   }
 
   // MARK: Elicitation
+
+  /// Why the host's user cannot be asked a task's questions although the client elicits:
+  /// their answer could not be recorded (this principal may not `answer` on the board). A
+  /// waiting `tasks/result` then fails visibly instead of waiting on an answer that would be
+  /// dropped. `nil` when the client does not elicit (a person answers elsewhere) or can.
+  func elicitationRefusal(_ task: BoardTask) -> String? {
+    guard clientElicits, !task.pendingInputKeys.isEmpty else { return nil }
+    do {
+      try access.authorizeHostUserAnswers(board: task.board)
+      return nil
+    } catch {
+      return
+        "task \(task.taskId) waits for \(task.pendingInputKeys.joined(separator: ", ")), but your answer could not be recorded (\(AgentMessage.text(error))), so it is not asked here. A person with answer rights answers it; tasks/get shows when it is done."
+    }
+  }
+
+  /// A `tasks/result` that cannot be given: an error result about the task.
+  func taskToolError(_ taskID: String, _ message: String) -> JSONValue {
+    log(.info, "tasks/result for \(taskID) fails: \(message)")
+    return [
+      "content": [["type": "text", "text": .string(message)]], "isError": true,
+      "_meta": [TaskState.relatedTask: ["taskId": .string(taskID)]],
+    ]
+  }
+
+  /// Answers every waiting `tasks/result` of a task with an error result.
+  func failWaiters(_ taskID: String, _ message: String) {
+    for waiter in tasks.waiters.removeValue(forKey: taskID) ?? [] {
+      reply(id: waiter, result: taskToolError(taskID, message))
+    }
+  }
 
   /// Puts a task's pending questions to the client (`elicitation/create`), once.
   func elicit(_ task: BoardTask) {
@@ -396,10 +478,15 @@ extension MCPServer {
       let answers = content.filter { task.pendingInputKeys.contains($0.key) }.compactMapValues(
         Self.normalizedAnswer)
       guard !answers.isEmpty else { return }
-      _ = try access.answer(taskID, responses: answers)
+      _ = try access.answerAsHostUser(taskID, responses: answers)
       tasks.lastRevision = nil
     } catch {
       log(.warning, "could not record the client's answer to task \(taskID): \(error.description)")
+      // Never a silent drop: whoever waits on the result learns the answer did not land.
+      failWaiters(
+        taskID,
+        "your answer to task \(taskID) was not recorded: \(AgentMessage.text(error)) tasks/get shows the task as it stands."
+      )
     }
   }
 }

@@ -10,6 +10,8 @@ public final class MCPServer {
   static let serverVersion = TackVersion.current
 
   let access: BoardAccess
+  /// `tack mcp --read-only`: only read tools, and every write refused below them.
+  let readOnly: Bool
   /// The board tools use when a call names none (`tack mcp --board`).
   let defaultBoard: String?
   let log: ServerLog
@@ -22,9 +24,12 @@ public final class MCPServer {
   var tasks = TaskState()
 
   public init(
-    access: BoardAccess, defaultBoard: String?, log: ServerLog, input: Int32 = 0, output: Int32 = 1
+    access: BoardAccess, defaultBoard: String?, log: ServerLog, readOnly: Bool = false,
+    input: Int32 = 0, output: Int32 = 1
   ) {
     self.access = access
+    self.readOnly = readOnly
+    if readOnly { access.restrictToReading() }
     self.defaultBoard = defaultBoard
     self.log = log
     self.transport = Transport(input: input, output: output)
@@ -48,6 +53,13 @@ public final class MCPServer {
             message:
               "Parse error: frame of \(size) bytes exceeds the \(Transport.maxFrame)-byte limit"))
       case .message(let bytes):
+        // A task reported `working` at creation is re-read after the client's next message,
+        // so its move to `input_required` is notified while the client is listening (an
+        // unsolicited message to a client that is closing breaks some SDKs' teardown).
+        if tasks.begun {
+          tasks.begun = false
+          tasks.lastRevision = nil
+        }
         if let response = handle(bytes) { send(response) }
       }
     }
@@ -163,9 +175,13 @@ public final class MCPServer {
     switch method {
     case "initialize": return try initialize(params)
     case "ping": return .object([:])
-    case "tools/list": return ["tools": .array(Tools.all.map(\.definition))]
+    case "tools/list":
+      let (page, next) = try Self.page(tools, key: \.name, params, list: "tools/list")
+      var result: [String: JSONValue] = ["tools": .array(page.map(\.definition))]
+      if let next { result["nextCursor"] = .string(next) }
+      return .object(result)
     case "tools/call": return try callTool(params)
-    case "resources/list": return try Resources.list(access)
+    case "resources/list": return try Resources.list(access, params)
     case "resources/templates/list": return Resources.templates
     case "resources/read": return try Resources.read(params, access)
     default:
@@ -209,21 +225,32 @@ public final class MCPServer {
     ]
   }
 
+  /// `tools/call`. Only a malformed request (no name, arguments not an object, bad `task`)
+  /// or an unknown tool is a protocol error; every other failure — a bad argument, a missing
+  /// task, a refused move — is a tool result with `isError: true` the model can read and act on.
   private func callTool(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
     guard case .string(let name)? = params["name"] else {
       throw .invalidParams("tools/call needs name (a string)")
     }
-    guard let tool = Tools.byName[name] else { throw .invalidParams("Unknown tool: \(name)") }
+    // A tool left out of this principal's list still answers, with the rule that refuses it.
+    guard let tool = Tools.byName[name] else {
+      throw .invalidParams(
+        "Unknown tool: \(name). tools/list lists the tools this server offers you.")
+    }
     var arguments: [String: JSONValue] = [:]
     switch params["arguments"] {
     case nil, .null?: break
     case .object(let object)?: arguments = object
-    default: throw .invalidParams("arguments must be an object")
+    default: throw .invalidParams("tools/call: arguments must be an object")
     }
-    let reader = try Arguments(arguments, allowed: tool.argumentNames, tool: name)
-    if let mode = try taskMode(for: tool, params) {
-      return try callToolAsTask(tool, reader, mode: mode)
+    let mode = try taskMode(for: tool, params)
+    let reader: Arguments
+    do { reader = try Arguments(arguments, allowed: tool.argumentNames, tool: name) } catch {
+      // A task-augmented call expects a task back: one that can make none is a bad request.
+      if mode != nil { throw error }
+      return toolError(name, error.message)
     }
+    if let mode { return try callToolAsTask(tool, reader, mode: mode) }
     do {
       let structured = try tool.run(ToolContext(access: access, defaultBoard: defaultBoard), reader)
       return [
@@ -231,26 +258,14 @@ public final class MCPServer {
         "structuredContent": structured,
       ]
     } catch let failure {
-      switch failure {
-      case .protocolError(let error): throw error
-      case .domain(let error):
-        if Self.isBadParameter(error) { throw .invalidParams(error.description) }
-        log(.info, "\(name) refused: \(error.description)")
-        return [
-          "content": [["type": "text", "text": .string(error.description)]],
-          "isError": true,
-        ]
-      }
+      return toolError(name, failure.message)
     }
   }
 
-  /// Unknown or malformed names and ids are bad parameters (-32602); a hidden task or board
-  /// is reported exactly like a missing one.
-  static func isBadParameter(_ error: TackError) -> Bool {
-    switch error {
-    case .taskNotFound, .ambiguousTaskID, .boardNotFound, .invalidName, .unknownStatus: true
-    default: false
-    }
+  /// A refused tool call: `isError: true` and the reason as text. Nothing was written.
+  func toolError(_ tool: String, _ message: String) -> JSONValue {
+    log(.info, "\(tool) refused: \(message)")
+    return ["content": [["type": "text", "text": .string(message)]], "isError": true]
   }
 
   private func response(id: JSONValue, result: JSONValue) -> JSONValue {
@@ -272,6 +287,36 @@ public final class MCPServer {
   /// Writes one message to the client.
   func send(_ message: JSONValue) {
     transport.send(message.serializedBytes(pretty: false))
+  }
+
+  /// A page of a list ordered by a unique name (`tools/list`, `resources/list`); a cursor
+  /// this server did not give for that list is invalid params.
+  static func page<T>(
+    _ items: [T], key: (T) -> String, _ params: [String: JSONValue], list: String
+  ) throws(RPCError) -> (ArraySlice<T>, String?) {
+    var cursor: String?
+    if let given = params["cursor"], given != .null {
+      guard let text = given.stringValue else {
+        throw .invalidParams("\(list): cursor must be a string from an earlier nextCursor")
+      }
+      cursor = text
+    }
+    guard
+      let (page, next) = PageCursor.page(
+        items, key: key, list: list, cursor: cursor, limit: Limits.defaultPageSize)
+    else {
+      throw .invalidParams(
+        "\(list): cursor is not one this server gave: pass an earlier nextCursor, or none for the first page"
+      )
+    }
+    return (page, next)
+  }
+
+  /// The tools this server offers its principal: those its grants (as they stand now) let
+  /// it use; on a read-only server, the read tools.
+  var tools: [Tool] {
+    let verbs = readOnly ? [.read] : access.grantedVerbs()
+    return Tools.all.filter { $0.needs.isSubset(of: verbs) }
   }
 
   /// Whether the client declared form elicitation in `initialize` (`{}` means form mode).

@@ -5,13 +5,18 @@ import TackCore
 enum Resources {
   static let boardPrefix = "tack://board/"
   static let taskPrefix = "tack://task/"
+  /// Tasks per page of a board resource; `next` names the URI of the next page.
+  static let boardPage = 200
 
-  static func list(_ access: BoardAccess) throws(RPCError) -> JSONValue {
-    let boards: [Board]
-    do { boards = try access.boards().boards } catch {
-      throw RPCError(code: RPCError.internalError, message: error.description)
+  static func list(
+    _ access: BoardAccess, _ params: [String: JSONValue]
+  ) throws(RPCError) -> JSONValue {
+    let all: [Board]
+    do { all = try access.boards().boards } catch {
+      throw RPCError(code: RPCError.internalError, message: AgentMessage.text(error))
     }
-    return [
+    let (boards, next) = try MCPServer.page(all, key: \.name, params, list: "resources/list")
+    var result: [String: JSONValue] = [
       "resources": .array(
         boards.map { board in
           [
@@ -21,6 +26,8 @@ enum Resources {
           ]
         })
     ]
+    if let next { result["nextCursor"] = .string(next) }
+    return .object(result)
   }
 
   static let templates: JSONValue = [
@@ -48,19 +55,28 @@ enum Resources {
     let value: JSONValue
     do {
       if uri.hasPrefix(boardPrefix) {
-        let board = try access.board(String(uri.dropFirst(boardPrefix.count)))
+        // `tack://board/NAME`, or a later page: `tack://board/NAME?cursor=…`.
+        let rest = uri.dropFirst(boardPrefix.count)
+        let parts = rest.split(separator: "?", maxSplits: 1)
+        var cursor: String?
+        if parts.count == 2 {
+          guard parts[1].hasPrefix("cursor=") else { throw notFound }
+          cursor = String(parts[1].dropFirst("cursor=".count))
+        }
+        let board = try access.board(parts.isEmpty ? "" : String(parts[0]))
         let tasks = try access.summaries(TaskFilter(board: board.name)).tasks
-        value = [
+        let list = PageCursor.list("board", query: board.name)
+        let (page, next) = try ListPosition.page(
+          tasks, list: list, cursor: cursor, limit: boardPage)
+        var object: [String: JSONValue] = [
           "board": board.json, "name": .string(board.name),
-          "tasks": .array(
-            tasks.map { task in
-              [
-                "taskId": .string(task.taskId.rawValue), "title": .string(task.title),
-                "status": .string(task.status), "labels": .array(task.labels.map { .string($0) }),
-                "assignee": JSONValue(task.assignee),
-              ]
-            }),
+          "tasks": .array(page.map(\.brief)),
         ]
+        if let next {
+          object["nextCursor"] = .string(next)
+          object["next"] = .string("\(boardPrefix)\(board.name)?cursor=\(next)")
+        }
+        value = .object(object)
       } else if uri.hasPrefix(taskPrefix) {
         value = try access.task(String(uri.dropFirst(taskPrefix.count))).json
       } else {

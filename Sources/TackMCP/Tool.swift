@@ -1,11 +1,19 @@
 import TackAccess
 import TackCore
 
-/// What a tool body can fail with: a protocol error (bad parameters), or a domain refusal
-/// that the client sees as a tool result with `isError: true`.
+/// What a tool body can fail with: a bad argument, or a refusal from the rules. The client
+/// sees either as a tool result with `isError: true`.
 enum ToolFailure: Error {
   case protocolError(RPCError)
   case domain(TackError)
+
+  /// What the agent reads.
+  var message: String {
+    switch self {
+    case .protocolError(let error): error.message
+    case .domain(let error): AgentMessage.text(error)
+    }
+  }
 }
 
 struct ToolContext {
@@ -26,6 +34,12 @@ struct Tool: Sendable {
   let readOnly: Bool
   /// MCP tasks: whether a call may (`optional`) or must (`required`) run as a task.
   var taskSupport = "forbidden"
+  /// The verbs a principal needs to use the tool: it is listed only to those who have them.
+  var needs: Set<Verb> = [.read]
+  /// Whether it can undo or end work (replace labels, cancel or fail a task), not only add.
+  var destructive = false
+  /// Whether calling it again with the same arguments changes nothing more.
+  var idempotent = false
   let body: @Sendable (ToolContext, Arguments) throws(ToolFailure) -> JSONValue
 
   var argumentNames: Set<String> { Set(properties.keys) }
@@ -45,8 +59,8 @@ struct Tool: Sendable {
       ],
       "execution": ["taskSupport": .string(taskSupport)],
       "annotations": [
-        "readOnlyHint": .bool(readOnly), "destructiveHint": false,
-        "idempotentHint": .bool(readOnly),
+        "readOnlyHint": .bool(readOnly), "destructiveHint": .bool(destructive),
+        "idempotentHint": .bool(readOnly || idempotent),
         "openWorldHint": false,
       ],
     ]

@@ -19,7 +19,17 @@ enum Tools {
   static func text(_ description: String) -> JSONValue {
     ["type": "string", "description": .string(description)]
   }
-  static let labelList: JSONValue = ["type": "array", "items": ["type": "string"]]
+  /// A string argument with the store's limit on it (`maxLength` counts characters, the
+  /// store bytes: the schema never refuses what the store would take).
+  static func text(_ description: String, max: Int) -> JSONValue {
+    ["type": "string", "description": .string(description), "maxLength": .int(Int64(max))]
+  }
+  static let name: JSONValue = ["type": "string", "maxLength": .int(Int64(Names.maxLength))]
+  static let labelList: JSONValue = [
+    "type": "array", "items": name, "maxItems": .int(Int64(Limits.labelsPerTask)),
+  ]
+  static let title = text("One line.", max: Limits.titleBytes)
+  static let details = text("Longer text.", max: Limits.descriptionBytes)
 
   // MARK: Tools
 
@@ -49,15 +59,25 @@ enum Tools {
     properties: [
       "board": text("Only this board."),
       "status": [
-        "type": "array", "items": ["type": "string"], "description": "Any of these statuses.",
+        "type": "array", "items": name, "description": "Any of these statuses.",
+        "maxItems": .int(Int64(Names.maxLength)),
       ],
       "label": [
-        "type": "array", "items": ["type": "string"], "description": "All of these labels.",
+        "type": "array", "items": name, "description": "All of these labels.",
+        "maxItems": .int(Int64(Limits.labelsPerTask)),
       ],
       "assignee": text("Assigned to this id; \"\" for unassigned."),
-      "text": text("Text in the title, description or notes (case-insensitive)."),
-      "limit": ["type": "integer", "minimum": 1, "maximum": 500],
+      "text": text(
+        "Text in the title, description or notes (case-insensitive).", max: Limits.searchTextBytes),
+      "limit": [
+        "type": "integer", "minimum": .int(Int64(Limits.pageSize.lowerBound)),
+        "maximum": .int(Int64(Limits.pageSize.upperBound)),
+      ],
       "cursor": text("From a previous call's nextCursor."),
+      "brief": [
+        "type": "boolean",
+        "description": "Only taskId, board, title, status, labels, assignee, updatedAt.",
+      ],
     ],
     required: [],
     output: [
@@ -65,38 +85,35 @@ enum Tools {
     ],
     readOnly: true
   ) { context, arguments throws(ToolFailure) in
-    let (filter, limit, offset) = try argument { () throws(RPCError) in
+    let (filter, limit, cursor, brief) = try argument { () throws(RPCError) in
       let filter = TaskFilter(
         board: try arguments.optionalString("board") ?? context.defaultBoard,
         statuses: try arguments.strings("status") ?? [],
         labels: try arguments.strings("label") ?? [],
         assignee: try arguments.optionalString("assignee"),
         text: try arguments.optionalString("text"))
-      let limit = Int(try arguments.optionalInt("limit", in: 1...500) ?? 50)
-      var offset = 0
-      if let cursor = try arguments.optionalString("cursor") {
-        guard let value = Int(cursor), value >= 0 else {
-          throw .invalidParams("list_tasks: cursor is not one this server gave")
-        }
-        offset = value
-      }
-      return (filter, limit, offset)
+      let limit = Int(
+        try arguments.optionalInt("limit", in: 1...Int64(Limits.pageSize.upperBound))
+          ?? Int64(Limits.defaultPageSize))
+      return (
+        filter, limit, try arguments.optionalString("cursor"),
+        try arguments.optionalBool("brief") ?? false
+      )
     }
     for label in filter.labels {
       try attempt { () throws(TackError) in try Names.validate(label, as: "label") }
     }
     // Only the page is parsed; the rest of the list comes from the read index.
-    let (tasks, page) = try attempt { () throws(TackError) in
+    return try attempt { () throws(TackError) in
       let tasks = try context.access.summaries(filter).tasks
-      var page: [JSONValue] = []
-      for summary in tasks.dropFirst(offset).prefix(limit) { page.append(try summary.task().json) }
-      return (tasks, page)
+      let list = PageCursor.list("list_tasks", query: filter.query)
+      let (page, next) = try ListPosition.page(tasks, list: list, cursor: cursor, limit: limit)
+      var items: [JSONValue] = []
+      for summary in page { items.append(brief ? summary.brief : try summary.task().json) }
+      var result: [String: JSONValue] = ["tasks": .array(items)]
+      if let next { result["nextCursor"] = .string(next) }
+      return .object(result)
     }
-    var result: [String: JSONValue] = ["tasks": .array(page)]
-    if offset + page.count < tasks.count {
-      result["nextCursor"] = .string(String(offset + page.count))
-    }
-    return .object(result)
   }
 
   static let getTask = Tool(
@@ -112,10 +129,11 @@ enum Tools {
     name: "create_task", title: "Create a task",
     description: "A new task in the board's initial status.",
     properties: [
-      "title": text("One line."), "board": text("Default: the server's board."),
-      "description": text("Longer text."), "labels": labelList,
+      "title": title, "board": text("Default: the server's board."),
+      "description": details, "labels": labelList,
     ],
-    required: ["title"], output: taskOutput, readOnly: false, taskSupport: "optional"
+    required: ["title"], output: taskOutput, readOnly: false, taskSupport: "optional",
+    needs: [.create]
   ) { context, arguments throws(ToolFailure) in
     let (title, board, description, labels) = try argument { () throws(RPCError) in
       (
@@ -135,11 +153,11 @@ enum Tools {
     name: "update_task", title: "Update a task",
     description: "Change the title, description or labels (labels replaces the whole set).",
     properties: [
-      "taskId": taskIdProperty, "title": text("New title."),
-      "description": text("New description."),
+      "taskId": taskIdProperty, "title": title, "description": details,
       "labels": labelList,
     ],
-    required: ["taskId"], output: taskOutput, readOnly: false
+    required: ["taskId"], output: taskOutput, readOnly: false, needs: [.edit], destructive: true,
+    idempotent: true
   ) { context, arguments throws(ToolFailure) in
     let (id, title, description, labels) = try argument { () throws(RPCError) in
       (
@@ -164,9 +182,11 @@ enum Tools {
     name: "transition_task", title: "Move a task",
     description: "Move a task to another status, if its board allows the move.",
     properties: [
-      "taskId": taskIdProperty, "status": text("The new status."), "note": text("Why (optional)."),
+      "taskId": taskIdProperty, "status": text("The new status."),
+      "note": text("Why (optional).", max: Limits.noteBytes),
     ],
-    required: ["taskId", "status"], output: taskOutput, readOnly: false
+    required: ["taskId", "status"], output: taskOutput, readOnly: false, needs: [.transition],
+    destructive: true
   ) { context, arguments throws(ToolFailure) in
     let (id, status, note) = try argument { () throws(RPCError) in
       (
@@ -183,8 +203,8 @@ enum Tools {
   static let addNote = Tool(
     name: "add_note", title: "Add a note",
     description: "Record progress on a task (terminal tasks too).",
-    properties: ["taskId": taskIdProperty, "text": text("The note.")],
-    required: ["taskId", "text"], output: taskOutput, readOnly: false
+    properties: ["taskId": taskIdProperty, "text": text("The note.", max: Limits.noteBytes)],
+    required: ["taskId", "text"], output: taskOutput, readOnly: false, needs: [.comment]
   ) { context, arguments throws(ToolFailure) in
     let (id, note) = try argument { () throws(RPCError) in
       (try arguments.string("taskId"), try arguments.string("text"))
@@ -202,15 +222,18 @@ enum Tools {
     properties: [
       "taskId": taskIdProperty,
       "leaseSeconds": [
-        "type": "integer", "minimum": 1, "maximum": 31_622_400, "description": "Default 1800.",
+        "type": "integer", "minimum": .int(Limits.leaseSeconds.lowerBound),
+        "maximum": .int(Limits.leaseSeconds.upperBound),
+        "description": .string("Default \(Limits.defaultLeaseSeconds)."),
       ],
     ],
-    required: ["taskId"], output: taskOutput, readOnly: false
+    required: ["taskId"], output: taskOutput, readOnly: false, needs: [.claim]
   ) { context, arguments throws(ToolFailure) in
     let (id, seconds) = try argument { () throws(RPCError) in
       (
         try arguments.string("taskId"),
-        try arguments.optionalInt("leaseSeconds", in: 1...31_622_400) ?? 1800
+        try arguments.optionalInt("leaseSeconds", in: Limits.leaseSeconds)
+          ?? Limits.defaultLeaseSeconds
       )
     }
     return [
@@ -224,7 +247,7 @@ enum Tools {
     name: "release_task", title: "Release a task",
     description: "Give back a claimed task (working goes back to todo).",
     properties: ["taskId": taskIdProperty], required: ["taskId"], output: taskOutput,
-    readOnly: false
+    readOnly: false, needs: [.claim]
   ) { context, arguments throws(ToolFailure) in
     let id = try argument { () throws(RPCError) in try arguments.string("taskId") }
     return ["task": try attempt { () throws(TackError) in try context.access.release(id).json }]
@@ -244,7 +267,7 @@ enum Tools {
           "type": "object",
           "properties": [
             "type": ["type": "string", "enum": ["confirmation", "text"]],
-            "message": ["type": "string"],
+            "message": ["type": "string", "maxLength": .int(Int64(Limits.noteBytes))],
             "next": ["type": "string"], "onConfirm": ["type": "string"],
             "onDecline": ["type": "string"],
           ],
@@ -252,7 +275,7 @@ enum Tools {
         ],
       ],
     ],
-    required: ["taskId", "inputRequests"], output: taskOutput, readOnly: false
+    required: ["taskId", "inputRequests"], output: taskOutput, readOnly: false, needs: [.transition]
   ) { context, arguments throws(ToolFailure) in
     let (id, requests) = try argument { () throws(RPCError) in
       let id = try arguments.string("taskId")
@@ -288,7 +311,8 @@ enum Tools {
     description:
       "Answer pending requests by key: a confirmation takes true/false (or {\"confirmed\": bool}), text a string (or {\"text\": str}).",
     properties: ["taskId": taskIdProperty, "inputResponses": ["type": "object"]],
-    required: ["taskId", "inputResponses"], output: taskOutput, readOnly: false
+    required: ["taskId", "inputResponses"], output: taskOutput, readOnly: false, needs: [.answer],
+    destructive: true
   ) { context, arguments throws(ToolFailure) in
     let (id, responses) = try argument { () throws(RPCError) in
       let responses = try arguments.object("inputResponses").mapValues(\.storedAnswer)
@@ -306,13 +330,14 @@ enum Tools {
     description:
       "Runs as a task: creates a board task waiting for a yes/no from a person (tack answer, or you via elicitation). Approved → completed, declined → failed; the result carries the answer.",
     properties: [
-      "title": text("What needs approving (one line)."),
-      "message": text("The question; default: the title."),
+      "title": text("What needs approving (one line).", max: Limits.titleBytes),
+      "message": text("The question; default: the title.", max: Limits.noteBytes),
       "key": text("The request's key; default approve."),
       "board": text("Default: the server's board."),
-      "description": text("Details."), "labels": labelList,
+      "description": details, "labels": labelList,
     ],
-    required: ["title"], output: taskOutput, readOnly: false, taskSupport: "required"
+    required: ["title"], output: taskOutput, readOnly: false, taskSupport: "required",
+    needs: [.create, .transition]
   ) { context, arguments throws(ToolFailure) in
     let (title, message, key, board, description, labels) = try argument { () throws(RPCError) in
       (
@@ -322,8 +347,7 @@ enum Tools {
         try arguments.optionalString("description") ?? "", try arguments.strings("labels") ?? []
       )
     }
-    let request = BoardTask.InputRequest(
-      type: .confirmation, message: message ?? title, onConfirm: "completed", onDecline: "failed")
+    let request = BoardTask.InputRequest.approval(message: message ?? title)
     let task = try attempt { () throws(TackError) in
       try context.access.create(
         title: title, board: board, description: description, labels: labels,
@@ -336,17 +360,38 @@ enum Tools {
     name: "task_history", title: "Task history",
     description: "The commits that changed a task, newest first: when, who, what changed.",
     properties: [
-      "taskId": taskIdProperty, "limit": ["type": "integer", "minimum": 1, "maximum": 1000],
+      "taskId": taskIdProperty,
+      "limit": [
+        "type": "integer", "minimum": .int(Int64(Limits.historyEntries.lowerBound)),
+        "maximum": .int(Int64(Limits.historyEntries.upperBound)),
+      ],
     ],
     required: ["taskId"], output: ["history": ["type": "array", "items": ["type": "object"]]],
     readOnly: true
   ) { context, arguments throws(ToolFailure) in
     let (id, limit) = try argument { () throws(RPCError) in
-      (try arguments.string("taskId"), try arguments.optionalInt("limit", in: 1...1000))
+      (
+        try arguments.string("taskId"),
+        try arguments.optionalInt(
+          "limit",
+          in: Int64(Limits.historyEntries.lowerBound)...Int64(Limits.historyEntries.upperBound))
+      )
     }
     let history = try attempt { () throws(TackError) in
       try context.access.history(id, limit: limit.map(Int.init))
     }
     return ["history": .array(history.map(\.json))]
+  }
+}
+
+extension TaskSummary {
+  /// A task in a few fields (`list_tasks` with `brief`, the board resource): read from the
+  /// read index, no task file parsed.
+  var brief: JSONValue {
+    [
+      "taskId": .string(taskId.rawValue), "board": .string(board), "title": .string(title),
+      "status": .string(status), "labels": .array(labels.map { .string($0) }),
+      "assignee": JSONValue(assignee), "updatedAt": .string(updatedAt.description),
+    ]
   }
 }

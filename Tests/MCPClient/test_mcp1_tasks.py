@@ -118,7 +118,8 @@ async def create_approval(session, **arguments) -> types.Task:
     assert isinstance(created, types.CreateTaskResult)
     task = created.task
     assert task.taskId.startswith("task_")
-    assert task.status == "input_required", task
+    # Tasks begin in working (2025-11-25); a status notification then reports input_required.
+    assert task.status == "working", task
     assert task.ttl is None  # board tasks are never discarded
     assert task.pollInterval == 1000
     return task
@@ -178,7 +179,7 @@ async def test_approval_answered_from_the_shell(repo):
         await until(lambda: "completed" in notified(statuses, task_id), what="notifications/tasks/status completed")
         result = await session.experimental.get_task_result(task_id, types.CallToolResult)
         await anyio.sleep(0.5)  # any stray notification would arrive now
-        assert notified(statuses, task_id) == ["completed"]
+        assert notified(statuses, task_id) == ["input_required", "completed"]
         note = next(s for s in statuses if s.taskId == task_id)
         assert note.ttl is None and note.pollInterval == 1000
 
@@ -377,10 +378,48 @@ async def test_elicitation_answers_a_waiting_result(repo):
     assert stored["inputResponses"]["approve"] == {"confirmed": True}
     assert stored == repo.stored(task_id)
     assert repo.git("rev-parse", "main~1").strip() == before  # one commit: the answer
+    # The host's user answered, not the agent: git tells them apart.
     author, body = repo.last_commit()
-    assert author == "bot", body
+    assert author == "Host's user through elicitation on behalf of bot", body
     lines = body.splitlines()
-    assert "Tack-Actor: agent:bot" in lines and "Tack-Action: answer" in lines, body
+    assert "Tack-Actor: person:host-user@bot" in lines and "Tack-Action: answer" in lines, body
+    assert "Tack-On-Behalf-Of: agent:bot" in lines and "Tack-Answered-Through: elicitation" in lines, body
+
+
+async def test_no_elicitation_when_the_answer_could_not_be_recorded(repo):
+    """A principal that may not record answers: its eliciting client is not asked, and
+    tasks/result fails at once with a tool error instead of waiting forever."""
+    repo.agent("asker", ("main", (), "read,create,transition"))
+    asked = []
+
+    async def elicit(context, params):
+        asked.append(params)
+        return types.ElicitResult(action="accept", content={"approve": True})
+
+    async with task_session(repo, "asker", elicitation_callback=elicit) as (session, _):
+        task_id = (await create_approval(session, title="Deploy")).taskId
+        before = repo.tip()
+        with anyio.fail_after(10):
+            result = await session.experimental.get_task_result(task_id, types.CallToolResult)
+        assert result.isError is True
+        text = result.content[0].text
+        assert "answer" in text and "tasks/get" in text and "tack " not in text, text
+        assert (await session.experimental.get_task(task_id)).status == "input_required"
+    assert asked == []
+    assert repo.tip() == before
+    # A client that does not elicit still waits for a person (the shell answers it).
+    async with task_session(repo, "asker") as (session, _):
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as group:
+                results = []
+
+                async def wait_for_result():
+                    results.append(await session.experimental.get_task_result(task_id, types.CallToolResult))
+
+                group.start_soon(wait_for_result)
+                await anyio.sleep(0.3)
+                repo.tack("answer", task_id, "approve=yes")
+        assert results[0].isError is not True
 
 
 async def test_elicitation_asks_every_pending_key_once(repo):
@@ -482,9 +521,12 @@ async def test_a_task_out_of_scope_is_no_handle_at_all(two_boards):
         assert mine in ids and theirs not in ids
 
         # Nor can a answer it (tasks/update: test_tasks_extension_raw.py).
-        with pytest.raises(McpError) as caught:
+        text = refusal(
             await session.call_tool("answer_input", {"taskId": theirs, "inputResponses": {"approve": True}})
-        assert caught.value.error.code == INVALID_PARAMS
+        )
+        assert text == refusal(
+            await session.call_tool("answer_input", {"taskId": MISSING_ID, "inputResponses": {"approve": True}})
+        ).replace(MISSING_ID, theirs)
         assert repo.tip() == before
 
     assert repo.stored(theirs)["status"] == "input_required"
@@ -513,6 +555,7 @@ async def test_tasks_list_pages_through_the_scope(repo):
             if cursor is None:
                 break
             assert isinstance(cursor, str)
+            last_cursor = cursor
             assert len(pages) < 5, "tasks/list does not end"
         assert pages == [50, 7]
         assert seen == created
@@ -520,10 +563,11 @@ async def test_tasks_list_pages_through_the_scope(repo):
 
         # A task-made board task is listed too, in its protocol status.
         made = (await create_approval(session, title="Listed")).taskId
-        page = await session.experimental.list_tasks(str(len(created)))
-        assert [(t.taskId, t.status) for t in page.tasks] == [(made, "input_required")]
+        page = await session.experimental.list_tasks(last_cursor)
+        assert [t.taskId for t in page.tasks] == created[50:] + [made]
+        assert page.tasks[-1].status == "input_required"
 
-        for bad in ("not-a-cursor", "-1"):
+        for bad in ("not-a-cursor", "-1", "50", last_cursor[:-2] + "00"):
             with pytest.raises(McpError) as caught:
                 await session.experimental.list_tasks(bad)
             assert caught.value.error.code == INVALID_PARAMS, bad

@@ -252,16 +252,45 @@ async def test_request_input_approval_then_answer(repo):
         assert_committed_by_bot(repo, task_id, before)
         assert repo.stored(task_id) == asked
 
+        # Separation of duties: the agent that asked cannot answer, approve grant or not.
         before = repo.tip()
+        text = agent_readable(
+            refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": {"approve": True}}))
+        )
+        assert "cannot answer it itself" in text and "approve" in text, text
+        assert repo.tip() == before
+    repo.tack("scope", "grant", "bot", "--board", "main", "--can", "read,transition,answer,approve")
+    async with mcp_session(repo) as (session, _):
+        refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": {"approve": True}}))
+    # Another agent needs approve, not just answer.
+    repo.agent("helper", ("main", (), "read,answer"))
+    repo.agent("approver", ("main", (), "read,approve"))
+    before = repo.tip()
+    async with mcp_session(repo, "helper") as (session, _):
+        text = refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": {"approve": True}}))
+        assert "approve" in text, text
+    assert repo.tip() == before
+    async with mcp_session(repo, "approver") as (session, _):
         answered = structured(
-            await session.call_tool(
-                "answer_input", {"taskId": short(task_id), "inputResponses": {"approve": True}}
-            )
+            await session.call_tool("answer_input", {"taskId": short(task_id), "inputResponses": {"approve": True}})
         )["task"]
-        assert answered["status"] == "completed"
-        assert answered["inputResponses"]["approve"]["confirmed"] is True
-        assert_committed_by_bot(repo, task_id, before)
-        assert repo.stored(task_id) == answered
+    assert answered["status"] == "completed"
+    assert answered["inputResponses"]["approve"]["confirmed"] is True
+    assert repo.git("rev-parse", "main~1").strip() == before
+    author, body = repo.last_commit()
+    assert author == "approver" and "Tack-Actor: agent:approver" in body.splitlines(), body
+    assert repo.stored(task_id) == answered
+
+
+async def test_a_person_answers_an_agents_approval_from_the_shell(repo):
+    task_id = repo.add("Ship it")
+    async with mcp_session(repo) as (session, _):
+        structured(await session.call_tool("transition_task", {"taskId": task_id, "status": "working"}))
+        structured(await session.call_tool("request_input", {"taskId": task_id, "inputRequests": APPROVAL}))
+    repo.tack("answer", task_id, "approve=yes")
+    assert repo.stored(task_id)["status"] == "completed"
+    author, body = repo.last_commit()
+    assert author == "Ada Admin" and "Tack-Actor: person:ada@example.com" in body.splitlines(), body
 
 
 async def test_declined_approval_fails_and_text_answer_moves_on(repo):
@@ -271,12 +300,15 @@ async def test_declined_approval_fails_and_text_answer_moves_on(repo):
         for task_id in (declined, asked_text):
             structured(await session.call_tool("transition_task", {"taskId": task_id, "status": "working"}))
         structured(await session.call_tool("request_input", {"taskId": declined, "inputRequests": APPROVAL}))
+    repo.agent("approver", ("main", (), "read,approve"))
+    async with mcp_session(repo, "approver") as (session, _):
         task = structured(
             await session.call_tool(
                 "answer_input", {"taskId": declined, "inputResponses": {"approve": {"confirmed": False}}}
             )
         )["task"]
         assert task["status"] == "failed"
+    async with mcp_session(repo) as (session, _):
 
         structured(
             await session.call_tool(
@@ -356,6 +388,8 @@ async def test_list_tasks_pagination(repo):
             if cursor is None:
                 break
             assert isinstance(cursor, str)
+            if pages == 1:
+                cursor_of_page_1 = cursor
         assert pages == 3
         assert seen == created
 
@@ -363,9 +397,40 @@ async def test_list_tasks_pagination(repo):
         assert [t["taskId"] for t in everything["tasks"]] == created
         assert "nextCursor" not in everything
 
-        with pytest.raises(McpError) as caught:
-            await session.call_tool("list_tasks", {"cursor": "not-a-cursor"})
-        assert caught.value.error.code == -32602
+        for bad in ("not-a-cursor", "3", cursor_of_page_1[:-2] + "00"):
+            text = agent_readable(refusal(await session.call_tool("list_tasks", {"cursor": bad})))
+            assert "cursor" in text and "nextCursor" in text, text
+        # A cursor belongs to its query: other filters refuse it.
+        refusal(await session.call_tool("list_tasks", {"cursor": cursor_of_page_1, "status": ["todo"]}))
+        # tools/list and resources/list refuse cursors they did not give.
+        for method in (session.list_tools, session.list_resources):
+            with pytest.raises(McpError) as caught:
+                await method(cursor="garbage")
+            assert caught.value.error.code == -32602
+
+
+async def test_a_cursor_is_a_position_so_claiming_page_one_skips_nothing(repo):
+    created = [repo.add(f"Task {i}") for i in range(25)]
+    async with mcp_session(repo) as (session, _):
+        first = structured(await session.call_tool("list_tasks", {"status": ["todo"], "limit": 10}))
+        for task in first["tasks"]:
+            structured(await session.call_tool("claim_task", {"taskId": task["taskId"]}))
+        second = structured(
+            await session.call_tool("list_tasks", {"status": ["todo"], "limit": 10, "cursor": first["nextCursor"]})
+        )
+        # With an offset, page 2 would start at task 20 and tasks 10-19 would never be seen.
+        assert [t["taskId"] for t in second["tasks"]] == created[10:20]
+
+
+async def test_brief_lists_are_small(repo):
+    created = [repo.add(f"Task {i}", description="Words " * 40) for i in range(20)]
+    async with mcp_session(repo) as (session, _):
+        full = await session.call_tool("list_tasks", {"limit": 20})
+        brief = await session.call_tool("list_tasks", {"limit": 20, "brief": True})
+        tasks = structured(brief)["tasks"]
+        assert [t["taskId"] for t in tasks] == created
+        assert set(tasks[0]) == {"taskId", "board", "title", "status", "labels", "assignee", "updatedAt"}
+        assert len(brief.content[0].text) * 3 < len(full.content[0].text)
 
 
 # MARK: resources
@@ -408,7 +473,8 @@ async def test_resources(repo):
     assert repo.tip() == before
 
 
-# MARK: protocol errors (-32602) and domain refusals (isError)
+# MARK: the error model: tool results with isError for every failure of a call the server
+# understood; JSON-RPC errors only for an unknown tool or a malformed request
 
 BAD_CALLS = [
     pytest.param("get_task", {"taskId": MISSING_ID}, "task", id="unknown-task-id"),
@@ -417,7 +483,6 @@ BAD_CALLS = [
     pytest.param("get_task", {}, "taskId", id="missing-argument"),
     pytest.param("get_task", {"taskId": 42}, "taskId", id="ill-typed-argument"),
     pytest.param("get_task", {"taskId": "{ID}", "verbose": True}, "verbose", id="unknown-argument"),
-    pytest.param("no_such_tool", {}, "no_such_tool", id="unknown-tool"),
     pytest.param("create_task", {"title": 5}, "title", id="create-ill-typed-title"),
     pytest.param("create_task", {"title": "x", "labels": "deploy"}, "labels", id="create-labels-not-array"),
     pytest.param("create_task", {"title": "x", "board": "nosuchboard"}, None, id="create-unknown-board"),
@@ -441,20 +506,35 @@ BAD_CALLS = [
 ]
 
 
+# What an agent cannot run: a shell command or a command-line flag.
+CLI_HINTS = ("tack ", "'tack", "--", "KEY=VALUE")
+
+
+def agent_readable(text: str) -> str:
+    assert not any(hint in text for hint in CLI_HINTS), text
+    return text
+
+
 @pytest.mark.parametrize("tool, arguments, mentions", BAD_CALLS)
-async def test_bad_calls_are_invalid_params(repo, tool, arguments, mentions):
+async def test_bad_calls_are_tool_errors_the_model_reads(repo, tool, arguments, mentions):
     task_id = repo.add("Target")
     arguments = {k: (task_id if v == "{ID}" else v) for k, v in arguments.items()}
     before = repo.tip()
     async with mcp_session(repo) as (session, _):
-        with pytest.raises(McpError) as caught:
-            await session.call_tool(tool, arguments)
-        assert caught.value.error.code == -32602, caught.value.error
+        text = agent_readable(refusal(await session.call_tool(tool, arguments)))
         if mentions:
-            assert mentions in caught.value.error.message, caught.value.error.message
+            assert mentions in text, text
         # The session goes on after an error.
         assert structured(await session.call_tool("get_task", {"taskId": task_id}))["task"]["taskId"] == task_id
     assert repo.tip() == before
+
+
+async def test_unknown_tool_is_a_protocol_error(repo):
+    async with mcp_session(repo) as (session, _):
+        with pytest.raises(McpError) as caught:
+            await session.call_tool("no_such_tool", {})
+        assert caught.value.error.code == -32602
+        assert "no_such_tool" in caught.value.error.message and "tools/list" in caught.value.error.message
 
 
 async def test_illegal_transition_is_refused_and_commits_nothing(repo):
@@ -512,7 +592,9 @@ async def test_bad_requests_and_answers_commit_nothing(repo):
     before = repo.tip()
     async with mcp_session(repo) as (session, _):
         for responses in ({"approve": 5}, {"approve": "yes"}, {"approve": None}, {"nope": True}, {}):
-            refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": responses}))
+            agent_readable(
+                refusal(await session.call_tool("answer_input", {"taskId": task_id, "inputResponses": responses}))
+            )
         refusal(await session.call_tool("request_input", {"taskId": other, "inputRequests": {}}))
         refusal(
             await session.call_tool(
@@ -525,9 +607,60 @@ async def test_bad_requests_and_answers_commit_nothing(repo):
             {"K K": {"type": "text", "message": "?"}},
             {"k": 5},
         ):
-            with pytest.raises(McpError) as caught:
-                await session.call_tool("request_input", {"taskId": other, "inputRequests": requests})
-            assert caught.value.error.code == -32602, requests
+            agent_readable(
+                refusal(await session.call_tool("request_input", {"taskId": other, "inputRequests": requests}))
+            )
     assert repo.tip() == before
     assert repo.stored(task_id)["status"] == "input_required"
     assert repo.stored(other)["status"] == "working"
+
+
+# MARK: the tool list fitted to the agent, annotations, limits
+
+READ_TOOLS = {"list_boards", "list_tasks", "get_task", "task_history"}
+
+
+async def test_the_tool_list_follows_the_grants_and_read_only(repo):
+    repo.agent("reader", ("main", (), "read"))
+    repo.agent("noter", ("main", (), "read,comment"))
+    task_id = repo.add("Read me")
+    before = repo.tip()
+    async with mcp_session(repo, "reader") as (session, _):
+        assert {t.name for t in (await session.list_tools()).tools} == READ_TOOLS
+        # A tool left out still answers, with the rule that refuses it.
+        text = agent_readable(refusal(await session.call_tool("add_note", {"taskId": task_id, "text": "x"})))
+        assert "comment" in text, text
+    async with mcp_session(repo, "noter") as (session, _):
+        assert {t.name for t in (await session.list_tools()).tools} == READ_TOOLS | {"add_note"}
+    async with mcp_session(repo, "bot", "--read-only") as (session, _):
+        assert {t.name for t in (await session.list_tools()).tools} == READ_TOOLS
+        text = refusal(await session.call_tool("create_task", {"title": "x"}))
+        assert "read-only" in text, text
+        structured(await session.call_tool("get_task", {"taskId": task_id}))
+    assert repo.tip() == before
+
+
+async def test_annotations_and_limits_in_the_schemas(repo):
+    async with mcp_session(repo) as (session, _):
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        for name in ("update_task", "transition_task", "answer_input"):
+            assert tools[name].annotations.destructiveHint is True, name
+        for name in ("create_task", "add_note", "claim_task"):
+            assert tools[name].annotations.destructiveHint is False, name
+        assert tools["update_task"].annotations.idempotentHint is True
+        schema = tools["create_task"].inputSchema["properties"]
+        assert schema["title"]["maxLength"] == 300 and schema["labels"]["maxItems"] == 32
+        assert tools["list_tasks"].inputSchema["properties"]["text"]["maxLength"] == 256
+        assert tools["add_note"].inputSchema["properties"]["text"]["maxLength"] == 65536
+
+
+async def test_a_huge_search_needle_is_refused_at_once(repo):
+    for i in range(30):
+        repo.add(f"Task {i}", description="words " * 100)
+    async with mcp_session(repo) as (session, _):
+        started = time.monotonic()
+        text = agent_readable(refusal(await session.call_tool("list_tasks", {"text": "x" * 256 * 1024})))
+        assert "256" in text, text
+        assert time.monotonic() - started < 2
+        # The next request is not held up.
+        structured(await session.call_tool("list_tasks", {"text": "x" * 256}))

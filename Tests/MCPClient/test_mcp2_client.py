@@ -69,8 +69,12 @@ async def test_tools_and_errors_with_the_2x_client(repo):
         got = await c.call_tool("get_task", {"taskId": task["taskId"][5:21]})
         assert got.structured_content["task"] == task
 
+        missing = await c.call_tool("get_task", {"taskId": MISSING_ID})
+        assert missing.is_error is True and "list_tasks" in missing.content[0].text
+        bad = await c.call_tool("list_tasks", {"limit": "many"})
+        assert bad.is_error is True and "limit" in bad.content[0].text
         with pytest.raises(MCPError) as caught:
-            await c.call_tool("get_task", {"taskId": MISSING_ID})
+            await c.call_tool("no_such_tool", {})
         assert caught.value.code == -32602
 
         refused = await c.call_tool("transition_task", {"taskId": task["taskId"], "status": "input_required"})

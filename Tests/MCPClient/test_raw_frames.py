@@ -321,7 +321,6 @@ def test_bad_tool_and_resource_calls(server, raw_repo):
         ("tools/call", {"name": "no_such_tool", "arguments": {}}),
         ("tools/call", {"name": "get_task", "arguments": [raw_repo.task_id]}),
         ("tools/call", {"name": "get_task", "arguments": "x"}),
-        ("tools/call", {"name": "get_task", "arguments": {"taskId": raw_repo.task_id, "x": 1}}),
         ("resources/read", {}),
         ("resources/read", {"uri": 5}),
     ]
@@ -332,6 +331,9 @@ def test_bad_tool_and_resource_calls(server, raw_repo):
         {"jsonrpc": "2.0", "id": "r", "method": "resources/read", "params": {"uri": "tack://x/y"}}, "r"
     )
     assert error["code"] == -32002
+    # A bad argument is the model's to correct: a tool result with isError, not a JSON-RPC error.
+    refused = server.request("tools/call", {"name": "get_task", "arguments": {"taskId": raw_repo.task_id, "x": 1}})
+    assert refused["result"]["isError"] is True and "x" in refused["result"]["content"][0]["text"], refused
     ok = server.request("tools/call", {"name": "get_task", "arguments": {"taskId": raw_repo.task_id}})
     assert ok["result"]["structuredContent"]["task"]["taskId"] == raw_repo.task_id
 

@@ -13,6 +13,8 @@ from conftest import MISSING_ID, Repo
 from test_raw_frames import RawServer, initialize
 
 METHOD_NOT_FOUND, INVALID_PARAMS, MISSING_CAPABILITY = -32601, -32602, -32021
+# The author of an answer the host's user gave (elicitation, tasks/update).
+HOST_USER = "Host's user through elicitation on behalf of bot"
 EXTENSION = "io.modelcontextprotocol/tasks"
 DECLARED = {"io.modelcontextprotocol/clientCapabilities": {"extensions": {EXTENSION: {}}}}
 FLAT_TASK_KEYS = {"resultType", "taskId", "status", "statusMessage", "createdAt", "lastUpdatedAt", "ttlMs", "pollIntervalMs"}
@@ -99,7 +101,7 @@ def test_approval_round_trip_in_extension_mode(server, repo):
     created = server.approval(key="approve", message="Ship version 2?")
     task_id = created["taskId"]
     assert created["resultType"] == "task"
-    assert created["status"] == "input_required"
+    assert created["status"] == "working"  # every task begins in working
     assert created["ttlMs"] is None and created["pollIntervalMs"] == 1000
     assert created["statusMessage"] == "Ship version 2?"
     assert [author for author, _ in commits_since(repo, before)] == ["bot"]
@@ -132,7 +134,9 @@ def test_approval_round_trip_in_extension_mode(server, repo):
     )
     assert reply == {"resultType": "complete"}
     [(author, body)] = commits_since(repo, tip)
-    assert author == "bot" and "Tack-Action: answer" in body and "Tack-Actor: agent:bot" in body, body
+    # tasks/update carries the host's user's answer: recorded as theirs, on behalf of the agent.
+    assert author == HOST_USER and "Tack-Action: answer" in body, body
+    assert "Tack-Actor: person:host-user@bot" in body and "Tack-On-Behalf-Of: agent:bot" in body, body
     assert "Tack-Status: completed" in body, body
 
     got = server.ok("tasks/get", {"taskId": task_id})
@@ -174,7 +178,7 @@ def test_a_declined_approval_is_completed_with_an_error_result(server, repo):
     assert server.ok("tasks/update", {"taskId": task_id, "inputResponses": {"go": False}}) == {"resultType": "complete"}
     assert repo.stored(task_id)["status"] == "failed"
     author, body = repo.last_commit()
-    assert author == "bot" and "Tack-Status: failed" in body.splitlines(), body
+    assert author == HOST_USER and "Tack-Status: failed" in body.splitlines(), body
 
     got = server.ok("tasks/get", {"taskId": task_id})
     # The extension's `failed` is for JSON-RPC errors: a declined approval completed, with isError.
@@ -394,7 +398,7 @@ def test_a_parked_result_elicits_only_a_form_capable_client(repo, capabilities, 
         task = done["result"]["structuredContent"]["task"]
         assert task["status"] == "completed" and task["inputResponses"]["approve"] == {"confirmed": True}
         author, _ = repo.last_commit()
-        assert author == ("bot" if asks else "Ada Admin")
+        assert author == (HOST_USER if asks else "Ada Admin")
     finally:
         assert srv.finish() == 0, srv.stderr_path.read_text()
 

@@ -246,7 +246,8 @@ let escapes: [Escape] = [
     let log = try fixture.git(["log", "--format=%s", "--", ".tack/scopes.json"])
     #expect(log.split(separator: "\n").count == 8)
     #expect(
-      log.hasPrefix("scopes: grant worker main: read,create,edit,transition,comment,claim,answer\n")
+      log.hasPrefix(
+        "scopes: grant worker main: read,create,edit,transition,comment,claim,answer,approve\n")
     )
     let stored = try fixture.git(["show", "main:.tack/scopes.json"])
     let parsed = try JSONValue.parse(stored)

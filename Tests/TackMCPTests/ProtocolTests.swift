@@ -50,19 +50,15 @@ final class ServerFixture {
         -32602
       ),
       (
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_task\",\"arguments\":{}}}",
+        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_task","arguments":{"title":"x"},"task":[]}}"#,
         -32602
       ),
       (
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_task\",\"arguments\":{\"taskId\":7}}}",
+        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_task","arguments":{"title":"x"},"task":{"ttl":"abc"}}}"#,
         -32602
       ),
       (
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_task\",\"arguments\":{\"taskId\":\"task_01ZZZZZZZZZZZZZZZZZZZZZZZZ\"}}}",
-        -32602
-      ),
-      (
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"list_tasks\",\"arguments\":{\"bogus\":1}}}",
+        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_task","arguments":{"title":"x"},"task":{"ttl":-5}}}"#,
         -32602
       ),
       (
@@ -77,6 +73,34 @@ final class ServerFixture {
       reply["error"]?["code"]?.intValue == Int64(code),
       "\(frame) → \(reply.serialized(pretty: false))")
     #expect(reply["jsonrpc"] == "2.0")
+  }
+
+  /// Bad arguments and missing tasks are the model's to correct: tool results with `isError`,
+  /// whose text names arguments and tools, never a shell command.
+  @Test(
+    arguments: [
+      (#"{"name":"get_task","arguments":{}}"#, "taskId"),
+      (#"{"name":"get_task","arguments":{"taskId":7}}"#, "taskId"),
+      (
+        #"{"name":"get_task","arguments":{"taskId":"task_01ZZZZZZZZZZZZZZZZZZZZZZZZ"}}"#,
+        "list_tasks"
+      ),
+      (#"{"name":"list_tasks","arguments":{"bogus":1}}"#, "bogus"),
+      (#"{"name":"list_tasks","arguments":{"board":"nope"}}"#, "list_boards"),
+      (
+        #"{"name":"transition_task","arguments":{"taskId":"task_01ZZZZZZZZZZZZZZZZZZZZZZZZ","status":"x"}}"#,
+        "list_tasks"
+      ),
+    ])
+  func badArgumentsAreToolErrors(params: String, mentions: String) throws {
+    let fixture = try ServerFixture()
+    let reply = try #require(
+      fixture.send(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":\#(params)}"#))
+    #expect(reply["error"] == nil, "\(reply.serialized(pretty: false))")
+    #expect(reply["result"]?["isError"] == true)
+    let text = try #require(reply["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue)
+    #expect(text.contains(mentions), "\(text)")
+    #expect(!text.contains("tack ") && !text.contains("--"), "\(text)")
   }
 
   @Test func invalidUTF8IsAParseError() throws {

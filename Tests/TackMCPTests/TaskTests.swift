@@ -43,7 +43,7 @@ private func call(
         fixture, 1, "tools/call",
         #"{"name":"request_approval","arguments":{"title":"Ship v2","key":"approve_release"},"task":{"ttl":60000}}"#
       )?["result"]?["task"])
-    #expect(created["status"] == "input_required")
+    #expect(created["status"] == "working")  // every task begins in working
     #expect(created["ttl"] == .null)
     let id = try #require(created["taskId"]?.stringValue)
     let stored = try BoardAccess.open(at: fixture.path).task(id)
@@ -85,7 +85,7 @@ private func call(
         #"{"name":"request_approval","arguments":{"title":"Deploy"},\#(extensionMeta)}"#)?["result"]
     )
     #expect(created["resultType"] == "task")
-    #expect(created["status"] == "input_required")
+    #expect(created["status"] == "working")
     #expect(created["pollIntervalMs"] == .int(1000))
     let id = try #require(created["taskId"]?.stringValue)
     let got = try #require(

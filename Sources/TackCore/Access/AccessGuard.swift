@@ -1,6 +1,8 @@
 /// What a principal may do with a board. TackCore asks; TackAccess decides.
+/// `approve` lets an agent answer a confirmation somebody else asked (people need only
+/// `answer`); nobody's agent answers its own (see `Store.answer`).
 public enum Verb: String, Sendable, CaseIterable, Comparable {
-  case read, create, edit, transition, comment, claim, answer, admin
+  case read, create, edit, transition, comment, claim, answer, approve, admin
 
   public static func < (lhs: Verb, rhs: Verb) -> Bool {
     allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

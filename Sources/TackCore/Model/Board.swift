@@ -3,6 +3,11 @@
 public struct Board: Sendable, Equatable {
   public static let schemaVersion: Int64 = 1
   /// The task statuses of MCP's tasks utility; every board status maps to one of them.
+  /// The status a cancelled task goes to: the first that maps to MCP `cancelled`.
+  public var cancelStatus: String? {
+    statuses.first { $0.mcpStatus == StatusName.cancelled && $0.terminal }?.name
+  }
+
   public static let mcpStatuses = ["working", "input_required", "completed", "failed", "cancelled"]
 
   public struct Status: Sendable, Equatable {

@@ -87,4 +87,16 @@ public enum Limits {
   public static let labelsPerTask = 32
   /// A task file may not grow beyond this; notes are the usual way to get there.
   public static let taskFileBytes = 1024 * 1024
+  /// A text search needle: longer ones find nothing a shorter one would not, and each costs
+  /// a scan of every task's text.
+  public static let searchTextBytes = 256
+  /// Tasks a page of a list may hold, and how many it holds unless asked.
+  public static let pageSize = 1...500
+  public static let defaultPageSize = 50
+  /// How long a claim's lease may run (up to a year of 366 days), and how long it runs
+  /// unless asked.
+  public static let leaseSeconds: ClosedRange<Int64> = 1...31_622_400
+  public static let defaultLeaseSeconds: Int64 = 1800
+  /// History entries one call may ask for.
+  public static let historyEntries = 1...1000
 }

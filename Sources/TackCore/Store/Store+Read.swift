@@ -52,6 +52,7 @@ extension Store {
   ) throws(TackError) -> (
     tasks: [TaskSummary], problems: [Problem]
   ) {
+    try filter.validate()
     defer { saveReadIndex(complete: filter.board == nil) }
     let view = try view()
     _ = try view.config()

@@ -100,7 +100,7 @@ extension Store {
     let removeLabels = try Self.checkedLabels(removeLabels)
     guard title != nil || description != nil || !addLabels.isEmpty || !removeLabels.isEmpty else {
       throw .invalidInput(
-        "nothing to change: give --title, --description, --add-label or --remove-label.")
+        "nothing to change: give a new title, description or labels.")
     }
     var changed = false
     let task = try mutate(id, .edit, actor: actor) { (task, board, _) throws(TackError) in
@@ -206,13 +206,16 @@ extension Store {
   )
     throws(TackError) -> BoardTask
   {
-    guard !responses.isEmpty else { throw .invalidInput("give at least one answer (KEY=VALUE).") }
-    return try mutate(id, .answer, actor: actor) { (task, board, _) throws(TackError) in
+    guard !responses.isEmpty else { throw .invalidInput("give at least one answer.") }
+    return try mutate(id, .answer, actor: actor) { (task, board, _, rules) throws(TackError) in
       try Self.refuseTerminal(task, board)
       let pending = task.pendingInputKeys
       for (key, value) in responses.sorted(by: { $0.key < $1.key }) {
         guard let request = task.inputRequests[key], pending.contains(key) else {
           throw .noPendingRequest(task: task.taskId.rawValue, key: key, pending: pending)
+        }
+        if request.type == .confirmation {
+          try Self.authorizeApproval(task, key, request, by: actor, rules)
         }
         try Self.checkAnswer(value, for: request, key: key)
         task.inputResponses[key] = value
@@ -232,7 +235,11 @@ extension Store {
   /// status. The holder renews; anyone else waits until the lease expires.
   public func claim(_ id: String, leaseSeconds: Int64, actor: Actor) throws(TackError) -> BoardTask
   {
-    guard leaseSeconds > 0 else { throw .invalidInput("the lease must be longer than 0 seconds.") }
+    guard Limits.leaseSeconds.contains(leaseSeconds) else {
+      throw .invalidInput(
+        "a lease runs from \(Limits.leaseSeconds.lowerBound) to \(Limits.leaseSeconds.upperBound) seconds, not \(leaseSeconds)."
+      )
+    }
     return try mutate(id, .claim, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
       try Self.refuseLiveLease(task, now: now, actor: actor)
@@ -278,6 +285,16 @@ extension Store {
     _ idText: String, _ verb: Verb, actor: Actor,
     _ change: (inout BoardTask, Board, Timestamp) throws(TackError) -> Outcome?
   ) throws(TackError) -> BoardTask {
+    try mutate(idText, verb, actor: actor) { (task, board, now, _) throws(TackError) in
+      try change(&task, board, now)
+    }
+  }
+
+  /// `mutate` for a change that consults the principal's rules beyond `verb`.
+  func mutate(
+    _ idText: String, _ verb: Verb, actor: Actor,
+    _ change: (inout BoardTask, Board, Timestamp, any AccessRules) throws(TackError) -> Outcome?
+  ) throws(TackError) -> BoardTask {
     let id = try view().resolve(idText)
     var result: BoardTask?
     try write(actor: actor) { (view) throws(TackError) in
@@ -286,7 +303,7 @@ extension Store {
       try view.rules.authorize(verb, board: found.board.name)
       var task = found.task
       let now = self.now()
-      guard let outcome = try change(&task, found.board, now) else {
+      guard let outcome = try change(&task, found.board, now, view.rules) else {
         result = found.task
         return nil
       }
@@ -316,10 +333,29 @@ extension Store {
         ("Tack-Task", task.taskId.rawValue), ("Tack-Board", task.board),
         ("Tack-Action", outcome.action), ("Tack-Status", task.status),
         ("Tack-Actor", actor.trailer),
-      ])
+      ]
+        + (actor.onBehalfOf.map {
+          [("Tack-On-Behalf-Of", $0), ("Tack-Answered-Through", "elicitation")]
+        } ?? []))
   }
 
   // MARK: Rules
+
+  /// Separation of duties: an agent never answers a confirmation it asked, and answers
+  /// anyone else's only with `approve`; a person (at the shell, or through an agent's host)
+  /// needs no more than `answer`.
+  static func authorizeApproval(
+    _ task: BoardTask, _ key: String, _ request: BoardTask.InputRequest, by actor: Actor,
+    _ rules: any AccessRules
+  ) throws(TackError) {
+    guard actor.kind == .agent else { return }
+    if request.requestedBy == actor.id {
+      throw .forbidden(
+        "agent \(actor.id) asked for confirmation \(key) on task \(task.taskId) and cannot answer it itself: a person answers it, or an agent granted approve."
+      )
+    }
+    try rules.authorize(.approve, board: task.board)
+  }
 
   static func refuseTerminal(_ task: BoardTask, _ board: Board) throws(TackError) {
     if board.isTerminal(task.status) {

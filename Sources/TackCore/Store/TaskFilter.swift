@@ -22,6 +22,23 @@ public struct TaskFilter: Sendable, Equatable {
     self.text = text
   }
 
+  /// The filter as text, to bind a page cursor to the query it pages.
+  public var query: String {
+    [
+      board ?? "*", statuses.joined(separator: ","), labels.joined(separator: ","),
+      assignee ?? "*", text ?? "",
+    ].joined(separator: "\u{0}")
+  }
+
+  /// Throws when the search text is over `Limits.searchTextBytes`.
+  public func validate() throws(TackError) {
+    if let text, text.utf8.count > Limits.searchTextBytes {
+      throw .invalidInput(
+        "the search text is \(text.utf8.count) bytes; it may be at most \(Limits.searchTextBytes): search for a shorter phrase."
+      )
+    }
+  }
+
   func matches(_ summary: TaskSummary) throws(TackError) -> Bool {
     if !statuses.isEmpty && !statuses.contains(summary.status) { return false }
     if !labels.allSatisfy(summary.labels.contains) { return false }

@@ -43,10 +43,10 @@ struct Ask: ParsableCommand {
         throw .invalidInput(
           "--then applies to text requests; use --on-yes / --on-no for confirmations.")
       }
+      let preset = approval ? BoardTask.InputRequest.approval(message: message) : nil
       let request = BoardTask.InputRequest(
-        type: kind, message: message, next: then,
-        onConfirm: onYes ?? (approval ? "completed" : nil),
-        onDecline: onNo ?? (approval ? "failed" : nil))
+        type: kind, message: message, next: then, onConfirm: onYes ?? preset?.onConfirm,
+        onDecline: onNo ?? preset?.onDecline)
       let access = try global.open()
       let task = try access.requestInput(id, key: key, request: request)
       report(task, "waiting for \(key) (\(task.status))", json: global.json)

@@ -20,6 +20,11 @@ struct MCPCommand: ParsableCommand {
     completion: .boardNames)
   var board: String?
 
+  @Flag(
+    name: .customLong("read-only"),
+    help: "Offer only the read tools and refuse every write, whatever the grants allow.")
+  var readOnly = false
+
   @Option(name: .customLong("log-level"), help: "error, warning, info or debug.")
   var logLevel: String = "warning"
 
@@ -39,7 +44,9 @@ struct MCPCommand: ParsableCommand {
       access.packInBackground()
       _ = try access.config()
       if let board { _ = try access.board(board) }
-      MCPServer(access: access, defaultBoard: board, log: ServerLog(level: level)).run()
+      MCPServer(
+        access: access, defaultBoard: board, log: ServerLog(level: level), readOnly: readOnly
+      ).run()
     }
   }
 }

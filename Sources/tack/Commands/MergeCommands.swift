@@ -35,7 +35,7 @@ struct MergeDriver: ParsableCommand {
       let (b, o, t) = (try parse(base), try parse(ours), try parse(theirs))
       let board = Self.board(for: path)
       let result = TaskMerge.merge(base: b, ours: o, theirs: t) { status in
-        board?.isTerminal(status) ?? ["completed", "failed", "cancelled"].contains(status)
+        board?.isTerminal(status) ?? StatusName.terminal.contains(status)
       }
       conflicts = result.conflicts
       let bytes = result.merged.serializedBytes(pretty: true)

@@ -7,8 +7,9 @@ struct ScopeCommand: ParsableCommand {
     commandName: "scope",
     abstract: "Principals and what each may do (.tack/scopes.json); changes need admin on '*'.",
     discussion: """
-      Actions: read, create, edit, transition, comment, claim, answer, admin. Every grant \
-      lets its holder read what it covers; admin allows everything on its board, and admin \
+      Actions: read, create, edit, transition, comment, claim, answer, approve, admin. Every \
+      grant lets its holder read what it covers; an agent answers a confirmation only with \
+      approve, and never its own; admin allows everything on its board, and admin \
       on every board (--board '*') is what changing scopes or adding boards takes. \
       Until somebody holds admin, the local git identity has full rights.
       """,

@@ -183,7 +183,7 @@ extension MoveShortcut {
 struct Start: MoveShortcut {
   static let configuration = CommandConfiguration(
     commandName: "start", abstract: "Move a task to working.")
-  static let status = "working"
+  static let status = StatusName.working
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "A note to record with the move.") var note: String?
@@ -192,7 +192,7 @@ struct Start: MoveShortcut {
 struct Done: MoveShortcut {
   static let configuration = CommandConfiguration(
     commandName: "done", abstract: "Move a task to completed.")
-  static let status = "completed"
+  static let status = StatusName.completed
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "A note to record with the move.") var note: String?
@@ -201,7 +201,7 @@ struct Done: MoveShortcut {
 struct Fail: MoveShortcut {
   static let configuration = CommandConfiguration(
     commandName: "fail", abstract: "Move a task to failed.")
-  static let status = "failed"
+  static let status = StatusName.failed
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "A note to record with the move.") var note: String?
@@ -210,7 +210,7 @@ struct Fail: MoveShortcut {
 struct Cancel: MoveShortcut {
   static let configuration = CommandConfiguration(
     commandName: "cancel", abstract: "Move a task to cancelled.")
-  static let status = "cancelled"
+  static let status = StatusName.cancelled
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
   @Option(help: "A note to record with the move.") var note: String?
