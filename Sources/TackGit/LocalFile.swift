@@ -48,8 +48,8 @@ enum LocalFile {
       let count = content.withUnsafeBytes {
         Glibc.write(fd, $0.baseAddress! + written, $0.count - written)
       }
-      if count < 0 {
-        if errno == EINTR { continue }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 {
         let error = posixError("write", temporary)
         close(fd)
         unlink(temporary)
@@ -57,7 +57,12 @@ enum LocalFile {
       }
       written += count
     }
-    close(fd)
+    // A full disk or a network file system may report a failed write only here.
+    if close(fd) != 0 {
+      let error = posixError("close", temporary)
+      unlink(temporary)
+      throw error
+    }
     if rename(temporary, path) != 0 {
       let error = posixError("rename", path)
       unlink(temporary)

@@ -81,13 +81,17 @@ struct FileIdentity: Equatable, Sendable {
 /// What a Tack writer holding `tack.lock` records in that file about the git locks it takes,
 /// so that the next writer can clear the ones it left if it was killed — and only those.
 ///
-/// - `index`: the `index.lock` it created, with that file's identity;
+/// - `opening`: the `index.lock` it is about to create, and when it began (a writer killed
+///   between creating it and recording its identity leaves only this);
+/// - `index`: the `index.lock` it created, with that file's identity (Tack never writes to
+///   the lock file, so the identity holds until the lock goes);
 /// - `swap`: the ref lock libgit2 takes inside the compare-and-swap, and when the swap began.
 ///
 /// The record is cleared when the write ends. A record found by the next holder of
 /// `tack.lock` was left by a writer that stopped mid-write (see `Repository.clearOwnDeadLocks`).
 struct LockRecord: Equatable, Sendable {
   var owner: LockOwner
+  var opening: (path: String, began: timespec)?
   var index: (path: String, identity: FileIdentity)?
   var swap: (lock: String, began: timespec)?
   /// The writer may hold `.keep` files on its new packs (CLibGit2/pending.c, "tack write
@@ -99,6 +103,9 @@ struct LockRecord: Equatable, Sendable {
       && left.index?.identity == right.index?.identity && left.swap?.lock == right.swap?.lock
       && left.swap?.began.tv_sec == right.swap?.began.tv_sec
       && left.swap?.began.tv_nsec == right.swap?.began.tv_nsec && left.keeps == right.keeps
+      && left.opening?.path == right.opening?.path
+      && left.opening?.began.tv_sec == right.opening?.began.tv_sec
+      && left.opening?.began.tv_nsec == right.opening?.began.tv_nsec
   }
 
   init(owner: LockOwner, index: (String, FileIdentity)? = nil, swap: (String, timespec)? = nil) {
@@ -110,6 +117,9 @@ struct LockRecord: Equatable, Sendable {
   /// One field a line, paths last on their line (they may hold spaces).
   var bytes: [UInt8] {
     var text = "tack-locks 1\nowner \(owner.pid) \(owner.start) \(owner.host)\n"
+    if let opening {
+      text += "opening \(opening.began.tv_sec) \(opening.began.tv_nsec) \(opening.path)\n"
+    }
     if let index {
       let id = index.identity
       text +=
@@ -128,6 +138,7 @@ struct LockRecord: Equatable, Sendable {
     var index: (String, FileIdentity)?
     var swap: (String, timespec)?
     var keeps = false
+    var opening: (path: String, began: timespec)?
     for line in lines.dropFirst() {
       let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: false)
       switch fields.first {
@@ -146,6 +157,11 @@ struct LockRecord: Equatable, Sendable {
         guard parts.count == 4, let seconds = Int(parts[1]), let nanoseconds = Int(parts[2])
         else { return nil }
         swap = (String(parts[3]), timespec(tv_sec: seconds, tv_nsec: nanoseconds))
+      case "opening" where fields.count >= 4:
+        let parts = line.split(separator: " ", maxSplits: 3)
+        guard parts.count == 4, let seconds = Int(parts[1]), let nanoseconds = Int(parts[2])
+        else { return nil }
+        opening = (String(parts[3]), timespec(tv_sec: seconds, tv_nsec: nanoseconds))
       case "keeps" where fields.count == 1:
         keeps = true
       default:
@@ -155,5 +171,6 @@ struct LockRecord: Equatable, Sendable {
     guard let owner else { return nil }
     self.init(owner: owner, index: index, swap: swap)
     self.keeps = keeps
+    self.opening = opening
   }
 }

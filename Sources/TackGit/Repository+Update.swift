@@ -137,6 +137,17 @@ extension Repository {
       unlink(index.path) == 0
     {
       cleared.append(index.path)
+    } else if record.index == nil, let opening = record.opening,
+      let lock = FileIdentity(path: opening.path),
+      Self.seconds(lock.changed) >= Self.seconds(opening.began) - 0.1,
+      Self.seconds(lock.changed) <= Self.seconds(opening.began) + Self.swapSeconds,
+      unlink(opening.path) == 0
+    {
+      // Killed between creating the lock and recording it: a lock made in that moment.
+      cleared.append(opening.path)
+    }
+    if let lock = record.index?.path ?? record.opening?.path {
+      unlink(IndexLock.newIndexPath(lock: lock, pid: record.owner.pid))
     }
     if let swap = record.swap, let lock = FileIdentity(path: swap.lock),
       Self.seconds(lock.changed) >= Self.seconds(swap.began) - 0.1,
@@ -151,8 +162,8 @@ extension Repository {
       "removed \(cleared.joined(separator: " and ")), left by tack process \(record.owner.pid), which stopped mid-write"
   }
 
-  /// How long after its swap began a dead writer's ref lock may have been created: libgit2
-  /// takes it at once, and holds it for a millisecond.
+  /// How long after its swap (or its opening of `index.lock`) began a dead writer's lock may
+  /// have been created: both are taken at once, and held for milliseconds.
   static let swapSeconds = 2.0
 
   private static func seconds(_ time: timespec) -> Double {

@@ -126,7 +126,7 @@ extension Repository {
     }
     if plan.createIndex { try LocalFile.writeAtomically(indexPath, try Self.emptyIndex()) }
     let code = tack_index_write_locked(
-      pointer, indexPath, lock.descriptor, &records, records.count)
+      pointer, indexPath, try lock.newIndexDescriptor(), &records, records.count)
     if code > 0 { try refuseIndex(code) }
     try check("write the index", code)
     try lock.commit()
@@ -306,12 +306,19 @@ extension Repository {
 }
 
 /// `index.lock` of a checkout, created by Tack (`O_EXCL`, as git creates it) and held from
-/// before the branch moves until the new index is renamed into place, so that a git command
-/// that takes it (`git commit`) runs before this write or after it, never across it.
+/// before the branch moves until the new index is in place, so that a git command that takes
+/// it (`git commit`) runs before this write or after it, never across it.
+///
+/// The new index is not written into the lock file but into a file of its own next to it
+/// (`newIndexDescriptor`), renamed over the index while the lock is held; then the lock goes.
+/// So the lock file never changes after it is made, and the identity recorded for it in
+/// `tack.lock` (device, inode, change time) stays exact until it is removed: a writer killed
+/// at any moment leaves either no lock or one the next writer can prove its own.
 final class IndexLock {
   let path: String
   let indexPath: String
-  private(set) var descriptor: Int32
+  private var descriptor: Int32
+  private var newIndex: Int32 = -1
   private let notes: LockNotes
 
   private init(indexPath: String, descriptor: Int32, notes: LockNotes) {
@@ -321,8 +328,16 @@ final class IndexLock {
     self.notes = notes
   }
 
+  /// Where the writer `pid` writes the new index of the checkout whose lock is `lock`.
+  static func newIndexPath(lock: String, pid: Int32) -> String {
+    String(lock.dropLast(".lock".count)) + ".tack-\(pid)"
+  }
+
+  private var newIndexPath: String { Self.newIndexPath(lock: path, pid: getpid()) }
+
   /// Creates `<indexPath>.lock`; while another process holds it, polls until `deadline`,
-  /// then fails saying who may hold it and what to do. Records it in `notes` at once.
+  /// then fails saying who may hold it and what to do. Records it in `notes`: that it is
+  /// about to be made, then the file made.
   static func acquire(
     indexPath: String, notes: LockNotes, until deadline: ContinuousClock.Instant,
     clock: ContinuousClock
@@ -330,13 +345,19 @@ final class IndexLock {
     let path = indexPath + ".lock"
     let started = clock.now
     while true {
+      var now = timespec()
+      clock_gettime(CLOCK_REALTIME, &now)
+      notes.opening = (path, now)
       let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
       if fd >= 0 {
         let lock = IndexLock(indexPath: indexPath, descriptor: fd, notes: notes)
-        lock.noteIdentity()
+        var info = stat()
+        if fstat(fd, &info) == 0 { notes.index = (path, FileIdentity(info)) }
         return lock
       }
-      guard errno == EEXIST else { throw LocalFile.posixError("open", path) }
+      let error = errno
+      notes.opening = nil
+      guard error == EEXIST else { throw LocalFile.posixError("open", path) }
       guard clock.now < deadline else {
         let waited = (clock.now - started).components.seconds
         throw GitError(
@@ -349,25 +370,25 @@ final class IndexLock {
     }
   }
 
-  /// Records the lock file as it is now (device, inode, change time) for the next writer.
-  private func noteIdentity() {
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else { return }
-    notes.index = (path, FileIdentity(info))
+  /// A file of its own for the new index (truncated), next to the index.
+  func newIndexDescriptor() throws(GitError) -> Int32 {
+    if newIndex < 0 {
+      newIndex = open(newIndexPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+      if newIndex < 0 { throw LocalFile.posixError("open", newIndexPath) }
+    }
+    return newIndex
   }
 
-  /// Renames the lock (the new index written into it) over the index; fsynced with its
-  /// folder when fsync is on.
+  /// Renames the new index over the index, then removes the lock; fsynced with its folder
+  /// when fsync is on (the new index itself was, as it was written).
   func commit() throws(GitError) {
-    noteIdentity()  // written to since: its change time moved
-    close(descriptor)
-    descriptor = -1
-    guard rename(path, indexPath) == 0 else {
-      let error = LocalFile.posixError("rename", path)
+    let closed = close(newIndex)
+    newIndex = -1
+    guard closed == 0, rename(newIndexPath, indexPath) == 0 else {
+      let error = LocalFile.posixError("rename", newIndexPath)
       release()
       throw error
     }
-    notes.index = nil
     if tack_fsync_enabled() != 0 {
       let folder = open(String(indexPath.dropLast("index".count)), O_RDONLY | O_CLOEXEC)
       if folder >= 0 {
@@ -375,18 +396,25 @@ final class IndexLock {
         close(folder)
       }
     }
+    release()
   }
 
-  /// Removes the lock unless it was committed; nothing else changes.
+  /// Removes the lock (and a new index not renamed into place).
   func release() {
+    if newIndex >= 0 {
+      close(newIndex)
+      newIndex = -1
+      unlink(newIndexPath)
+    }
     if descriptor >= 0 {
       close(descriptor)
       descriptor = -1
       unlink(path)
-    } else if notes.index?.path == path, FileIdentity(path: path) == notes.index?.identity {
-      unlink(path)  // commit's rename failed
     }
-    if notes.index?.path == path { notes.index = nil }
+    if notes.index?.path == path || notes.opening?.path == path {
+      notes.index = nil
+      notes.opening = nil
+    }
   }
 }
 
@@ -414,6 +442,14 @@ final class LockNotes {
     }
   }
 
+  var opening: (path: String, began: timespec)? {
+    get { record.opening }
+    set {
+      record.opening = newValue
+      save()
+    }
+  }
+
   var keeps: Bool {
     get { record.keeps }
     set {
@@ -423,7 +459,8 @@ final class LockNotes {
   }
 
   private func save() {
-    let empty = record.index == nil && record.swap == nil && !record.keeps
+    let empty =
+      record.index == nil && record.swap == nil && record.opening == nil && !record.keeps
     turn.record(empty ? [] : record.bytes)
   }
 }

@@ -163,6 +163,41 @@ import Testing
     #expect(repository.writeWarning?.contains("index.lock") == true)
   }
 
+  /// A writer killed between creating index.lock and recording the file (its record says
+  /// only that it was opening it, and when) left a lock made in that moment, and maybe its
+  /// new index: the next write removes both. A lock made long after is another process's
+  /// and stays.
+  @Test func aLockMadeWhileADeadWriterOpenedItIsCleared() throws {
+    let fixture = try GitFixture()
+    let repository = try Repository.discover(from: fixture.path)
+    let branch = try repository.headBranch()
+    try repository.update(branch: branch) { _ in request(["d/t.json": "one\n"], "first") }
+    let lock = fixture.path + "/.git/index.lock"
+    let dead = try deadTackProcess()
+    let newIndex = IndexLock.newIndexPath(lock: lock, pid: dead.pid)
+    try Data().write(to: URL(fileURLWithPath: lock))
+    try Data("half an index".utf8).write(to: URL(fileURLWithPath: newIndex))
+    let made = try #require(FileIdentity(path: lock)).changed
+    var record = LockRecord(owner: dead)
+    record.opening = (lock, timespec(tv_sec: made.tv_sec - 60, tv_nsec: 0))
+    try Data(record.bytes).write(to: URL(fileURLWithPath: fixture.path + "/.git/tack.lock"))
+    #expect(LockRecord(bytes: record.bytes) == record)
+    #expect(throws: GitError.self) {
+      try repository.update(branch: branch, policy: RetryPolicy(maxWaitMilliseconds: 50)) { _ in
+        request(["d/t.json": "two\n"], "blocked")
+      }
+    }
+    #expect(FileManager.default.fileExists(atPath: lock))
+
+    record.opening = (lock, made)
+    try Data(record.bytes).write(to: URL(fileURLWithPath: fixture.path + "/.git/tack.lock"))
+    try repository.update(branch: branch) { _ in request(["d/t.json": "two\n"], "second") }
+    #expect(!FileManager.default.fileExists(atPath: lock))
+    #expect(!FileManager.default.fileExists(atPath: newIndex))
+    #expect(try fixture.git(["status", "--porcelain"]) == "")
+    #expect(fixture.commitCount == 2)
+  }
+
   @Test func uncommittedEditsAreNeverOverwritten() throws {
     let fixture = try GitFixture()
     let repository = try Repository.discover(from: fixture.path)

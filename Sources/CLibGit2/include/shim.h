@@ -105,11 +105,12 @@ int tack_index_lookup(
     const char *index_path, const char *const *paths, size_t count, git_oid *ids, int *found,
     int *skip_worktree);
 
-/* For a caller that holds `index.lock` (created with O_EXCL, open read-write as `lock_fd`):
-   reads the index at `index_path` (its checksum checked), applies `changes` (sorted here),
-   and writes the whole new index into `lock_fd` from offset 0 (truncating it), fsynced when
-   fsync is on (tack_git_enable_fsync). Does not rename or close `lock_fd`: the caller renames
-   index.lock to the index (or removes it) itself.
+/* For a caller that holds `index.lock` (created with O_EXCL): reads the index at
+   `index_path` (its checksum checked), applies `changes` (sorted here), and writes the whole
+   new index into `lock_fd` from offset 0 (truncating it), fsynced when fsync is on
+   (tack_git_enable_fsync). `lock_fd` is the lock file or, as Tack's writes do, a file of the
+   caller's own next to it (so the lock file never changes: see IndexLock). Does not rename
+   or close `lock_fd`: the caller renames the file to the index (or removes it) itself.
    - The cache tree is invalidated along the changed paths; the resolve-undo record is kept;
      extensions that depend on the old entries (IEOT, EOIE, UNTR, FSMN, ...) are dropped.
    - Racy git: every entry copied from the old index whose recorded modification time is not
