@@ -22,19 +22,26 @@ struct LockOwner: Equatable, Sendable {
   var isGone: Bool {
     guard host == Self.current.host, pid > 0 else { return false }
     if kill(pid, 0) != 0 { return errno == ESRCH }
-    guard start != 0, let now = Self.startTime(of: pid) else { return false }
-    return now != start
+    // A killed process its parent has not reaped yet (a zombie) still has its pid, but
+    // holds nothing: its files, and so its locks' descriptors, are closed.
+    guard start != 0, let (state, now) = Self.status(of: pid) else { return false }
+    return now != start || state == UInt8(ascii: "Z") || state == UInt8(ascii: "X")
   }
 
-  static func startTime(of pid: Int32) -> UInt64? {
+  static func startTime(of pid: Int32) -> UInt64? { status(of: pid)?.start }
+
+  /// The state letter (field 3) and start time (field 22) of `/proc/<pid>/stat`.
+  private static func status(of pid: Int32) -> (state: UInt8, start: UInt64)? {
     #if os(Linux)
       guard let bytes = try? LocalFile.read("/proc/\(pid)/stat"),
         let close = bytes.lastIndex(of: UInt8(ascii: ")"))
       else { return nil }
-      // After "pid (name)": field 3 onwards; the start time is field 22.
+      // After "pid (name)": field 3 onwards.
       let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
-      guard fields.count > 19 else { return nil }
-      return UInt64(String(decoding: fields[19], as: UTF8.self))
+      guard fields.count > 19, let state = fields[0].first,
+        let start = UInt64(String(decoding: fields[19], as: UTF8.self))
+      else { return nil }
+      return (state, start)
     #else
       return nil
     #endif

@@ -130,7 +130,9 @@ extension Repository {
   /// `tack.lock` held, so no other Tack writer is mid-write.
   private func clearOwnDeadLocks(_ turn: FileLock) {
     guard let record = LockRecord(bytes: turn.recorded()) else { return }
-    turn.record([])
+    // Cleared once its locks are gone: a writer killed while clearing them leaves the record
+    // to the next. (This writer's own record replaces it at its first lock anyway.)
+    defer { turn.record([]) }
     guard record.owner.isGone else { return }
     var cleared: [String] = []
     if let index = record.index, FileIdentity(path: index.path) == index.identity,

@@ -241,6 +241,32 @@ func liveProcess() throws -> LockOwner {
     #expect(LockRecord(bytes: record.bytes) == record)
   }
 
+  /// A killed writer its parent has not reaped yet (a zombie: its pid and start time still
+  /// answer) holds nothing any more: it counts as gone, so its locks are cleared at once
+  /// rather than orphaned. A live process does not.
+  @Test func aZombieCountsAsGone() throws {
+    var pid: pid_t = 0
+    let arguments: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+    defer { for argument in arguments { free(argument) } }
+    try #require(posix_spawn(&pid, "/bin/true", nil, nil, arguments, nil) == 0)
+    var zombie: LockOwner?
+    for _ in 0..<200 where zombie == nil {
+      usleep(5_000)
+      let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+      if stat?.split(separator: ")").last?.split(separator: " ").first == "Z" {
+        zombie = LockOwner(
+          pid: pid, start: LockOwner.startTime(of: pid) ?? 0, host: LockOwner.current.host)
+      }
+    }
+    let owner = try #require(zombie, "/bin/true never became a zombie")
+    #expect(owner.start != 0)
+    #expect(owner.isGone)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    #expect(owner.isGone)
+    #expect(!(try liveProcess()).isGone)
+  }
+
   /// A record naming a process that still runs, or a lock made long after the dead writer's
   /// swap, clears nothing: that lock may be another process's.
   @Test func aRefLockTackCannotProveItsOwnStays() throws {
