@@ -200,34 +200,17 @@ static int sync_folder(const char *folder) {
 }
 
 /* Writes `folder/name`, a `.keep` holding `message` and a newline, as git's index-pack writes
-   one (`--keep=<message>`); fsynced when fsync is on. */
+   one (`--keep=<message>`); fsynced when fsync is on. Through a temporary file renamed into
+   place, as the pack and index are: a writer killed at any moment leaves no `.keep` or a whole
+   one, whose message names it (see Repository.removeWriteKeeps). */
 static int write_keep(const char *folder, const char *name, const char *message) {
-  char path[4096], line[256];
-  int length = snprintf(line, sizeof line, "%s\n", message);
-  if (snprintf(path, sizeof path, "%s/%s", folder, name) >= (int)sizeof path || length < 0
-      || length >= (int)sizeof line) {
-    git_error_set_str(GIT_ERROR_OS, "pack folder path too long");
-    return -1;
-  }
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
-  if (fd < 0 && errno == ENOENT && mkdir(folder, 0755) == 0)
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
-  if (fd < 0) return tack_os_error("could not create", path);
-  ssize_t wrote;
-  do wrote = write(fd, line, (size_t)length);
-  while (wrote < 0 && errno == EINTR);
-  if (wrote != length || (fsync_enabled && fsync(fd) < 0)) {
-    tack_os_error("could not write", path);
-    close(fd);
-    unlink(path);
-    return -1;
-  }
-  if (close(fd) < 0) {
-    tack_os_error("could not write", path);
-    unlink(path);
-    return -1;
-  }
-  return 0;
+  tack_buffer line = {0};
+  int error = tack_buffer_add(&line, message, strlen(message)) < 0
+                  || tack_buffer_add(&line, "\n", 1) < 0
+                ? -1
+                : write_file(folder, name, &line);
+  free(line.bytes);
+  return error;
 }
 
 static int by_record_id(const void *left, const void *right) {

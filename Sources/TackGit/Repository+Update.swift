@@ -133,7 +133,14 @@ extension Repository {
     // Cleared once its locks are gone: a writer killed while clearing them leaves the record
     // to the next. (This writer's own record replaces it at its first lock anyway.)
     defer { turn.record([]) }
-    guard record.owner.isGone else { return }
+    // Its hold on tack.lock ends as a killed process's files are closed, a moment before the
+    // kernel marks it exited: give it that moment (a writer that finished cleared its record).
+    var gone = record.owner.isGone
+    for _ in 0..<Self.exitPolls where !gone {
+      usleep(10_000)
+      gone = record.owner.isGone
+    }
+    guard gone else { return }
     var cleared: [String] = []
     if let index = record.index, FileIdentity(path: index.path) == index.identity,
       unlink(index.path) == 0
@@ -163,6 +170,10 @@ extension Repository {
     writeWarning =
       "removed \(cleared.joined(separator: " and ")), left by tack process \(record.owner.pid), which stopped mid-write"
   }
+
+  /// How many times (10 ms apart) a writer checks whether the writer named by a record it
+  /// found in tack.lock has exited.
+  static let exitPolls = 200
 
   /// How long after its swap (or its opening of `index.lock`) began a dead writer's lock may
   /// have been created: both are taken at once, and held for milliseconds.
