@@ -1,5 +1,5 @@
 /* The index (`.git/index`) read and rewritten for the few paths a write changes
-   (tack_index_lookup, tack_index_write_locked, tack_index_update: shim.h).
+   (tack_index_lookup, tack_index_write_locked: shim.h).
 
    libgit2 rewrites the whole index through its own writer, which hashes the file with SHA-1DC
    (about 250 MB/s here: 5 ms for the 1.3 MB index of a 10k-task board, half of a write), and
@@ -745,6 +745,10 @@ static int write_pieces(
       used++;
     } else {
       tack_sha1_finish(&sha, sum);
+      if (sha.failed) {
+        git_error_set_str(GIT_ERROR_SSL, "SHA-1 of the new index failed (OpenSSL)");
+        return -1;
+      }
       vectors[used].iov_base = sum;
       vectors[used].iov_len = 20;
       used++;
@@ -754,9 +758,10 @@ static int write_pieces(
     while (used > 0) {
       ssize_t wrote = writev(fd, vector, (int)used);
       if (wrote < 0 && errno == EINTR) continue;
-      if (wrote < 0) return -1;
-      if (wrote == 0) {
-        errno = EIO;
+      if (wrote <= 0) {
+        int error = wrote == 0 ? EIO : errno;
+        if (n < out->count) tack_sha1_finish(&sha, sum); /* frees its context */
+        errno = error;
         return -1;
       }
       while (used > 0 && (size_t)wrote >= vector->iov_len) {
@@ -773,19 +778,9 @@ static int write_pieces(
   return 0;
 }
 
-static int lock_path_of(const char *index_path, char lock_path[4096]) {
-  if (snprintf(lock_path, 4096, "%s.lock", index_path) >= 4096) {
-    git_error_set_str(GIT_ERROR_OS, "index path too long");
-    return -1;
-  }
-  return 0;
-}
-
 int tack_index_write_locked(
     git_repository *repository, const char *index_path, int lock_fd, tack_index_change *changes,
     size_t count) {
-  char lock_path[4096];
-  if (lock_path_of(index_path, lock_path) < 0) return -1;
   index_file index;
   int result = load(&index, index_path);
   if (result != 0) return result;
@@ -804,7 +799,7 @@ int tack_index_write_locked(
       && (lseek(lock_fd, 0, SEEK_SET) < 0 || ftruncate(lock_fd, 0) < 0
           || write_pieces(lock_fd, &index, &state.out, sum) < 0
           || (tack_fsync_enabled() && fsync(lock_fd) < 0) || fstat(lock_fd, &written) < 0))
-    result = tack_os_error("could not write", lock_path);
+    result = tack_os_error("could not write the new index for", index_path);
   /* The caller renames it in: the next load need not hash it again. */
   if (result == 0) remember_file(&written, sum, 1);
   index_free(&index);
@@ -812,25 +807,4 @@ int tack_index_write_locked(
   free(state.out.pieces);
   free(state.file.bytes);
   return result;
-}
-
-int tack_index_update(
-    git_repository *repository, const char *index_path, tack_index_change *changes,
-    size_t count) {
-  char lock_path[4096];
-  if (lock_path_of(index_path, lock_path) < 0) return -1;
-  int lock = open(lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (lock < 0) {
-    if (errno == EEXIST) {
-      git_error_set_str(GIT_ERROR_INDEX, "the index is locked (index.lock exists)");
-      return GIT_ELOCKED;
-    }
-    return tack_os_error("could not create", lock_path);
-  }
-  int result = tack_index_write_locked(repository, index_path, lock, changes, count);
-  if (close(lock) < 0 && result == 0) result = tack_os_error("could not write", lock_path);
-  if (result == 0 && rename(lock_path, index_path) < 0)
-    result = tack_os_error("could not replace", index_path);
-  if (result != 0) unlink(lock_path);
-  return result > 0 ? 1 : result;
 }

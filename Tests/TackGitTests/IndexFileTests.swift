@@ -31,7 +31,8 @@ struct IndexFileTests {
   }
 
   /// Writes (or, for nil, deletes) each file and records it in the index with Tack's writer
-  /// (`tack_index_update`, through `tack_index_write_locked`). Returns its code.
+  /// (`tack_index_write_locked`, into an index.lock taken and renamed in here, as git does).
+  /// 0; `GIT_ELOCKED` when index.lock exists; 1 for any `TACK_INDEX_` code; -1 on an error.
   @discardableResult
   static func tackUpdate(
     _ fixture: GitFixture, _ changes: [(String, String?)], skipWorktree: Bool = false
@@ -55,7 +56,15 @@ struct IndexFileTests {
       }
       records.append(record)
     }
-    return tack_index_update(repository.pointer, indexPath(fixture), &records, records.count)
+    let index = indexPath(fixture)
+    let lock = index + ".lock"
+    let fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+    if fd < 0 { return errno == EEXIST ? GIT_ELOCKED.rawValue : -1 }
+    var result = tack_index_write_locked(repository.pointer, index, fd, &records, records.count)
+    if close(fd) != 0 && result == 0 { result = -1 }
+    if result == 0 && rename(lock, index) != 0 { result = -1 }
+    if result != 0 { unlink(lock) }
+    return result > 0 ? 1 : result
   }
 
   /// The first code `tack_index_lookup` returns for `path`, and what it found.

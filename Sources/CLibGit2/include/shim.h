@@ -126,13 +126,6 @@ int tack_index_write_locked(
     git_repository *repository, const char *index_path, int lock_fd,
     tack_index_change *changes, size_t count);
 
-/* tack_index_write_locked under an index.lock taken and renamed in here (removed on
-   failure). 0; GIT_ELOCKED when index.lock exists; -1 on an error; 1 for any TACK_INDEX_
-   code (the caller of old leaves such an index to libgit2). Kept for that caller. */
-int tack_index_update(
-    git_repository *repository, const char *index_path, tack_index_change *changes,
-    size_t count);
-
 #include <unistd.h>
 /* The process environment, for spawning `git credential fill` (Swift 6 will not read the
    C global `environ` directly). */
