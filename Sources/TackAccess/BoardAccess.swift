@@ -109,12 +109,13 @@ public final class BoardAccess {
     try store.list(filter)
   }
   /// `list` as summaries from the read index (no task file parsed again).
+  /// `stop`: see `Store.summaries`.
   public func summaries(
-    _ filter: TaskFilter
+    _ filter: TaskFilter, stop: () -> Bool = { false }
   ) throws(TackError) -> (
     tasks: [TaskSummary], problems: [Problem]
   ) {
-    try store.summaries(filter)
+    try store.summaries(filter, stop: stop)
   }
   public func shortIDs() throws(TackError) -> [TaskID: String] { try store.shortIDs() }
   public func history(_ id: String, limit: Int? = nil) throws(TackError) -> [HistoryEntry] {

@@ -20,6 +20,8 @@ enum AgentMessage {
         : "task \(task) has no pending input request \(key); answer one of: \(pending.joined(separator: ", "))."
     case .conflict(let message):
       "conflict: \(message). Nothing was written; call the tool again."
+    case .cancelled:
+      "the call was cancelled before it finished; nothing was written."
     case .corruptFile(let path, let reason):
       "\(path) is not a valid Tack file (\(reason)): a person must repair it; other tasks keep working."
     case .unknownPrincipal(let id):

@@ -180,7 +180,7 @@ public final class MCPServer {
       var result: [String: JSONValue] = ["tools": .array(page.map(\.definition))]
       if let next { result["nextCursor"] = .string(next) }
       return .object(result)
-    case "tools/call": return try callTool(params)
+    case "tools/call": return try callTool(params, id: id)
     case "resources/list": return try Resources.list(access, params)
     case "resources/templates/list": return Resources.templates
     case "resources/read": return try Resources.read(params, access)
@@ -228,7 +228,11 @@ public final class MCPServer {
   /// `tools/call`. Only a malformed request (no name, arguments not an object, bad `task`)
   /// or an unknown tool is a protocol error; every other failure — a bad argument, a missing
   /// task, a refused move — is a tool result with `isError: true` the model can read and act on.
-  private func callTool(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
+  /// A call the client cancels while a long scan runs stops there and gets no answer (as the
+  /// protocol asks of a cancelled request): `nil`.
+  private func callTool(
+    _ params: [String: JSONValue], id: JSONValue
+  ) throws(RPCError) -> JSONValue? {
     guard case .string(let name)? = params["name"] else {
       throw .invalidParams("tools/call needs name (a string)")
     }
@@ -251,13 +255,22 @@ public final class MCPServer {
       return toolError(name, error.message)
     }
     if let mode { return try callToolAsTask(tool, reader, mode: mode) }
+    var cancelled = false
+    let context = ToolContext(access: access, defaultBoard: defaultBoard) { [unowned self] in
+      if !cancelled { cancelled = transport.cancelRequested(id) }
+      return cancelled
+    }
     do {
-      let structured = try tool.run(ToolContext(access: access, defaultBoard: defaultBoard), reader)
+      let structured = try tool.run(context, reader)
       return [
         "content": [["type": "text", "text": .string(structured.serialized(pretty: false))]],
         "structuredContent": structured,
       ]
     } catch let failure {
+      if cancelled {
+        log(.info, "\(name) cancelled by the client; no answer")
+        return nil
+      }
       return toolError(name, failure.message)
     }
   }

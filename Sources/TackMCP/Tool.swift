@@ -19,6 +19,9 @@ enum ToolFailure: Error {
 struct ToolContext {
   let access: BoardAccess
   let defaultBoard: String?
+  /// Whether the client has cancelled this call (`notifications/cancelled`): long scans ask
+  /// now and then, and stop.
+  var isCancelled: () -> Bool = { false }
 }
 
 /// One MCP tool: its definition for `tools/list` and its body.

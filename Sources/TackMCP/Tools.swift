@@ -105,7 +105,7 @@ enum Tools {
     }
     // Only the page is parsed; the rest of the list comes from the read index.
     return try attempt { () throws(TackError) in
-      let tasks = try context.access.summaries(filter).tasks
+      let tasks = try context.access.summaries(filter, stop: context.isCancelled).tasks
       let list = PageCursor.list("list_tasks", query: filter.query)
       let (page, next) = try ListPosition.page(tasks, list: list, cursor: cursor, limit: limit)
       var items: [JSONValue] = []

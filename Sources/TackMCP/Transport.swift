@@ -4,6 +4,8 @@
   import Darwin
 #endif
 
+import TackCore
+
 /// Newline-delimited frames on file descriptors: stdin in, stdout out. A frame longer than
 /// `maxFrame` bytes is skipped up to its newline and reported, never buffered whole.
 struct Transport {
@@ -104,6 +106,28 @@ struct Transport {
       buffer.append(contentsOf: chunk[0..<count])
       return
     }
+  }
+
+  /// Whether the client has sent `notifications/cancelled` for the request `id`, among the
+  /// frames it has sent so far: reads what is waiting without blocking and looks at the
+  /// complete frames buffered, leaving them to `next`. Only frames that mention the method are
+  /// parsed.
+  mutating func cancelRequested(_ id: JSONValue) -> Bool {
+    if !atEOF, readable(within: 0) { fill() }
+    let method = Array("notifications/cancelled".utf8)
+    var lineStart = start
+    while let newline = buffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+      let line = buffer[lineStart..<newline]
+      lineStart = newline + 1
+      guard line.count <= Self.maxFrame,
+        line.firstRange(of: method) != nil,
+        case .object(let fields)? = try? JSONValue.parse(Array(line)),
+        fields["method"] == .string("notifications/cancelled"), fields["id"] == nil,
+        case .object(let params)? = fields["params"]
+      else { continue }
+      if params["requestId"] == id { return true }
+    }
+    return false
   }
 
   /// Writes one frame and its newline, completely.

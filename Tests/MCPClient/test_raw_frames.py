@@ -338,6 +338,28 @@ def test_bad_tool_and_resource_calls(server, raw_repo):
     assert ok["result"]["structuredContent"]["task"]["taskId"] == raw_repo.task_id
 
 
+def test_a_cancelled_scan_stops_and_gets_no_reply(server, raw_repo):
+    """A `list_tasks` scan asks now and then whether its call was cancelled: a cancellation
+    that is already waiting when the scan starts (sent in the same write as the call) stops
+    it, the call gets no reply (as the protocol asks), and the server answers what comes
+    next. A cancellation of another request, or none, leaves the call to finish."""
+    server.request("initialize", initialize())
+    call = {"jsonrpc": "2.0", "id": "scan", "method": "tools/call",
+            "params": {"name": "list_tasks", "arguments": {"text": "raw"}}}
+    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled",
+              "params": {"requestId": "scan", "reason": "the user moved on"}}
+    server.write(json.dumps(call).encode() + b"\n" + json.dumps(cancel).encode() + b"\n")
+    server.send({"jsonrpc": "2.0", "id": "after", "method": "ping"})
+    assert server.recv() == {"jsonrpc": "2.0", "id": "after", "result": {}}
+
+    other = dict(cancel, params={"requestId": "another"})
+    server.write(json.dumps(call).encode() + b"\n" + json.dumps(other).encode() + b"\n")
+    reply = server.recv()
+    assert reply["id"] == "scan", reply
+    tasks = reply["result"]["structuredContent"]["tasks"]
+    assert [task["taskId"] for task in tasks] == [raw_repo.task_id], reply
+
+
 # MARK: what gets no reply
 
 

@@ -157,6 +157,35 @@ private let alice = StoreFixture.alice
     #expect(try listed(fixture.store) == truth(fixture.store))
   }
 
+  /// A scan asks whether to stop when it starts and every `Store.stopCheckInterval` tasks
+  /// after (with the read index and without), and ends with `cancelled` when told to.
+  @Test func aScanAsksNowAndThenWhetherToStop() throws {
+    let fixture = try StoreFixture()
+    let count = Store.stopCheckInterval * 2 + 10
+    try fixture.store.importTasks(
+      (0..<count).map {
+        .draft(title: "t\($0)", board: nil, status: nil, labels: [], description: "")
+      },
+      actor: alice)
+    for _ in 0..<2 {  // the first scan builds the board table, the second reads it
+      var asked = 0
+      let all = try fixture.store.summaries(TaskFilter(text: "t")) {
+        asked += 1
+        return false
+      }
+      #expect(all.tasks.count == count)
+      #expect(asked == 3)
+    }
+    var asked = 0
+    #expect(throws: TackError.cancelled) {
+      _ = try fixture.store.summaries(TaskFilter(text: "t")) {
+        asked += 1
+        return asked == 2
+      }
+    }
+    #expect(asked == 2)
+  }
+
   @Test func theJSONDocumentIsTheSerializerOutputByteForByte() throws {
     let fixture = try StoreFixture()
     var tasks: [BoardTask] = []

@@ -47,8 +47,11 @@ extension Store {
 
   /// What `list` selects, as summaries from the read index: the fields lists show and each
   /// task's JSON, without parsing the files again (only new versions of files are read).
+  ///
+  /// `stop` is asked now and then during the scan (every `Store.stopCheckInterval` tasks):
+  /// when it says so, the scan ends with `TackError.cancelled`.
   public func summaries(
-    _ filter: TaskFilter = TaskFilter()
+    _ filter: TaskFilter = TaskFilter(), stop: () -> Bool = { false }
   ) throws(TackError) -> (
     tasks: [TaskSummary], problems: [Problem]
   ) {
@@ -71,7 +74,8 @@ extension Store {
     }
     var tasks: [TaskSummary] = []
     for board in boards.map(\.name) + problems.compactMap(\.board) {
-      try view.summaries(board: board, filter: filter, into: &tasks, problems: &problems)
+      try view.summaries(
+        board: board, filter: filter, into: &tasks, problems: &problems, stop: stop)
     }
     // Oldest first, ties by id: sorted on integer keys computed once, moving positions
     // rather than summaries (each move a retain and a release).

@@ -63,6 +63,10 @@ public final class Store {
 
   static let boardsFolder = "boards"
 
+  /// How many tasks a scan reads between two questions whether to stop (`summaries`'s
+  /// `stop`): a few milliseconds of work with a text filter.
+  static let stopCheckInterval = 128
+
   static func boardPath(_ board: String) -> String { "boards/\(board)/board.json" }
 
   static func tasksFolder(_ board: String) -> String { "boards/\(board)/tasks" }

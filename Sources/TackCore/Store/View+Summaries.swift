@@ -7,10 +7,14 @@ extension View {
   /// table (see `BoardTable`); a changed one is walked, and its table made for next time.
   func summaries(
     board: String, filter: TaskFilter, into tasks: inout [TaskSummary],
-    problems: inout [Problem]
+    problems: inout [Problem], stop: () -> Bool = { false }
   ) throws(TackError) {
+    if stop() { throw .cancelled }
     guard let index, let tree else {
-      for file in try taskFiles(board: board) {
+      for (number, file) in try taskFiles(board: board).enumerated() {
+        if number % Store.stopCheckInterval == Store.stopCheckInterval - 1, stop() {
+          throw .cancelled
+        }
         do {
           guard let summary = try summary(at: file.path, blob: file.blob, board: board),
             try filter.matches(summary)
@@ -31,7 +35,10 @@ extension View {
       var found: [TaskSummary] = []
       var failed: [Problem] = []
       var consistent = true
-      for task in current.tasks {
+      for (number, task) in current.tasks.enumerated() {
+        if number % Store.stopCheckInterval == Store.stopCheckInterval - 1, stop() {
+          throw .cancelled
+        }
         if !statuses.isEmpty,
           index.hintedStatus(task.blob, hint: task.hint, isIn: statuses) == false
         {

@@ -45,6 +45,9 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
   case forbidden(String)
   /// A git failure that is none of the above.
   case git(String)
+  /// The caller cancelled a long read before it finished (an MCP client's
+  /// `notifications/cancelled`); nothing was written.
+  case cancelled
 
   public var description: String {
     switch self {
@@ -94,6 +97,8 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
       "unknown principal \(quoted(id)): .tack/scopes.json does not name it. An admin adds it with 'tack scope add'."
     case .forbidden(let message):
       message
+    case .cancelled:
+      "cancelled before it finished; nothing was written"
     case .git(let message):
       "git: \(message)"
     }
@@ -102,7 +107,7 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The process exit code the CLI uses for this error.
   public var exitCode: Int32 {
     switch self {
-    case .git: 1
+    case .git, .cancelled: 1
     case .taskNotFound, .boardNotFound: 2
     case .ambiguousTaskID: 3
     case .invalidName, .invalidInput, .unknownStatus, .boardExists: 4
