@@ -15,6 +15,17 @@ public enum TaskMerge {
     public var decisions: [String] = []
   }
 
+  /// Merges a task file of `board` (whose statuses say which are terminal); a file whose
+  /// board cannot be read is merged with the default board's terminal statuses. The one way
+  /// `tack sync` and `tack merge-driver` merge.
+  public static func merge(
+    base: JSONValue, ours: JSONValue, theirs: JSONValue, board: Board?
+  ) -> Result {
+    merge(base: base, ours: ours, theirs: theirs) { status in
+      board?.isTerminal(status) ?? StatusName.terminal.contains(status)
+    }
+  }
+
   public static func merge(
     base: JSONValue, ours: JSONValue, theirs: JSONValue, isTerminal: (String) -> Bool
   ) -> Result {

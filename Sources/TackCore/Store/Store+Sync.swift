@@ -122,10 +122,8 @@ extension Store {
       )
     }
     let base = conflict.ancestor.flatMap { try? JSONValue.parse($0) } ?? .object([:])
-    let board = try? view.board(String(parts[1]))
-    let result = TaskMerge.merge(base: base, ours: o, theirs: t) { status in
-      board?.isTerminal(status) ?? ["completed", "failed", "cancelled"].contains(status)
-    }
+    let result = TaskMerge.merge(
+      base: base, ours: o, theirs: t, board: try? view.board(String(parts[1])))
     guard result.conflicts.isEmpty else {
       throw .conflict(
         "\(conflict.path): both sides changed \(result.conflicts.joined(separator: ", ")) differently; nothing was written — decide with git pull (the merge driver records both) or change one side and sync again"

@@ -33,10 +33,7 @@ struct MergeDriver: ParsableCommand {
         }
       }
       let (b, o, t) = (try parse(base), try parse(ours), try parse(theirs))
-      let board = Self.board(for: path)
-      let result = TaskMerge.merge(base: b, ours: o, theirs: t) { status in
-        board?.isTerminal(status) ?? StatusName.terminal.contains(status)
-      }
+      let result = TaskMerge.merge(base: b, ours: o, theirs: t, board: Self.board(for: path))
       conflicts = result.conflicts
       let bytes = result.merged.serializedBytes(pretty: true)
       // git takes OURS as the result when this exits 0: a short or failed write must fail the
