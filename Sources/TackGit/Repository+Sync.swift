@@ -51,10 +51,19 @@ extension Repository {
       options.callbacks.payload = UnsafeMutableRawPointer(pointer)
       return strings.withUnsafeMutableBufferPointer { buffer in
         var array = git_strarray(strings: buffer.baseAddress, count: 1)
-        return git_remote_fetch(remote, &array, &options, "tack sync: fetch")
+        return git_remote_download(remote, &array, &options)
       }
     }
-    try checkTransport("git_remote_fetch", code, state, remote: remote)
+    git_remote_disconnect(remote)
+    try checkTransport("git_remote_download", code, state, remote: remote)
+    // The tracking branch moves as a Tack write (see `movingRef`); no FETCH_HEAD, which
+    // Tack does not read and a killed fetch would leave locked.
+    try movingRef(lockedAt: commonDirectory + tracking + ".lock") { () throws(GitError) in
+      try check(
+        "git_remote_update_tips",
+        git_remote_update_tips(
+          remote, nil, 0, GIT_REMOTE_DOWNLOAD_TAGS_UNSPECIFIED, "tack sync: fetch"))
+    }
     return try tip(of: tracking)
   }
 
@@ -99,22 +108,28 @@ extension Repository {
         git_reference_free(ref)
       }
     }
-    var new = ours.raw
-    var ref: OpaquePointer?
-    let code: Int32
-    if let expected {
-      var old = expected.raw
-      code = git_reference_create_matching(
-        &ref, target.pointer, branch, &new, 1, &old, "tack sync: push")
-    } else {
-      code = git_reference_create(&ref, target.pointer, branch, &new, 0, "tack sync: push")
+    // As a Tack write in the remote: under its tack.lock, with the swap recorded there, so
+    // that a sync killed mid-push leaves a ref lock the next Tack writer there can prove its
+    // own and clear (see `Repository.update`).
+    var movedOn = false
+    let nobody = Signature(name: "tack", email: "tack@localhost")
+    do {
+      try target.update(branch: branch) { snapshot in
+        guard snapshot.commit == expected else {
+          movedOn = true
+          return nil
+        }
+        var request = CommitRequest(
+          changes: [], message: "tack sync: push", author: nobody, committer: nobody)
+        request.fastForwardTo = ours
+        return request
+      }
+    } catch let error as GitError {
+      throw error
+    } catch {
+      throw GitError(kind: .other, call: "push to \(path)", message: "\(error)")
     }
-    git_reference_free(ref)
-    if code == GIT_EMODIFIED.rawValue || code == GIT_EEXISTS.rawValue { return false }
-    // Locked (another push, or one killed mid-way): an error naming the lock file, which
-    // `waitingOutLocks` waits for.
-    try check("git_reference_create_matching", code)
-    return true
+    return !movedOn
   }
 
   /// Like `check`, but an authentication failure says where credentials come from.

@@ -122,6 +122,31 @@ extension Repository {
     }
   }
 
+  /// Runs `body`, which moves the ref whose lock is `refLock` through libgit2 (a fetch's
+  /// update of a remote-tracking branch), as a Tack writer: under `tack.lock`, with the ref
+  /// lock recorded there as a compare-and-swap's is, so that a process killed inside it
+  /// leaves a lock the next Tack writer can prove its own and clear.
+  @discardableResult
+  func movingRef<T>(
+    lockedAt refLock: String, policy: RetryPolicy = .standard, _ body: () throws(GitError) -> T
+  ) throws(GitError) -> T {
+    let clock = ContinuousClock()
+    let lock = try FileLock.acquire(
+      path: commonDirectory + "tack.lock",
+      until: clock.now + .milliseconds(policy.maxWaitMilliseconds), clock: clock)
+    defer {
+      lock.record([])
+      lock.release()
+    }
+    clearOwnDeadLocks(lock)
+    let notes = LockNotes(turn: lock)
+    var began = timespec()
+    clock_gettime(CLOCK_REALTIME, &began)
+    notes.swap = (refLock, began)
+    defer { notes.swap = nil }
+    return try body()
+  }
+
   /// Removes the git locks that a Tack writer killed mid-write left behind, as its record in
   /// `tack.lock` names them (`LockRecord`): the `index.lock` it created, when the file there
   /// is still that one, and the ref lock of its compare-and-swap, when the lock was created
