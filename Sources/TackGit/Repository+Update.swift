@@ -76,11 +76,33 @@ extension Repository {
       if let worktree {
         plan = try worktree.repository.planCheckout(
           request.changes, tip: tip, base: tree, workdir: worktree.folder)
-        // Written before the branch moves: a process killed between the move and the
-        // working tree update leaves this behind, and the next write finishes the job.
+        // Written before the checkout changes: a process killed before its files, index and
+        // branch agree leaves this behind, and the next write brings the paths in line with
+        // the branch. Each line names the blob the write puts there ("-": none), so that a
+        // file it wrote is known as its own.
+        var journal: [String] = []
+        for change in request.changes {
+          let blob = try change.content.map { (content) throws(GitError) in
+            try Repository.blobID(of: content).hex
+          }
+          journal.append("\(blob ?? "-") \(change.path)")
+        }
         try LocalFile.writeAtomically(
-          worktree.repository.journalPath,
-          Array(request.changes.map(\.path).joined(separator: "\n").utf8))
+          worktree.repository.journalPath, Array(journal.joined(separator: "\n").utf8))
+      }
+      // In a checkout, the files and the index take the new commit's state just before the
+      // branch moves, with index.lock held (and go back if it does not move): the index
+      // never lags the branch, so a `git commit` that reads both without the lock (git
+      // reads HEAD, then the index, and locks only later) sees the old branch with the new
+      // index — and its own move of HEAD then fails — but never the new branch with the old
+      // index, which would commit Tack's change away.
+      var staged = false
+      let unstage = { () in
+        guard staged, let worktree, let plan, let indexLock else { return }
+        worktree.repository.unstageCheckout(
+          request.changes, base: tree, tip: tip, plan: plan, workdir: worktree.folder,
+          lock: indexLock)
+        staged = false
       }
       let commit: OID
       do {
@@ -89,9 +111,18 @@ extension Repository {
         commit = try retryingVanishedPacks { () throws(GitError) in
           try commitAndSwap(
             branch: branch, tip: tip, base: tree, request: request, pending: pending,
-            notes: notes)
+            notes: notes
+          ) { (newCommit) throws(GitError) in
+            guard let worktree, let plan, let indexLock else { return }
+            unstage()
+            staged = true
+            try worktree.repository.syncWorktree(
+              worktree.folder, with: request.changes, commit: newCommit, plan: plan,
+              lock: indexLock, staging: true)
+          }
         }
       } catch let error {
+        unstage()
         guard error.isContention else { throw error }
         guard clock.now < deadline else {
           let message =
@@ -106,17 +137,10 @@ extension Repository {
         backoff = min(backoff * 2, max(1, policy.maxBackoffMilliseconds))
         continue
       }
-      // The commit has landed: whatever happens to the working tree now must neither retry
-      // it nor report the write as failed.
-      if let worktree, let plan, let indexLock {
-        do {
-          try worktree.repository.syncWorktree(
-            worktree.folder, with: request.changes, commit: commit, plan: plan, lock: indexLock)
-          unlink(worktree.repository.journalPath)
-        } catch {
-          writeWarning =
-            "the commit \(commit.hex.prefix(10)) landed, but the checked-out files in \(worktree.folder) could not be updated (\(error)); run 'git status' there and 'git checkout -- PATH' to bring them in line"
-        }
+      // The commit has landed, with the checkout in step: let the index lock go.
+      if let worktree, let indexLock {
+        indexLock.commit()
+        unlink(worktree.repository.journalPath)
       }
       return commit
     }
@@ -182,6 +206,9 @@ extension Repository {
     }
     if let lock = record.index?.path ?? record.opening?.path {
       unlink(IndexLock.newIndexPath(lock: lock, pid: record.owner.pid))
+      // The index it replaced, if it died before its branch moved: its journal makes this
+      // write bring those paths back in line with the branch.
+      unlink(IndexLock.oldIndexPath(lock: lock, pid: record.owner.pid))
     }
     if let swap = record.swap, let lock = FileIdentity(path: swap.lock),
       Self.seconds(lock.changed) >= Self.seconds(swap.began) - 0.1,
@@ -220,7 +247,19 @@ extension Repository {
   {
     let journal = worktree.repository.journalPath
     guard let bytes = try LocalFile.read(journal) else { return }
-    let paths = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    // "<blob or -> <path>" per line (a journal of an older tack: the path alone).
+    var paths: [String] = []
+    var written: [OID?] = []
+    for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+      let parts = line.split(separator: " ", maxSplits: 1)
+      if parts.count == 2, parts[0] == "-" || OID(hex: String(parts[0])) != nil {
+        paths.append(String(parts[1]))
+        written.append(OID(hex: String(parts[0])))
+      } else {
+        paths.append(String(line))
+        written.append(nil)
+      }
+    }
     // A write killed mid-update may also have left a file it had not renamed into place.
     for path in paths { LocalFile.removeTemporaries(of: worktree.folder + path) }
     guard let tip = try tip(of: branch), !paths.isEmpty else {
@@ -232,7 +271,7 @@ extension Repository {
     defer { lock.release() }
     let tree = try self.tree(ofCommit: tip)
     let stale = try worktree.repository.behindPaths(
-      paths, commit: tip, tip: tree, workdir: worktree.folder)
+      paths, written: written, commit: tip, tip: tree, workdir: worktree.folder)
     unlink(journal)
     guard !stale.isEmpty else { return }
     var changes: [FileChange] = []
@@ -309,13 +348,17 @@ extension Repository {
     packsSeen?.count += 1
   }
 
+  /// Makes the commit `request` asks for (or takes its fast-forward target), runs
+  /// `beforeSwap` with it once its objects are on disk, then moves `branch` by
+  /// compare-and-swap.
   private func commitAndSwap(
     branch: String, tip: OID?, base: Tree?, request: CommitRequest, pending: OpaquePointer?,
-    notes: LockNotes
+    notes: LockNotes, beforeSwap: (OID) throws(GitError) -> Void
   )
     throws(GitError) -> OID
   {
     if let target = request.fastForwardTo {
+      try beforeSwap(target)
       var raw = target.raw
       try swapReference(
         branch: branch, tip: tip, to: &raw, reason: "tack: fast-forward", notes: notes)
@@ -374,6 +417,7 @@ extension Repository {
         &commitID, pointer, nil, author, committer, nil, request.message, newTree,
         parents.count, &parents))
     if let pending { try flushPending(pending) }
+    try beforeSwap(OID(commitID))
     let subject = request.message.prefix { $0 != "\n" }
     try swapReference(
       branch: branch, tip: tip, to: &commitID, reason: "tack: \(subject)", notes: notes)

@@ -70,28 +70,34 @@ extension Repository {
   /// the file is the committed version (only the index lags), or the file still equals the
   /// index entry (both lag). Paths Tack may not write (below a symbolic link, an entry with
   /// the skip-worktree flag) are left out.
+  /// `written[n]`: the blob the stopped write was putting at `paths[n]` (`nil`: it was
+  /// removing the file, or the journal does not say): a file that holds it is its work too.
   func behindPaths(
-    _ paths: [String], commit: OID, tip: Tree, workdir: String
+    _ paths: [String], written: [OID?], commit: OID, tip: Tree, workdir: String
   ) throws(GitError) -> [String] {
     keepAttributesOffTheIndexFile()
     guard let staged = try indexEntries(paths, unborn: false) else { return [] }
     var behind: [String] = []
-    for (path, entry) in zip(paths, staged) where !entry.skipWorktree {
+    for (n, (path, entry)) in zip(paths, staged).enumerated() where !entry.skipWorktree {
       guard (try? ensureInsideWorktree(path, workdir: workdir)) != nil else { continue }
       let committed = try tip.entryID(at: path)
       let onDisk = try workingFile(path, workdir: workdir, commit: commit)
       if entry.id == committed && onDisk == committed { continue }
-      if onDisk == committed || onDisk == entry.id { behind.append(path) }
+      if onDisk == committed || onDisk == entry.id || (onDisk != nil && onDisk == written[n]) {
+        behind.append(path)
+      }
     }
     return behind
   }
 
   /// Brings the checked-out files and the index in line with a commit that changed
   /// `changes`: each file is written as `git checkout` would write it (through the filters
-  /// of its attributes), then the new index is written into `lock` and renamed into place.
+  /// of its attributes), then the new index is written next to `lock` and renamed into
+  /// place. With `staging`, before the branch moves: the old index is kept and the lock held,
+  /// for `IndexLock.commit` once the branch has moved, or `unstageCheckout` if it did not.
   func syncWorktree(
     _ workdir: String, with changes: [FileChange], commit: OID, plan: CheckoutPlan,
-    lock: IndexLock
+    lock: IndexLock, staging: Bool = false
   ) throws(GitError) {
     var records: [tack_index_change] = []
     records.reserveCapacity(changes.count)
@@ -129,7 +135,28 @@ extension Repository {
       pointer, indexPath, try lock.newIndexDescriptor(), &records, records.count)
     if code > 0 { try refuseIndex(code) }
     try check("write the index", code)
-    try lock.commit()
+    try lock.install(keepingOld: staging)
+    if !staging { lock.commit() }
+  }
+
+  /// Undoes `syncWorktree(…, staging: true)` for a branch that did not move: the old index
+  /// back in place, and each file as `tip` (whose tree is `base`) has it. The lock stays held.
+  func unstageCheckout(
+    _ changes: [FileChange], base: Tree?, tip: OID?, plan: CheckoutPlan, workdir: String,
+    lock: IndexLock
+  ) {
+    lock.unstage()
+    for (n, change) in changes.enumerated() where !plan.skipWorktree[n] {
+      let path = workdir + change.path
+      if let id = try? base?.entryID(at: change.path), let content = try? blob(id) {
+        let file =
+          (try? filtered(content, path: change.path, mode: GIT_FILTER_TO_WORKTREE, commit: tip))
+          ?? content
+        try? LocalFile.writeAtomically(path, file)
+      } else {
+        LocalFile.remove(path, pruningUpTo: workdir)
+      }
+    }
   }
 
   private static func isAttributes(_ path: String) -> Bool {
@@ -379,16 +406,42 @@ final class IndexLock {
     return newIndex
   }
 
-  /// Renames the new index over the index, then removes the lock; fsynced with its folder
-  /// when fsync is on (the new index itself was, as it was written).
-  func commit() throws(GitError) {
+  /// Where the writer `pid` keeps the index it replaced until its branch has moved.
+  static func oldIndexPath(lock: String, pid: Int32) -> String {
+    String(lock.dropLast(".lock".count)) + ".tack-old-\(pid)"
+  }
+
+  private var oldIndexPath: String { Self.oldIndexPath(lock: path, pid: getpid()) }
+
+  /// Whether the new index is in place and the old one kept (`install(keepingOld: true)`).
+  private var keptOld: Bool?
+
+  /// Renames the new index over the index (fsynced with its folder when fsync is on; the
+  /// new index itself was, as it was written), keeping the old one beside it when asked.
+  /// The lock stays held.
+  func install(keepingOld: Bool) throws(GitError) {
     let closed = close(newIndex)
     newIndex = -1
+    var kept: Bool?
+    if keepingOld {
+      unlink(oldIndexPath)
+      if link(indexPath, oldIndexPath) == 0 {
+        kept = true
+      } else if errno == ENOENT {
+        kept = false  // there was no index: unstaging removes the new one
+      } else {
+        let error = LocalFile.posixError("link", indexPath)
+        release()
+        throw error
+      }
+    }
     guard closed == 0, rename(newIndexPath, indexPath) == 0 else {
       let error = LocalFile.posixError("rename", newIndexPath)
+      if kept == true { unlink(oldIndexPath) }
       release()
       throw error
     }
+    keptOld = kept
     if tack_fsync_enabled() != 0 {
       let folder = open(String(indexPath.dropLast("index".count)), O_RDONLY | O_CLOEXEC)
       if folder >= 0 {
@@ -396,6 +449,19 @@ final class IndexLock {
         close(folder)
       }
     }
+  }
+
+  /// Puts back the index `install(keepingOld: true)` replaced. The lock stays held.
+  func unstage() {
+    guard let kept = keptOld else { return }
+    if kept { rename(oldIndexPath, indexPath) } else { unlink(indexPath) }
+    keptOld = nil
+  }
+
+  /// The index in place is final: the old one goes, and so does the lock.
+  func commit() {
+    if keptOld == true { unlink(oldIndexPath) }
+    keptOld = nil
     release()
   }
 
