@@ -98,24 +98,14 @@ extension Repository {
   func revwalk(from tip: OID, _ body: (OID) throws(GitError) -> Bool) throws(GitError) {
     let cut = shallowCommits()
     guard cut.isEmpty else { return try shallowWalk(from: tip, cutAt: cut, body) }
-    try revwalk(
-      starting: { (walk) throws(GitError) in
-        var start = tip.raw
-        try check("git_revwalk_push", git_revwalk_push(walk, &start))
-      }, body)
-  }
-
-  private func revwalk(
-    starting start: (OpaquePointer?) throws(GitError) -> Void,
-    _ body: (OID) throws(GitError) -> Bool
-  ) throws(GitError) {
     var walk: OpaquePointer?
     try check("git_revwalk_new", git_revwalk_new(&walk, pointer))
     defer { git_revwalk_free(walk) }
     try check(
       "git_revwalk_sorting",
       git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue))
-    try start(walk)
+    var start = tip.raw
+    try check("git_revwalk_push", git_revwalk_push(walk, &start))
     var raw = git_oid()
     while true {
       let next = git_revwalk_next(&raw, walk)
