@@ -25,8 +25,50 @@ struct TaskState {
   var begun = false
   var nextRequest = 0
   var lastRevision: String?
+  /// Task-augmented calls that failed before they made a board task, by MCP task id.
+  var failedCalls: [String: FailedCall] = [:]
 
   var isWatching: Bool { !watched.isEmpty || !waiters.isEmpty }
+}
+
+/// A task-augmented call that failed before it could make its board task (a bad argument, an
+/// unknown board, a refused write). The client asked for a task, so it gets one, already
+/// `failed`, whose `tasks/result` is the tool's `isError` result. Nothing was written to git,
+/// so the handle lives in this process only, for `ttl`: its `ttl` says so, where a board
+/// task's is unlimited.
+struct FailedCall {
+  static let prefix = "failed_"
+  static let ttlMilliseconds: Int64 = 15 * 60 * 1000
+
+  let taskID: String
+  let createdAt: Timestamp
+  let message: String
+
+  init(message: String, now: Timestamp = .now()) {
+    taskID = Self.prefix + TaskID.generate(at: now).ulid
+    createdAt = now
+    self.message = message
+  }
+
+  var expired: Bool { Timestamp.now().milliseconds - createdAt.milliseconds > Self.ttlMilliseconds }
+
+  /// The 2025-11-25 `Task` object.
+  var task: JSONValue {
+    [
+      "taskId": .string(taskID), "status": .string(StatusName.failed),
+      "statusMessage": .string(message), "createdAt": .string(createdAt.description),
+      "lastUpdatedAt": .string(createdAt.description), "ttl": .int(Self.ttlMilliseconds),
+      "pollInterval": .int(TaskState.pollIntervalMs),
+    ]
+  }
+
+  /// What `tasks/result` gives: the tool's error, tied to this task.
+  var result: JSONValue {
+    [
+      "content": [["type": "text", "text": .string(message)]], "isError": true,
+      "_meta": [TaskState.relatedTask: ["taskId": .string(taskID)]],
+    ]
+  }
 }
 
 /// How a tool call runs as a task: the 2025-11-25 tasks utility (`params.task`) or the 2026
@@ -199,11 +241,7 @@ extension MCPServer {
     do {
       structured = try tool.run(ToolContext(access: access, defaultBoard: defaultBoard), arguments)
     } catch let failure {
-      switch failure {
-      // A task-augmented call expects a task back: a call that made none is a bad request.
-      case .protocolError(let error): throw error
-      case .domain(let error): throw .invalidParams(AgentMessage.text(error))
-      }
+      return failedCall(tool.name, failure.message, mode: mode)
     }
     guard let id = structured["task"]?["taskId"]?.stringValue else {
       throw RPCError(code: RPCError.internalError, message: "\(tool.name) made no task")
@@ -229,12 +267,45 @@ extension MCPServer {
     }
   }
 
+  /// A task-augmented call that made no board task: a utility client gets a task that has
+  /// already failed, with the error as its result; the extension, whose tasks exist only once
+  /// durably created, gets the error result at once.
+  func failedCall(_ tool: String, _ message: String, mode: TaskMode) -> JSONValue {
+    guard mode == .utility else {
+      guard case .object(var result) = toolError(tool, message) else { return .null }
+      result["resultType"] = "complete"
+      return .object(result)
+    }
+    tasks.failedCalls = tasks.failedCalls.filter { !$0.value.expired }
+    let call = FailedCall(message: message)
+    tasks.failedCalls[call.taskID] = call
+    log(.info, "\(tool) failed as task \(call.taskID): \(message)")
+    return ["task": call.task]
+  }
+
+  /// A failed call's handle, unless it has expired.
+  func failedCall(_ params: [String: JSONValue]) -> FailedCall? {
+    guard let id = params["taskId"]?.stringValue, id.hasPrefix(FailedCall.prefix),
+      let call = tasks.failedCalls[id]
+    else { return nil }
+    guard !call.expired else {
+      tasks.failedCalls[id] = nil
+      return nil
+    }
+    return call
+  }
+
   func getTask(_ params: [String: JSONValue], extensionMode: Bool) throws(RPCError) -> JSONValue {
+    if !extensionMode, let call = failedCall(params) { return call.task }
     let task = try boardTask(try taskID(params))
     return extensionMode ? extensionTask(task, resultType: "complete") : taskObject(task)
   }
 
-  func listTasks(_ params: [String: JSONValue]) throws(RPCError) -> JSONValue {
+  /// `tasks/list`: a page of the tasks this principal sees. A scan the client cancels stops
+  /// and gets no answer: `nil`.
+  func listTasks(
+    _ params: [String: JSONValue], cancelled: Cancellation
+  ) throws(RPCError) -> JSONValue? {
     var cursor: String?
     if let given = params["cursor"], given != .null {
       guard let text = given.stringValue else {
@@ -244,7 +315,11 @@ extension MCPServer {
     }
     // Only the page is parsed; the rest of the list comes from the read index.
     let all: [TaskSummary]
-    do { all = try access.summaries(TaskFilter()).tasks } catch {
+    do { all = try access.summaries(TaskFilter(), stop: cancelled.check).tasks } catch {
+      if case .cancelled = error {
+        log(.info, "tasks/list cancelled by the client; no answer")
+        return nil
+      }
       throw RPCError(code: RPCError.internalError, message: AgentMessage.text(error))
     }
     let page: ArraySlice<TaskSummary>
@@ -270,6 +345,10 @@ extension MCPServer {
   /// task, or an unknown one, is invalid: terminal is terminal.
   func cancelTask(_ params: [String: JSONValue], extensionMode: Bool) throws(RPCError) -> JSONValue
   {
+    if !extensionMode, let call = failedCall(params) {
+      throw .invalidParams(
+        "task \(call.taskID) is already failed; a finished task cannot be cancelled")
+    }
     let task = try boardTask(try taskID(params))
     let status = protocolStatus(task)
     guard !Self.isTerminal(status) else {
@@ -299,6 +378,7 @@ extension MCPServer {
   func taskResult(_ params: [String: JSONValue], id: JSONValue) throws(RPCError) -> JSONValue? {
     // The revision is taken before the task is read, so a write landing in between is seen
     // by the next watch rather than missed.
+    if let call = failedCall(params) { return call.result }
     let revision = try? access.revision()
     let task = try boardTask(try taskID(params))
     if Self.isTerminal(protocolStatus(task)) { return toolResult(task) }

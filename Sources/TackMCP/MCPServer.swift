@@ -165,7 +165,8 @@ public final class MCPServer {
     switch method {
     case "tasks/get": return try getTask(params, extensionMode: extensionMode)
     case "tasks/cancel": return try cancelTask(params, extensionMode: extensionMode)
-    case "tasks/list" where !extensionMode: return try listTasks(params)
+    case "tasks/list" where !extensionMode:
+      return try listTasks(params, cancelled: cancellation(of: id))
     case "tasks/result" where !extensionMode: return try taskResult(params, id: id)
     case "tasks/update":
       guard extensionMode else { throw Self.missingTasksCapability }
@@ -183,7 +184,11 @@ public final class MCPServer {
     case "tools/call": return try callTool(params, id: id)
     case "resources/list": return try Resources.list(access, params)
     case "resources/templates/list": return Resources.templates
-    case "resources/read": return try Resources.read(params, access)
+    case "resources/read":
+      let cancelled = cancellation(of: id)
+      let result = try Resources.read(params, access, stop: cancelled.check)
+      if result == nil { log(.info, "resources/read cancelled by the client; no answer") }
+      return result
     default:
       throw RPCError(code: RPCError.methodNotFound, message: "Method not found: \(method)")
     }
@@ -250,16 +255,13 @@ public final class MCPServer {
     let mode = try taskMode(for: tool, params)
     let reader: Arguments
     do { reader = try Arguments(arguments, allowed: tool.argumentNames, tool: name) } catch {
-      // A task-augmented call expects a task back: one that can make none is a bad request.
-      if mode != nil { throw error }
+      if let mode { return failedCall(name, error.message, mode: mode) }
       return toolError(name, error.message)
     }
     if let mode { return try callToolAsTask(tool, reader, mode: mode) }
-    var cancelled = false
-    let context = ToolContext(access: access, defaultBoard: defaultBoard) { [unowned self] in
-      if !cancelled { cancelled = transport.cancelRequested(id) }
-      return cancelled
-    }
+    let cancelled = cancellation(of: id)
+    let context = ToolContext(
+      access: access, defaultBoard: defaultBoard, isCancelled: cancelled.check)
     do {
       let structured = try tool.run(context, reader)
       return [
@@ -267,12 +269,20 @@ public final class MCPServer {
         "structuredContent": structured,
       ]
     } catch let failure {
-      if cancelled {
+      if cancelled.seen {
         log(.info, "\(name) cancelled by the client; no answer")
         return nil
       }
       return toolError(name, failure.message)
     }
+  }
+
+  /// Whether the client has cancelled request `id` (`notifications/cancelled`), asked of the
+  /// transport now and then by a long scan; once seen, it stays seen.
+  func cancellation(of id: JSONValue) -> Cancellation {
+    let cancellation = Cancellation()
+    cancellation.ask = { [unowned self] in transport.cancelRequested(id) }
+    return cancellation
   }
 
   /// A refused tool call: `isError: true` and the reason as text. Nothing was written.

@@ -43,9 +43,10 @@ enum Resources {
     ]
   ]
 
+  /// One resource; `nil` when the client cancelled the request while its board was scanned.
   static func read(
-    _ params: [String: JSONValue], _ access: BoardAccess
-  ) throws(RPCError) -> JSONValue {
+    _ params: [String: JSONValue], _ access: BoardAccess, stop: () -> Bool = { false }
+  ) throws(RPCError) -> JSONValue? {
     guard case .string(let uri)? = params["uri"] else {
       throw .invalidParams("resources/read needs uri (a string)")
     }
@@ -64,7 +65,7 @@ enum Resources {
           cursor = String(parts[1].dropFirst("cursor=".count))
         }
         let board = try access.board(parts.isEmpty ? "" : String(parts[0]))
-        let tasks = try access.summaries(TaskFilter(board: board.name)).tasks
+        let tasks = try access.summaries(TaskFilter(board: board.name), stop: stop).tasks
         let list = PageCursor.list("board", query: board.name)
         let (page, next) = try ListPosition.page(
           tasks, list: list, cursor: cursor, limit: boardPage)
@@ -84,6 +85,8 @@ enum Resources {
       }
     } catch let error as RPCError {
       throw error
+    } catch TackError.cancelled {
+      return nil
     } catch {
       throw notFound
     }

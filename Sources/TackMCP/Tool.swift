@@ -24,6 +24,18 @@ struct ToolContext {
   var isCancelled: () -> Bool = { false }
 }
 
+/// The client's cancellation of one request, asked for only when a scan wants to know.
+final class Cancellation {
+  var ask: () -> Bool = { false }
+  private(set) var seen = false
+
+  /// Whether the request is cancelled: asks the transport until it is.
+  func check() -> Bool {
+    if !seen { seen = ask() }
+    return seen
+  }
+}
+
 /// One MCP tool: its definition for `tools/list` and its body.
 struct Tool: Sendable {
   let name: String

@@ -602,11 +602,38 @@ async def test_what_does_not_run_as_a_task(repo):
             await session.call_tool("request_approval", {"title": "Plainly"})
         assert caught.value.error.code == METHOD_NOT_FOUND, caught.value.error
         assert "task" in caught.value.error.message
-        # Bad arguments are still bad parameters, task or not.
+        # A call that cannot make its board task (bad arguments, an unknown board) still gets
+        # the task it asked for: already failed, its result the tool's error, which the model
+        # reads like any other. Nothing is written, and the handle is not a board task.
+        failures = {}
         for arguments in ({}, {"title": 5}, {"title": "x", "nope": 1}, {"title": "x", "board": "ops"}):
+            created = (await session.experimental.call_tool_as_task("request_approval", arguments)).task
+            assert created.status == "failed", (arguments, created)
+            assert created.ttl and created.ttl > 0 and created.statusMessage, created
+            assert (await session.experimental.get_task(created.taskId)).status == "failed"
+            result = await session.experimental.get_task_result(created.taskId, types.CallToolResult)
+            assert result.isError is True, (arguments, result)
+            assert result.content[0].text == created.statusMessage
+            assert result.meta["io.modelcontextprotocol/related-task"]["taskId"] == created.taskId
             with pytest.raises(McpError) as caught:
-                await session.experimental.call_tool_as_task("request_approval", arguments)
-            assert caught.value.error.code == INVALID_PARAMS, (arguments, caught.value.error)
+                await session.experimental.cancel_task(created.taskId)
+            assert caught.value.error.code == INVALID_PARAMS and "failed" in caught.value.error.message
+            failures[json.dumps(arguments)] = result.content[0].text
+        assert "title" in failures["{}"] and "nope" in failures['{"title": "x", "nope": 1}']
+        assert "ops" in failures['{"title": "x", "board": "ops"}'], failures
+        # A malformed task parameter is still a malformed request.
+        with pytest.raises(McpError) as caught:
+            await session.send_request(
+                types.ClientRequest(
+                    types.CallToolRequest(
+                        params=types.CallToolRequestParams(
+                            name="request_approval", arguments={"title": "x"}, task={"ttl": -1}
+                        )
+                    )
+                ),
+                types.CreateTaskResult,
+            )
+        assert caught.value.error.code == INVALID_PARAMS
         # The session goes on.
         assert structured(await session.call_tool("get_task", {"taskId": task_id}))["task"]["status"] == "todo"
     assert repo.tip() == before

@@ -338,14 +338,25 @@ def test_bad_tool_and_resource_calls(server, raw_repo):
     assert ok["result"]["structuredContent"]["task"]["taskId"] == raw_repo.task_id
 
 
-def test_a_cancelled_scan_stops_and_gets_no_reply(server, raw_repo):
-    """A `list_tasks` scan asks now and then whether its call was cancelled: a cancellation
-    that is already waiting when the scan starts (sent in the same write as the call) stops
-    it, the call gets no reply (as the protocol asks), and the server answers what comes
-    next. A cancellation of another request, or none, leaves the call to finish."""
+SCANS = {
+    "list_tasks": ("tools/call", {"name": "list_tasks", "arguments": {"text": "raw"}},
+                   lambda result: [task["taskId"] for task in result["structuredContent"]["tasks"]]),
+    "tasks/list": ("tasks/list", {}, lambda result: [task["taskId"] for task in result["tasks"]]),
+    "board resource": ("resources/read", {"uri": "tack://board/main"},
+                       lambda result: [task["taskId"] for task in json.loads(result["contents"][0]["text"])["tasks"]]),
+}
+
+
+@pytest.mark.parametrize("scan", SCANS)
+def test_a_cancelled_scan_stops_and_gets_no_reply(server, raw_repo, scan):
+    """Every scan of a board (`list_tasks`, `tasks/list`, a board resource) asks now and then
+    whether its request was cancelled: a cancellation that is already waiting when the scan
+    starts (sent in the same write as the request) stops it, the request gets no reply (as
+    the protocol asks), and the server answers what comes next. A cancellation of another
+    request, or none, leaves the request to finish."""
     server.request("initialize", initialize())
-    call = {"jsonrpc": "2.0", "id": "scan", "method": "tools/call",
-            "params": {"name": "list_tasks", "arguments": {"text": "raw"}}}
+    method, params, task_ids = SCANS[scan]
+    call = {"jsonrpc": "2.0", "id": "scan", "method": method, "params": params}
     cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled",
               "params": {"requestId": "scan", "reason": "the user moved on"}}
     server.write(json.dumps(call).encode() + b"\n" + json.dumps(cancel).encode() + b"\n")
@@ -356,8 +367,7 @@ def test_a_cancelled_scan_stops_and_gets_no_reply(server, raw_repo):
     server.write(json.dumps(call).encode() + b"\n" + json.dumps(other).encode() + b"\n")
     reply = server.recv()
     assert reply["id"] == "scan", reply
-    tasks = reply["result"]["structuredContent"]["tasks"]
-    assert [task["taskId"] for task in tasks] == [raw_repo.task_id], reply
+    assert task_ids(reply["result"]) == [raw_repo.task_id], reply
 
 
 # MARK: what gets no reply

@@ -33,6 +33,21 @@ import Testing
     #expect(fixture.tip == before)
   }
 
+  /// The decision documented in docs/mcp.md ("Approvals"): separation of duties binds
+  /// agents; a person may answer a confirmation they asked, under their own name.
+  @Test func aPersonMayAnswerTheirOwnConfirmation() throws {
+    let fixture = try ScopeFixture()
+    let person = try fixture.access(nil)
+    let id = try person.create(title: "release").taskId.rawValue
+    _ = try person.transition(id, to: "working")
+    _ = try person.requestInput(id, key: "go", request: Self.approval)
+    let task = try person.answer(id, responses: ["go": ["confirmed": true]])
+    #expect(task.status == "completed")
+    // Asked and answered by the same person, and git says so.
+    let authors = try fixture.git(["log", "-2", "--format=%ae"]).split(separator: "\n")
+    #expect(authors.count == 2 && authors[0] == authors[1], "\(authors)")
+  }
+
   @Test func anotherAgentNeedsApproveAndAPersonNeedsAnswer() throws {
     let fixture = try ScopeFixture()
     let id = try asked(fixture)
