@@ -136,11 +136,11 @@ public final class BoardAccess {
   /// A new task; with `inputRequests` it starts out waiting for them (see `Store.create`).
   public func create(
     title: String, board: String? = nil, description: String = "", labels: [String] = [],
-    inputRequests: [String: BoardTask.InputRequest] = [:]
+    inputRequests: [String: BoardTask.InputRequest] = [:], plan: Store.PlanChange = .init()
   ) throws(TackError) -> BoardTask {
     try store.create(
       title: title, board: board, description: description, labels: labels,
-      inputRequests: inputRequests, actor: actor)
+      inputRequests: inputRequests, plan: plan, actor: actor)
   }
 
   /// A new task that takes up a finished one (which gets a note pointing to it).

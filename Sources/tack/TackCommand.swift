@@ -23,7 +23,7 @@ struct TackCommand: ParsableCommand {
       Init.self, BoardCommand.self, Add.self, List.self, Show.self, Move.self, Start.self,
       Done.self, Fail.self, Cancel.self, Note.self, Edit.self, Ask.self, Answer.self, Claim.self,
       Release.self, Reopen.self, Log.self, Import.self, Export.self, GC.self, MergeDriver.self,
-      InstallMergeDriver.self, Sync.self, Check.self,
+      InstallMergeDriver.self, Sync.self, Check.self, Ready.self, Next.self, Dep.self,
       ScopeCommand.self,
       MCPCommand.self,
     ]

@@ -2,10 +2,12 @@ extension BoardTask {
   private static let knownFields: Set<String> = [
     "schemaVersion", "taskId", "board", "title", "description", "status", "labels", "assignee",
     "createdAt", "updatedAt", "notes", "inputRequests", "inputResponses", "result", "error",
-    "lease", "links",
+    "lease", "links", "priority", "due",
   ]
 
-  /// The task as its JSON object, every field present (absent values are `null`).
+  /// The task as its JSON object, every field present (absent values are `null`) except the
+  /// planning fields, written only when set so that a task that never used them stays as
+  /// older versions wrote it.
   public var json: JSONValue {
     var object = extra
     object["schemaVersion"] = .int(Self.schemaVersion)
@@ -25,6 +27,8 @@ extension BoardTask {
     object["error"] = error ?? .null
     object["lease"] = lease?.json ?? .null
     object["links"] = .array(links.map(\.json))
+    if let priority { object["priority"] = .int(Int64(priority)) }
+    if let due { object["due"] = .string(due) }
     return .object(object)
   }
 
@@ -100,6 +104,19 @@ extension BoardTask {
       var value = Link(rel: try link.string("rel"), taskId: try link.string("taskId"))
       value.extra = link.extra(known: ["rel", "taskId"])
       return value
+    }
+    switch fields.object["priority"] {
+    case nil, .null?: priority = nil
+    case let value?:
+      guard let number = value.intValue, Priority.range.contains(Int(number)) else {
+        throw FieldReader.Failure(message: "field priority must be a whole number from 0 to 4")
+      }
+      priority = Int(number)
+    }
+    due = try fields.optionalString("due")
+    if let due, DueDate.moment(due) == nil {
+      throw FieldReader.Failure(
+        message: "field due must be a day (YYYY-MM-DD) or an RFC 3339 moment")
     }
     extra = fields.extra(known: Self.knownFields)
   }

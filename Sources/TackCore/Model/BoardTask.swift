@@ -18,6 +18,10 @@ public struct BoardTask: Sendable, Equatable {
   public var error: JSONValue?
   public var lease: Lease?
   public var links: [Link]
+  /// 0 (most urgent) to 4; `nil` reads as `Priority.normal` and is not written.
+  public var priority: Int?
+  /// A day (`YYYY-MM-DD`) or a moment (RFC 3339), as `DueDate.parse` keeps it.
+  public var due: String?
   /// Fields this version of Tack does not know: kept as read, written back unchanged.
   public var extra: [String: JSONValue] = [:]
 
@@ -41,6 +45,8 @@ public struct BoardTask: Sendable, Equatable {
     self.error = nil
     self.lease = nil
     self.links = []
+    self.priority = nil
+    self.due = nil
   }
 
   /// Keys of the input requests that have no response yet, sorted.

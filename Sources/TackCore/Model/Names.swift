@@ -85,6 +85,8 @@ public enum Limits {
   public static let descriptionBytes = 64 * 1024
   public static let noteBytes = 64 * 1024
   public static let labelsPerTask = 32
+  /// Links (dependencies among them) one task carries.
+  public static let linksPerTask = 64
   /// A task file may not grow beyond this; notes are the usual way to get there.
   public static let taskFileBytes = 1024 * 1024
   /// A text search needle: longer ones find nothing a shorter one would not, and each costs

@@ -17,8 +17,14 @@ extension Store {
   public func create(
     title: String, board: String? = nil, description: String = "", labels: [String] = [],
     links: [BoardTask.Link] = [], inputRequests: [String: BoardTask.InputRequest] = [:],
-    actor: Actor
+    plan: PlanChange = PlanChange(), actor: Actor
   ) throws(TackError) -> BoardTask {
+    if let priority = plan.priority, !Priority.range.contains(priority) {
+      _ = try Priority.parse(String(priority))
+    }
+    let due = try plan.due.flatMap { (text) throws(TackError) in
+      text.isEmpty ? nil : try DueDate.parse(text)
+    }
     try Names.validateText(title, as: "title", maxBytes: Limits.titleBytes, singleLine: true)
     try Names.validateText(
       description, as: "description", maxBytes: Limits.descriptionBytes, allowEmpty: true)
@@ -36,6 +42,18 @@ extension Store {
         taskId: TaskID.generate(at: now), board: board.name, title: title,
         description: description, status: board.initialStatus, labels: labels, createdAt: now)
       task.links = links
+      task.priority = plan.priority
+      task.due = due
+      for text in plan.addBlockers {
+        // Named like any task the principal reads: out of scope is "no task".
+        let blocker = try view.resolve(text).rawValue
+        if !task.blockers.contains(blocker) {
+          task.links.append(.init(rel: BoardTask.Link.blockedBy, taskId: blocker))
+        }
+      }
+      guard task.links.count <= Limits.linksPerTask else {
+        throw .invalidInput("a task carries at most \(Limits.linksPerTask) links.")
+      }
       var what = "created: \(CommitMessage.clip(title))"
       if !inputRequests.isEmpty {
         try view.rules.authorize(.transition, board: board.name)
@@ -233,8 +251,12 @@ extension Store {
 
   /// Claims a task: sets the assignee and a lease, and starts it when it is in the initial
   /// status. The holder renews; anyone else waits until the lease expires.
-  public func claim(_ id: String, leaseSeconds: Int64, actor: Actor) throws(TackError) -> BoardTask
-  {
+  /// Claims a task: a lease for `actor`, and the task moves to `working` from its initial
+  /// status. With `onlyIfReady`, only a task still in its initial status is claimed (the
+  /// ready queue's claim): one another caller started meanwhile is a conflict.
+  public func claim(
+    _ id: String, leaseSeconds: Int64, actor: Actor, onlyIfReady: Bool = false
+  ) throws(TackError) -> BoardTask {
     guard Limits.leaseSeconds.contains(leaseSeconds) else {
       throw .invalidInput(
         "a lease runs from \(Limits.leaseSeconds.lowerBound) to \(Limits.leaseSeconds.upperBound) seconds, not \(leaseSeconds)."
@@ -243,6 +265,9 @@ extension Store {
     return try mutate(id, .claim, actor: actor) { (task, board, now) throws(TackError) in
       try Self.refuseTerminal(task, board)
       try Self.refuseLiveLease(task, now: now, actor: actor)
+      if onlyIfReady, task.status != board.initialStatus {
+        throw .conflict("task \(task.taskId) is \(task.status) now, no longer ready")
+      }
       let renewing = task.lease?.holder == actor.id
       task.assignee = actor.id
       task.lease = .init(holder: actor.id, expiresAt: now.adding(seconds: leaseSeconds))
@@ -285,15 +310,29 @@ extension Store {
     _ idText: String, _ verb: Verb, actor: Actor,
     _ change: (inout BoardTask, Board, Timestamp) throws(TackError) -> Outcome?
   ) throws(TackError) -> BoardTask {
-    try mutate(idText, verb, actor: actor) { (task, board, now, _) throws(TackError) in
-      try change(&task, board, now)
-    }
+    try mutate(
+      idText, verb, actor: actor,
+      reading: { (task, board, now, _) throws(TackError) in
+        try change(&task, board, now)
+      })
   }
 
   /// `mutate` for a change that consults the principal's rules beyond `verb`.
   func mutate(
     _ idText: String, _ verb: Verb, actor: Actor,
     _ change: (inout BoardTask, Board, Timestamp, any AccessRules) throws(TackError) -> Outcome?
+  ) throws(TackError) -> BoardTask {
+    try mutate(
+      idText, verb, actor: actor,
+      reading: { (task, board, now, view) throws(TackError) in
+        try change(&task, board, now, view.rules)
+      })
+  }
+
+  /// `mutate` for a change that reads other tasks of the same tree (a dependency's cycle).
+  func mutate(
+    _ idText: String, _ verb: Verb, actor: Actor,
+    reading change: (inout BoardTask, Board, Timestamp, View) throws(TackError) -> Outcome?
   ) throws(TackError) -> BoardTask {
     let id = try view().resolve(idText)
     var result: BoardTask?
@@ -303,7 +342,7 @@ extension Store {
       try view.rules.authorize(verb, board: found.board.name)
       var task = found.task
       let now = self.now()
-      guard let outcome = try change(&task, found.board, now, view.rules) else {
+      guard let outcome = try change(&task, found.board, now, view) else {
         result = found.task
         return nil
       }

@@ -16,11 +16,13 @@ struct Add: ParsableCommand {
     name: .customLong("label"), help: ArgumentHelp("A label; repeat for more.", valueName: "label"))
   var labels: [String] = []
   @Option(help: "A longer description.") var description: String = ""
+  @OptionGroup var plan: PlanOptions
 
   func run() throws {
     try running(global) { () throws(TackError) in
       let task = try global.open().create(
-        title: title, board: board, description: description, labels: labels)
+        title: title, board: board, description: description, labels: labels,
+        plan: try plan.change())
       if global.json { Console.json(task.json) } else { Console.out(task.taskId.rawValue) }
     }
   }
@@ -254,16 +256,26 @@ struct Edit: ParsableCommand {
     name: .customLong("remove-label"),
     help: ArgumentHelp("Label to remove; repeatable.", valueName: "label"))
   var removeLabels: [String] = []
+  @OptionGroup var plan: PlanOptions
 
   func run() throws {
-    if title == nil && description == nil && addLabels.isEmpty && removeLabels.isEmpty {
+    let editsText =
+      title != nil || description != nil || !addLabels.isEmpty || !removeLabels.isEmpty
+    if !editsText && plan.isEmpty {
       return try EditorSession(global: global, id: id).run()
     }
     try running(global) { () throws(TackError) in
       let access = try global.open()
-      let (task, changed) = try access.edit(
-        id, title: title, description: description, addLabels: addLabels, removeLabels: removeLabels
-      )
+      var (task, changed) = (try access.task(id), false)
+      if editsText {
+        (task, changed) = try access.edit(
+          id, title: title, description: description, addLabels: addLabels,
+          removeLabels: removeLabels)
+      }
+      if !plan.isEmpty {
+        let planned = try access.plan(id, try plan.change())
+        (task, changed) = (planned.task, changed || planned.changed)
+      }
       report(
         task, changed ? "edited" : "unchanged (nothing to commit)", json: global.json)
     }

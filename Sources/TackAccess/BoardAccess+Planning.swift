@@ -1,0 +1,31 @@
+import TackCore
+
+extension BoardAccess {
+  /// Priority, due date and dependencies of a task (the `edit` verb).
+  public func plan(
+    _ id: String, _ change: Store.PlanChange
+  ) throws(TackError) -> (task: BoardTask, changed: Bool) {
+    try store.plan(id, change, actor: actor)
+  }
+
+  /// What a task waits for and what waits for it, as this principal sees them.
+  public func dependencies(
+    _ id: String
+  ) throws(TackError) -> (
+    task: BoardTask, blockers: [Store.Dependency], blocks: [BoardTask]
+  ) {
+    try store.dependencies(id)
+  }
+
+  /// The tasks this principal could start now, most urgent first.
+  public func ready(_ filter: TaskFilter = TaskFilter()) throws(TackError) -> [BoardTask] {
+    try store.ready(filter, actor: actor)
+  }
+
+  /// Claims the first ready task (see `Store.claimNext`); `nil` when nothing is ready.
+  public func claimNext(
+    _ filter: TaskFilter = TaskFilter(), leaseSeconds: Int64 = Limits.defaultLeaseSeconds
+  ) throws(TackError) -> BoardTask? {
+    try store.claimNext(filter, leaseSeconds: leaseSeconds, actor: actor)
+  }
+}

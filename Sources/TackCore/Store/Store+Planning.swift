@@ -1,0 +1,220 @@
+import TackGit
+
+extension Store {
+  /// What `plan` changes; every field left `nil` stays as it is.
+  public struct PlanChange: Sendable {
+    /// A new priority (0…4).
+    public var priority: Int?
+    /// A new due date (as `DueDate.parse` keeps it), or `""` to clear it.
+    public var due: String?
+    /// Tasks this one now waits for, and tasks it no longer waits for (ids as typed).
+    public var addBlockers: [String]
+    public var removeBlockers: [String]
+
+    public init(
+      priority: Int? = nil, due: String? = nil, addBlockers: [String] = [],
+      removeBlockers: [String] = []
+    ) {
+      self.priority = priority
+      self.due = due
+      self.addBlockers = addBlockers
+      self.removeBlockers = removeBlockers
+    }
+
+    var isEmpty: Bool {
+      priority == nil && due == nil && addBlockers.isEmpty && removeBlockers.isEmpty
+    }
+  }
+
+  /// Sets a task's priority, due date and dependencies (the `edit` verb). A blocker is named
+  /// like any task the principal reads (a task out of scope is "no task", as everywhere); a
+  /// task cannot wait for itself or for a task that (through others) waits for it: the
+  /// cycle is refused, named. Returns `changed: false` (nothing committed) when nothing
+  /// would change.
+  public func plan(
+    _ id: String, _ change: PlanChange, actor: Actor
+  ) throws(TackError) -> (task: BoardTask, changed: Bool) {
+    guard !change.isEmpty else {
+      throw .invalidInput("nothing to change: give a priority, a due date or a dependency.")
+    }
+    if let priority = change.priority, !Priority.range.contains(priority) {
+      _ = try Priority.parse(String(priority))
+    }
+    if let due = change.due, !due.isEmpty { _ = try DueDate.parse(due) }
+    var changed = false
+    let task = try mutate(
+      id, .edit, actor: actor,
+      reading: {
+        (task, board, _, view) throws(TackError) in
+        try Self.refuseTerminal(task, board)
+        var fields: [String] = []
+        if let priority = change.priority, priority != task.priority {
+          task.priority = priority
+          fields.append("priority \(priority)")
+        }
+        if let due = change.due {
+          let value = due.isEmpty ? nil : try DueDate.parse(due)
+          if value != task.due {
+            task.due = value
+            fields.append(value.map { "due \($0)" } ?? "no due date")
+          }
+        }
+        for text in change.removeBlockers {
+          let blocker = try view.resolve(text).rawValue
+          guard task.blockers.contains(blocker) else {
+            throw .invalidInput("task \(task.taskId) does not wait for \(blocker).")
+          }
+          task.links.removeAll { $0.rel == BoardTask.Link.blockedBy && $0.taskId == blocker }
+          fields.append("unblocked by \(TaskID(blocker)?.ulid.prefix(8) ?? "")")
+        }
+        for text in change.addBlockers {
+          let blocker = try view.resolve(text)
+          guard blocker != task.taskId else {
+            throw .invalidInput("task \(task.taskId) cannot wait for itself.")
+          }
+          guard !task.blockers.contains(blocker.rawValue) else { continue }
+          if let cycle = try Self.dependencyPath(from: blocker, to: task.taskId, in: view) {
+            var names: [String] = []
+            for id in [task.taskId] + cycle {
+              let title = id == task.taskId ? task.title : try view.task(id)?.task.title ?? ""
+              names.append("\(id) (\(CommitMessage.clip(title)))")
+            }
+            throw .invalidInput(
+              "that would make a dependency cycle: \(names.joined(separator: " waits for ")); nothing was written."
+            )
+          }
+          guard task.links.count < Limits.linksPerTask else {
+            throw .invalidInput("a task carries at most \(Limits.linksPerTask) links.")
+          }
+          task.links.append(.init(rel: BoardTask.Link.blockedBy, taskId: blocker.rawValue))
+          fields.append("blocked by \(blocker.ulid.prefix(8))")
+        }
+        changed = !fields.isEmpty
+        guard changed else { return nil }
+        return Outcome(what: fields.joined(separator: ", "), body: nil, action: "plan")
+      })
+    return (task, changed)
+  }
+
+  /// The chain of blockers leading from `start` to `goal` (`start` first, `goal` last), if
+  /// `start` waits for `goal` directly or through others. Only tasks the view shows are
+  /// followed.
+  static func dependencyPath(
+    from start: TaskID, to goal: TaskID, in view: View
+  ) throws(TackError)
+    -> [TaskID]?
+  {
+    var cameFrom: [TaskID: TaskID] = [:]
+    var queue = [start]
+    var seen: Set<TaskID> = [start]
+    while !queue.isEmpty {
+      let current = queue.removeFirst()
+      if current == goal {
+        var path = [current]
+        while let previous = cameFrom[path[0]] { path.insert(previous, at: 0) }
+        return path
+      }
+      guard let found = try view.task(current) else { continue }
+      for text in found.task.blockers {
+        guard let next = TaskID(text), !seen.contains(next) else { continue }
+        seen.insert(next)
+        cameFrom[next] = current
+        queue.append(next)
+      }
+    }
+    return nil
+  }
+
+  /// A dependency as the principal sees it: the blocker's status when it can read it.
+  public struct Dependency: Sendable {
+    public var taskId: String
+    /// The blocker, or `nil` when it is gone or out of the principal's scope (both read the
+    /// same: never an oracle) — such a blocker counts as open.
+    public var task: BoardTask?
+    public var isOpen: Bool
+  }
+
+  /// The tasks `id` waits for, and the tasks (in scope) waiting for it.
+  public func dependencies(
+    _ id: String
+  ) throws(TackError) -> (
+    task: BoardTask, blockers: [Dependency], blocks: [BoardTask]
+  ) {
+    let view = try view()
+    _ = try view.config()
+    let taskID = try view.resolve(id)
+    guard let found = try view.task(taskID) else { throw .taskNotFound(id) }
+    let blockers = try found.task.blockers.map { (text) throws(TackError) in
+      try Self.dependency(text, in: view)
+    }
+    var blocks: [BoardTask] = []
+    for summary in try summaries(TaskFilter()).tasks {
+      // Only a task whose file names this id can wait for it.
+      guard summary.json.firstRange(of: Array(taskID.rawValue.utf8)) != nil else { continue }
+      let task = try summary.task()
+      if task.blockers.contains(taskID.rawValue) { blocks.append(task) }
+    }
+    return (found.task, blockers, blocks)
+  }
+
+  static func dependency(_ text: String, in view: View) throws(TackError) -> Dependency {
+    guard let id = TaskID(text), let found = try view.task(id) else {
+      return Dependency(taskId: text, task: nil, isOpen: true)
+    }
+    return Dependency(
+      taskId: text, task: found.task, isOpen: !found.board.isTerminal(found.task.status))
+  }
+
+  /// The ready queue: tasks `filter` selects that can be started now — in their board's
+  /// initial status, no open blocker, no live lease held by someone other than `actor` —
+  /// most urgent first (priority, due date, age).
+  public func ready(
+    _ filter: TaskFilter = TaskFilter(), actor: Actor
+  ) throws(TackError)
+    -> [BoardTask]
+  {
+    let now = self.now()
+    var open: [String: Bool] = [:]
+    var initial: [String: String] = [:]
+    let everything = try summaries(TaskFilter()).tasks
+    let boards = try self.boards().boards
+    var terminal: [String: Set<String>] = [:]
+    for board in boards {
+      initial[board.name] = board.initialStatus
+      terminal[board.name] = Set(board.statusNames.filter(board.isTerminal))
+    }
+    for summary in everything {
+      open[summary.taskId.rawValue] = !(terminal[summary.board]?.contains(summary.status) ?? false)
+    }
+    var ready: [BoardTask] = []
+    for summary in try summaries(filter).tasks where summary.status == initial[summary.board] {
+      let task = try summary.task()
+      if let lease = task.lease, lease.holder != actor.id, lease.expiresAt > now { continue }
+      // A blocker that is gone or out of scope counts as open.
+      guard task.blockers.allSatisfy({ open[$0] == false }) else { continue }
+      ready.append(task)
+    }
+    return ready.sorted(by: BoardTask.readyOrder)
+  }
+
+  /// Claims the first ready task for `actor`, atomically: each candidate is claimed only if
+  /// it is still in its initial status with no live lease of someone else, so two callers
+  /// never get the same task; a candidate lost to another caller is skipped for the next.
+  /// `nil` when nothing is ready.
+  public func claimNext(
+    _ filter: TaskFilter = TaskFilter(), leaseSeconds: Int64, actor: Actor
+  ) throws(TackError) -> BoardTask? {
+    for candidate in try ready(filter, actor: actor) {
+      do {
+        return try claim(
+          candidate.taskId.rawValue, leaseSeconds: leaseSeconds, actor: actor, onlyIfReady: true)
+      } catch {
+        switch error {
+        case .leaseHeld, .terminalTask, .conflict: continue
+        default: throw error
+        }
+      }
+    }
+    return nil
+  }
+}
