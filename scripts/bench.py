@@ -319,6 +319,13 @@ def bench_size(tack, bench_bin, n, runs, options):
             stats["writers " + name] = result
             rows.append((f"status write, {options.writers} writers ({name})", result["p50_ms"],
                          result["p95_ms"], None, None))
+        # The work queue, after the writers (a claim by `next` changes statuses they toggle).
+        # `ready` reads what `list --status todo` reads, and every todo task's file.
+        row("list --status todo", lambda i: run([tack, "list", "--status", "todo", "--json"], cwd=folder),
+            lambda i: run(["git", "grep", "-l", '"status": "todo"', "HEAD", "--", "boards"], cwd=folder), few)
+        row("ready", lambda i: run([tack, "ready", "--json"], cwd=folder),
+            lambda i: run(["git", "grep", "-l", '"status": "todo"', "HEAD", "--", "boards"], cwd=folder), few)
+        row("next (claims one)", lambda i: run([tack, "next", "--json"], cwd=folder), None, few)
         stats["repo_kib"] = du_kib(git_dir)
         stats["loose_objects"] = objects_of(folder)["count"]
         stats["size"] = size_after_writes(bench_bin, bare_size, options.size_rounds,

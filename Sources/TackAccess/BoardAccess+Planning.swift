@@ -18,7 +18,7 @@ extension BoardAccess {
   }
 
   /// The tasks this principal could start now, most urgent first.
-  public func ready(_ filter: TaskFilter = TaskFilter()) throws(TackError) -> [BoardTask] {
+  public func ready(_ filter: TaskFilter = TaskFilter()) throws(TackError) -> [Store.ReadyTask] {
     try store.ready(filter, actor: actor)
   }
 

@@ -54,7 +54,7 @@ import Testing
       title: "due sooner", plan: .init(due: "2026-12-24"), actor: alice)
     let urgent = try store.create(title: "urgent", plan: .init(priority: 0), actor: alice)
     let backlog = try store.create(title: "someday", plan: .init(priority: 4), actor: alice)
-    let order = try store.ready(actor: alice).map(\.taskId)
+    let order = try store.ready(actor: alice).map(\.summary.taskId)
     #expect(order == [urgent, soon, late, old, backlog].map(\.taskId))
   }
 
@@ -68,17 +68,17 @@ import Testing
     _ = try store.transition(started.taskId.rawValue, to: "working", actor: alice)
     let leased = try store.create(title: "leased", actor: alice)
     _ = try store.claim(leased.taskId.rawValue, leaseSeconds: 600, actor: bot)
-    var ready = try store.ready(actor: alice).map(\.title)
+    var ready = try store.ready(actor: alice).map(\.summary.title)
     #expect(ready == ["blocker"])
     // Back in its initial status a task holds no lease (the move ends it): ready again.
     _ = try store.transition(leased.taskId.rawValue, to: "todo", actor: bot)
-    #expect(Set(try store.ready(actor: alice).map(\.title)) == ["blocker", "leased"])
+    #expect(Set(try store.ready(actor: alice).map(\.summary.title)) == ["blocker", "leased"])
     _ = try store.transition(leased.taskId.rawValue, to: "cancelled", actor: alice)
     // The holder of a lease still sees its own task as ready.
-    #expect(try store.ready(actor: bot).map(\.title).contains("blocker"))
+    #expect(try store.ready(actor: bot).map(\.summary.title).contains("blocker"))
     _ = try store.transition(blocker.taskId.rawValue, to: "working", actor: alice)
     _ = try store.transition(blocker.taskId.rawValue, to: "completed", actor: alice)
-    ready = try store.ready(actor: alice).map(\.title)
+    ready = try store.ready(actor: alice).map(\.summary.title)
     #expect(ready == ["waits"])
     _ = waiting
   }

@@ -59,11 +59,12 @@ import Testing
     #expect(try sandbox.storedTask(b)["links"]?.array?.isEmpty == true)
   }
 
-  /// Several `tack next` processes at once: each gets a different task, none is claimed
-  /// twice, and the one with nothing left exits 10.
-  @Test func nextUnderContentionGivesEveryCallerADifferentTask() throws {
+  /// Six `tack next` processes at once (and a seventh): each gets a different task, none is
+  /// claimed twice, and the one with nothing left exits 10. Three rounds.
+  @Test(arguments: 1...3)
+  func nextUnderContentionGivesEveryCallerADifferentTask(round: Int) throws {
     let sandbox = try Sandbox()
-    let workers = 4
+    let workers = 6
     var ids: [String] = []
     for number in 1...workers { ids.append(try sandbox.add("job \(number)")) }
     let tack = try Programs.tack.get()

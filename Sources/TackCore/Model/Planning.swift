@@ -64,17 +64,4 @@ extension BoardTask {
   /// The priority that orders it: its own, or `Priority.normal`.
   public var effectivePriority: Int { priority ?? Priority.normal }
 
-  /// Ready-queue order: priority, then due date (undated last), then age.
-  public static func readyOrder(_ a: BoardTask, _ b: BoardTask) -> Bool {
-    if a.effectivePriority != b.effectivePriority {
-      return a.effectivePriority < b.effectivePriority
-    }
-    let (x, y) = (a.due.flatMap(DueDate.moment), b.due.flatMap(DueDate.moment))
-    switch (x, y) {
-    case (let x?, let y?) where x != y: return x < y
-    case (.some, nil): return true
-    case (nil, .some): return false
-    default: return a.createdAt == b.createdAt ? a.taskId < b.taskId : a.createdAt < b.createdAt
-    }
-  }
 }

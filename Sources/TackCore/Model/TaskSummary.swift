@@ -80,6 +80,40 @@ public struct TaskSummary: Sendable {
       assignee: assignee, createdAt: createdAt, updatedAt: updatedAt, json: json)
   }
 
+  /// Whether the stored JSON may hold a live lease, a priority, a due date or a dependency:
+  /// when not, the ready queue needs no more than the summary. (Keys are searched as the
+  /// pretty form writes them; text inside a string is escaped, so a title cannot hide one,
+  /// and a false alarm only costs a parse.)
+  var mentionsPlanningOrLease: Bool {
+    withJSON { json in
+      Self.planningKeys.contains { Self.find($0, in: json) } || !Self.find(Self.noLease, in: json)
+    }
+  }
+
+  /// Whether `needle` occurs in `haystack`: `memchr` to each candidate first byte, then a
+  /// compare.
+  private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Bool {
+    guard let base = haystack.baseAddress, !needle.isEmpty, haystack.count >= needle.count
+    else { return false }
+    return needle.withUnsafeBytes { pattern in
+      var start = 0
+      let last = haystack.count - needle.count
+      while start <= last,
+        let found = memchr(base + start, Int32(needle[0]), last - start + 1)
+      {
+        let offset = base.distance(to: UnsafeRawPointer(found))
+        if memcmp(base + offset, pattern.baseAddress!, needle.count) == 0 { return true }
+        start = offset + 1
+      }
+      return false
+    }
+  }
+
+  private static let planningKeys: [[UInt8]] = [
+    Array("\"priority\": ".utf8), Array("\"due\": ".utf8), Array("\"blocked-by\"".utf8),
+  ]
+  private static let noLease = Array("\"lease\": null".utf8)
+
   /// The whole task (parsed from `json`).
   public func task() throws(TackError) -> BoardTask {
     try BoardTask(fileContents: json, path: path)

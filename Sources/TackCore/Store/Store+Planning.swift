@@ -165,36 +165,69 @@ extension Store {
       taskId: text, task: found.task, isOpen: !found.board.isTerminal(found.task.status))
   }
 
+  /// One task of the ready queue, with what orders it.
+  public struct ReadyTask: Sendable {
+    public let summary: TaskSummary
+    public let priority: Int
+    public let due: String?
+    let dueMoment: Timestamp?
+
+    /// Priority, then due date (undated last), then age.
+    static func precedes(_ a: ReadyTask, _ b: ReadyTask) -> Bool {
+      if a.priority != b.priority { return a.priority < b.priority }
+      switch (a.dueMoment, b.dueMoment) {
+      case (let x?, let y?) where x != y: return x < y
+      case (.some, nil): return true
+      case (nil, .some): return false
+      default:
+        let (x, y) = (a.summary, b.summary)
+        return x.createdAt == y.createdAt ? x.taskId < y.taskId : x.createdAt < y.createdAt
+      }
+    }
+  }
+
   /// The ready queue: tasks `filter` selects that can be started now — in their board's
   /// initial status, no open blocker, no live lease held by someone other than `actor` —
-  /// most urgent first (priority, due date, age).
+  /// most urgent first (priority, due date, age). It reads what `list --status` reads; only
+  /// a task whose file mentions a lease, a priority, a due date or a dependency is parsed.
   public func ready(
     _ filter: TaskFilter = TaskFilter(), actor: Actor
   ) throws(TackError)
-    -> [BoardTask]
+    -> [ReadyTask]
   {
     let now = self.now()
-    var open: [String: Bool] = [:]
+    let view = try view()
     var initial: [String: String] = [:]
-    let everything = try summaries(TaskFilter()).tasks
-    let boards = try self.boards().boards
-    var terminal: [String: Set<String>] = [:]
-    for board in boards {
-      initial[board.name] = board.initialStatus
-      terminal[board.name] = Set(board.statusNames.filter(board.isTerminal))
+    for board in try boards().boards { initial[board.name] = board.initialStatus }
+    // Whether a blocker is still open, by id; one gone or out of scope counts as open.
+    var open: [String: Bool] = [:]
+    func isOpen(_ id: String) throws(TackError) -> Bool {
+      if let known = open[id] { return known }
+      let state = try Self.dependency(id, in: view).isOpen
+      open[id] = state
+      return state
     }
-    for summary in everything {
-      open[summary.taskId.rawValue] = !(terminal[summary.board]?.contains(summary.status) ?? false)
-    }
-    var ready: [BoardTask] = []
+    var ready: [ReadyTask] = []
     for summary in try summaries(filter).tasks where summary.status == initial[summary.board] {
+      guard summary.mentionsPlanningOrLease else {
+        ready.append(
+          ReadyTask(summary: summary, priority: Priority.normal, due: nil, dueMoment: nil))
+        continue
+      }
       let task = try summary.task()
       if let lease = task.lease, lease.holder != actor.id, lease.expiresAt > now { continue }
-      // A blocker that is gone or out of scope counts as open.
-      guard task.blockers.allSatisfy({ open[$0] == false }) else { continue }
-      ready.append(task)
+      var blocked = false
+      for blocker in task.blockers where try isOpen(blocker) {
+        blocked = true
+        break
+      }
+      if blocked { continue }
+      ready.append(
+        ReadyTask(
+          summary: summary, priority: task.effectivePriority, due: task.due,
+          dueMoment: task.due.flatMap(DueDate.moment)))
     }
-    return ready.sorted(by: BoardTask.readyOrder)
+    return ready.sorted(by: ReadyTask.precedes)
   }
 
   /// Claims the first ready task for `actor`, atomically: each candidate is claimed only if
@@ -207,7 +240,8 @@ extension Store {
     for candidate in try ready(filter, actor: actor) {
       do {
         return try claim(
-          candidate.taskId.rawValue, leaseSeconds: leaseSeconds, actor: actor, onlyIfReady: true)
+          candidate.summary.taskId.rawValue, leaseSeconds: leaseSeconds, actor: actor,
+          onlyIfReady: true)
       } catch {
         switch error {
         case .leaseHeld, .terminalTask, .conflict: continue

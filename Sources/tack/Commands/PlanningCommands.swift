@@ -164,7 +164,7 @@ struct Ready: ParsableCommand {
       let access = try global.open()
       let tasks = try access.ready(try queue.filter())
       if global.json {
-        Console.json(["tasks": .array(tasks.map(\.json))])
+        TaskSummary.writeJSONDocument(key: "tasks", tasks.map(\.summary), to: Console.write)
         return
       }
       if tasks.isEmpty {
@@ -175,16 +175,19 @@ struct Ready: ParsableCommand {
     }
   }
 
-  static func table(_ tasks: [BoardTask], shortIDs: [TaskID: String], showBoard: Bool) -> String {
-    let showBoard = showBoard && Set(tasks.map(\.board)).count > 1
+  static func table(
+    _ tasks: [Store.ReadyTask], shortIDs: [TaskID: String], showBoard: Bool
+  )
+    -> String
+  {
+    let showBoard = showBoard && Set(tasks.map(\.summary.board)).count > 1
     var rows = [(showBoard ? ["ID", "BOARD"] : ["ID"]) + ["PRI", "DUE", "TITLE"]]
     for task in tasks {
-      let id = shortIDs[task.taskId] ?? String(task.taskId.ulid)
+      let summary = task.summary
+      let id = shortIDs[summary.taskId] ?? String(summary.taskId.ulid)
       rows.append(
-        (showBoard ? [id, task.board] : [id])
-          + [
-            Priority.names[task.effectivePriority], task.due ?? "-", task.title.terminalSafe(),
-          ])
+        (showBoard ? [id, summary.board] : [id])
+          + [Priority.names[task.priority], task.due ?? "-", summary.title.terminalSafe()])
     }
     let columns = rows[0].count
     var widths = [Int](repeating: 0, count: columns)
