@@ -6,7 +6,7 @@ import TackCore
 enum Tools {
   static let all: [Tool] = [
     listBoards, listTasks, getTask, createTask, updateTask, transitionTask, addNote, claimTask,
-    releaseTask, requestInput, answerInput, taskHistory, requestApproval,
+    releaseTask, requestInput, answerInput, taskHistory, requestApproval, nextTask,
   ]
   static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
@@ -30,6 +30,32 @@ enum Tools {
   ]
   static let title = text("One line.", max: Limits.titleBytes)
   static let details = text("Longer text.", max: Limits.descriptionBytes)
+  static let priority: JSONValue = [
+    "type": "integer", "minimum": .int(Int64(Priority.range.lowerBound)),
+    "maximum": .int(Int64(Priority.range.upperBound)),
+    "description": "0 most urgent … 4 backlog; default 2.",
+  ]
+  static let due = text("A day (YYYY-MM-DD) or an RFC 3339 moment; \"\" clears it.", max: 40)
+  static let blockedBy: JSONValue = [
+    "type": "array", "items": ["type": "string", "maxLength": 40],
+    "maxItems": .int(Int64(Limits.linksPerTask)),
+    "description": "Task ids this task waits for.",
+  ]
+  static let leaseSeconds: JSONValue = [
+    "type": "integer", "minimum": .int(Limits.leaseSeconds.lowerBound),
+    "maximum": .int(Limits.leaseSeconds.upperBound),
+    "description": .string("Default \(Limits.defaultLeaseSeconds)."),
+  ]
+
+  /// `priority`, `due`, `blockedBy` as a plan change (blockers to add).
+  static func planChange(_ arguments: Arguments) throws(RPCError) -> Store.PlanChange {
+    Store.PlanChange(
+      priority: try arguments.optionalInt(
+        "priority", in: Int64(Priority.range.lowerBound)...Int64(Priority.range.upperBound)
+      ).map { Int($0) },
+      due: try arguments.optionalString("due"),
+      addBlockers: try arguments.strings("blockedBy") ?? [])
+  }
 
   // MARK: Tools
 
@@ -78,6 +104,11 @@ enum Tools {
         "type": "boolean",
         "description": "Only taskId, board, title, status, labels, assignee, updatedAt.",
       ],
+      "ready": [
+        "type": "boolean",
+        "description":
+          "Only tasks you could start now (no open blocker, no one else's lease), most urgent first; one page.",
+      ],
     ],
     required: [],
     output: [
@@ -85,7 +116,7 @@ enum Tools {
     ],
     readOnly: true
   ) { context, arguments throws(ToolFailure) in
-    let (filter, limit, cursor, brief) = try argument { () throws(RPCError) in
+    let (filter, limit, cursor, brief, ready) = try argument { () throws(RPCError) in
       let filter = TaskFilter(
         board: try arguments.optionalString("board") ?? context.defaultBoard,
         statuses: try arguments.strings("status") ?? [],
@@ -95,13 +126,31 @@ enum Tools {
       let limit = Int(
         try arguments.optionalInt("limit", in: 1...Int64(Limits.pageSize.upperBound))
           ?? Int64(Limits.defaultPageSize))
+      let ready = try arguments.optionalBool("ready") ?? false
+      if ready, !filter.statuses.isEmpty {
+        throw .invalidParams("list_tasks: ready and status do not combine; give one of them")
+      }
       return (
         filter, limit, try arguments.optionalString("cursor"),
-        try arguments.optionalBool("brief") ?? false
+        try arguments.optionalBool("brief") ?? false, ready
       )
     }
     for label in filter.labels {
       try attempt { () throws(TackError) in try Names.validate(label, as: "label") }
+    }
+    if ready {
+      return try attempt { () throws(TackError) in
+        // The queue's order is by urgency, which moves as tasks change: one page, no cursor.
+        if cursor != nil {
+          throw .invalidInput(
+            "list_tasks with ready gives one page, the most urgent first: leave cursor out.")
+        }
+        var items: [JSONValue] = []
+        for item in try context.access.ready(filter).prefix(limit) {
+          items.append(brief ? item.summary.brief : try item.summary.task().json)
+        }
+        return ["tasks": .array(items)]
+      }
     }
     // Only the page is parsed; the rest of the list comes from the read index.
     return try attempt { () throws(TackError) in
@@ -130,50 +179,79 @@ enum Tools {
     description: "A new task in the board's initial status.",
     properties: [
       "title": title, "board": text("Default: the server's board."),
-      "description": details, "labels": labelList,
+      "description": details, "labels": labelList, "priority": priority, "due": due,
+      "blockedBy": blockedBy,
     ],
     required: ["title"], output: taskOutput, readOnly: false, taskSupport: "optional",
     needs: [.create]
   ) { context, arguments throws(ToolFailure) in
-    let (title, board, description, labels) = try argument { () throws(RPCError) in
+    let (title, board, description, labels, plan) = try argument { () throws(RPCError) in
       (
         try arguments.string("title"),
         try arguments.optionalString("board") ?? context.defaultBoard,
-        try arguments.optionalString("description") ?? "", try arguments.strings("labels") ?? []
+        try arguments.optionalString("description") ?? "", try arguments.strings("labels") ?? [],
+        try planChange(arguments)
       )
     }
     let task = try attempt { () throws(TackError) in
       try context.access.create(
-        title: title, board: board, description: description, labels: labels)
+        title: title, board: board, description: description, labels: labels, plan: plan)
     }
     return ["task": task.json]
   }
 
   static let updateTask = Tool(
     name: "update_task", title: "Update a task",
-    description: "Change the title, description or labels (labels replaces the whole set).",
+    description:
+      "Change the title, description, labels, priority, due date or dependencies (labels and blockedBy replace the whole set).",
     properties: [
       "taskId": taskIdProperty, "title": title, "description": details,
-      "labels": labelList,
+      "labels": labelList, "priority": priority, "due": due, "blockedBy": blockedBy,
     ],
     required: ["taskId"], output: taskOutput, readOnly: false, needs: [.edit], destructive: true,
     idempotent: true
   ) { context, arguments throws(ToolFailure) in
-    let (id, title, description, labels) = try argument { () throws(RPCError) in
+    let (id, title, description, labels, plan) = try argument { () throws(RPCError) in
       (
         try arguments.string("taskId"), try arguments.optionalString("title"),
-        try arguments.optionalString("description"), try arguments.strings("labels")
+        try arguments.optionalString("description"), try arguments.strings("labels"),
+        try planChange(arguments)
       )
     }
+    let wantsBlockers = arguments.values["blockedBy"].map { $0 != .null } ?? false
     let task = try attempt { () throws(TackError) in
-      let current = labels == nil ? nil : try context.access.task(id)
-      let add =
-        labels.map { wanted in wanted.filter { !(current?.labels.contains($0) ?? false) } } ?? []
-      let remove =
-        labels.map { wanted in current?.labels.filter { !wanted.contains($0) } ?? [] } ?? []
-      return try context.access.edit(
-        id, title: title, description: description, addLabels: add, removeLabels: remove
-      ).task
+      let current = labels == nil && !wantsBlockers ? nil : try context.access.task(id)
+      var task = current
+      if title != nil || description != nil || labels != nil {
+        let add =
+          labels.map { wanted in wanted.filter { !(current?.labels.contains($0) ?? false) } } ?? []
+        let remove =
+          labels.map { wanted in current?.labels.filter { !wanted.contains($0) } ?? [] } ?? []
+        task =
+          try context.access.edit(
+            id, title: title, description: description, addLabels: add, removeLabels: remove
+          ).task
+      }
+      var change = plan
+      if wantsBlockers, let current {
+        // `blockedBy` is the whole set: resolve what was given, then add and remove the rest.
+        let wanted = try plan.addBlockers.map { (text) throws(TackError) in
+          try context.access.resolve(text).rawValue
+        }
+        change.addBlockers = wanted.filter { !current.blockers.contains($0) }
+        change.removeBlockers = current.blockers.filter { !wanted.contains($0) }
+      }
+      if change.priority != nil || change.due != nil || !change.addBlockers.isEmpty
+        || !change.removeBlockers.isEmpty
+      {
+        task = try context.access.plan(id, change).task
+      }
+      guard let task else {
+        throw .invalidInput(
+          "update_task: nothing to change; give title, description, labels, priority, due or blockedBy."
+        )
+      }
+      return task
     }
     return ["task": task.json]
   }
@@ -219,14 +297,7 @@ enum Tools {
     name: "claim_task", title: "Claim a task",
     description:
       "Assign the task to you with a lease (starts a todo task). Renew by claiming again; others are refused until it expires.",
-    properties: [
-      "taskId": taskIdProperty,
-      "leaseSeconds": [
-        "type": "integer", "minimum": .int(Limits.leaseSeconds.lowerBound),
-        "maximum": .int(Limits.leaseSeconds.upperBound),
-        "description": .string("Default \(Limits.defaultLeaseSeconds)."),
-      ],
-    ],
+    properties: ["taskId": taskIdProperty, "leaseSeconds": leaseSeconds],
     required: ["taskId"], output: taskOutput, readOnly: false, needs: [.claim]
   ) { context, arguments throws(ToolFailure) in
     let (id, seconds) = try argument { () throws(RPCError) in
@@ -323,6 +394,36 @@ enum Tools {
         try context.access.answer(id, responses: responses).json
       }
     ]
+  }
+
+  static let nextTask = Tool(
+    name: "next_task", title: "Claim the next ready task",
+    description:
+      "Claim the most urgent task you could start now (no open blocker, no one else's lease), with a lease; task is null when nothing is ready. Callers at once never get the same task.",
+    properties: [
+      "board": text("Only this board."),
+      "label": [
+        "type": "array", "items": name, "description": "All of these labels.",
+        "maxItems": .int(Int64(Limits.labelsPerTask)),
+      ],
+      "leaseSeconds": leaseSeconds,
+    ],
+    required: [], output: ["task": ["type": ["object", "null"]]], readOnly: false, needs: [.claim]
+  ) { context, arguments throws(ToolFailure) in
+    let (filter, seconds) = try argument { () throws(RPCError) in
+      (
+        TaskFilter(
+          board: try arguments.optionalString("board") ?? context.defaultBoard,
+          labels: try arguments.strings("label") ?? []),
+        try arguments.optionalInt("leaseSeconds", in: Limits.leaseSeconds)
+          ?? Limits.defaultLeaseSeconds
+      )
+    }
+    return try attempt { () throws(TackError) in
+      for label in filter.labels { try Names.validate(label, as: "label") }
+      let task = try context.access.claimNext(filter, leaseSeconds: seconds)
+      return ["task": task?.json ?? .null]
+    }
   }
 
   static let requestApproval = Tool(

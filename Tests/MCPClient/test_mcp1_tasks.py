@@ -586,6 +586,7 @@ FORBIDDEN_AS_TASK = [
     ("request_input", lambda t: {"taskId": t, "inputRequests": {"k": {"type": "text", "message": "?"}}}),
     ("answer_input", lambda t: {"taskId": t, "inputResponses": {"k": "x"}}),
     ("task_history", lambda t: {"taskId": t}),
+    ("next_task", lambda t: {}),
 ]
 
 

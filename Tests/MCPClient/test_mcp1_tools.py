@@ -33,6 +33,7 @@ TOOLS = {
     "answer_input",
     "request_approval",
     "task_history",
+    "next_task",
 }
 APPROVAL = {
     "approve": {
@@ -70,7 +71,7 @@ async def test_initialize_and_list_tools(repo):
         assert init.capabilities.resources is not None
         listed = await session.list_tools()
         names = [tool.name for tool in listed.tools]
-        assert sorted(names) == sorted(TOOLS) and len(names) == 13
+        assert sorted(names) == sorted(TOOLS) and len(names) == 14
         assert listed.nextCursor is None
         for tool in listed.tools:
             assert tool.description
@@ -91,7 +92,7 @@ async def test_connect_and_list_tools_is_quick(repo):
         listed = await session.list_tools()
         elapsed = time.monotonic() - started
     print(f"mcp 1.x connect + list_tools: {elapsed:.3f} s")
-    assert len(listed.tools) == 13
+    assert len(listed.tools) == 14
     assert elapsed < 5
 
 
@@ -664,3 +665,66 @@ async def test_a_huge_search_needle_is_refused_at_once(repo):
         assert time.monotonic() - started < 2
         # The next request is not held up.
         structured(await session.call_tool("list_tasks", {"text": "x" * 256}))
+
+
+# MARK: planning: priority, due dates, dependencies, the ready queue, next_task
+
+
+async def test_planning_fields_and_the_ready_queue(repo):
+    async with mcp_session(repo) as (session, _):
+        schema = structured(await session.call_tool("create_task", {"title": "Design schema", "priority": 1}))["task"]
+        migration = structured(
+            await session.call_tool(
+                "create_task", {"title": "Write migration", "blockedBy": [schema["taskId"]], "due": "2026-12-24"}
+            )
+        )["task"]
+        assert migration["links"] == [{"rel": "blocked-by", "taskId": schema["taskId"]}]
+        assert migration["due"] == "2026-12-24" and "priority" not in migration
+        bug = structured(await session.call_tool("create_task", {"title": "Urgent bug", "priority": 0}))["task"]
+
+        ready = structured(await session.call_tool("list_tasks", {"ready": True}))["tasks"]
+        assert [t["taskId"] for t in ready] == [bug["taskId"], schema["taskId"]]
+        brief = structured(await session.call_tool("list_tasks", {"ready": True, "brief": True, "limit": 1}))
+        assert [t["taskId"] for t in brief["tasks"]] == [bug["taskId"]] and "nextCursor" not in brief
+
+        # Bad planning input is the model's to correct: isError, nothing written.
+        before = repo.tip()
+        for name, arguments, word in (
+            ("create_task", {"title": "x", "priority": 7}, "priority"),
+            ("create_task", {"title": "x", "due": "2026-02-31"}, "due"),
+            ("create_task", {"title": "x", "blockedBy": [MISSING_ID]}, "no task"),
+            ("update_task", {"taskId": schema["taskId"], "blockedBy": [migration["taskId"]]}, "cycle"),
+            ("list_tasks", {"ready": True, "status": ["todo"]}, "ready"),
+            ("list_tasks", {"ready": True, "cursor": "x"}, "cursor"),
+        ):
+            text = refusal(await session.call_tool(name, arguments))
+            assert word in text, (name, arguments, text)
+        assert repo.tip() == before
+
+        # update_task: blockedBy is the whole set; "" clears the due date.
+        updated = structured(
+            await session.call_tool("update_task", {"taskId": migration["taskId"], "blockedBy": [], "due": "", "priority": 3})
+        )["task"]
+        assert updated["links"] == [] and "due" not in updated and updated["priority"] == 3
+
+        # next_task claims the most urgent ready task, then the next; null when none is left.
+        claimed = [structured(await session.call_tool("next_task", {"leaseSeconds": 60}))["task"] for _ in range(3)]
+        assert [t["taskId"] for t in claimed] == [bug["taskId"], schema["taskId"], migration["taskId"]]
+        assert all(t["status"] == "working" and t["lease"]["holder"] for t in claimed)
+        assert structured(await session.call_tool("next_task", {}))["task"] is None
+        assert repo.stored(bug["taskId"])["status"] == "working"
+
+
+async def test_next_task_is_scoped_and_needs_claim(repo):
+    repo.agent("reader", ("main", (), "read"))
+    repo.agent("deployer", ("ops", ("deploy",), "read,claim"))
+    mine = repo.add("Deploy v2", board="ops", labels=("deploy",))
+    repo.add("Rotate keys", board="ops", labels=("secret",))
+    repo.add("Main work")
+    async with mcp_session(repo, "reader") as (session, _):
+        assert "next_task" not in {t.name for t in (await session.list_tools()).tools}
+        assert "claim" in refusal(await session.call_tool("next_task", {}))
+    async with mcp_session(repo, "deployer") as (session, _):
+        got = structured(await session.call_tool("next_task", {"board": "ops"}))["task"]
+        assert got["taskId"] == mine
+        assert structured(await session.call_tool("next_task", {"board": "ops"}))["task"] is None

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.anyio
 TOOLS = {
     "list_boards", "list_tasks", "get_task", "create_task", "update_task", "transition_task",
     "add_note", "claim_task", "release_task", "request_input", "answer_input", "task_history",
-    "request_approval",
+    "request_approval", "next_task",
 }
 
 
@@ -48,7 +48,7 @@ async def test_connects_over_stdio_and_lists_tools_without_a_timeout(repo):
     print(f"mcp 2.x connect + list_tools: {elapsed:.3f} s")
     assert elapsed < 5, f"connect + list_tools took {elapsed:.1f} s: the discover probe waited for a timeout"
     names = [tool.name for tool in listed.tools]
-    assert sorted(names) == sorted(TOOLS) and len(names) == 13
+    assert sorted(names) == sorted(TOOLS) and len(names) == 14
     for tool in listed.tools:
         assert tool.input_schema["type"] == "object"
         assert tool.output_schema is not None and tool.output_schema["type"] == "object"
@@ -95,5 +95,5 @@ async def test_legacy_mode_also_connects(repo):
     started = time.monotonic()
     async with client(repo, mode="legacy") as c:
         listed = await c.list_tools()
-    assert len(listed.tools) == 13
+    assert len(listed.tools) == 14
     assert time.monotonic() - started < 5

@@ -176,7 +176,7 @@ def test_initialize_negotiates_versions(server):
     server.no_reply({"jsonrpc": "2.0", "method": "notifications/initialized"})
     assert server.error({"jsonrpc": "2.0", "id": 9, "method": "initialize", "params": {}}, 9)["code"] == INVALID_PARAMS
     tools = server.request("tools/list", {})["result"]["tools"]
-    assert len(tools) == 13
+    assert len(tools) == 14
 
 
 def test_server_discover_first_is_answered_at_once(raw_repo):
@@ -412,7 +412,7 @@ def test_crlf_line_endings(server):
     assert server.recv() == {"jsonrpc": "2.0", "id": 7, "result": {}}
     server.send(b'{"jsonrpc":"2.0","id":8,"method":"tools/list"}', end=b"\r\n")
     reply = server.recv()
-    assert reply["id"] == 8 and len(reply["result"]["tools"]) == 13
+    assert reply["id"] == 8 and len(reply["result"]["tools"]) == 14
     server.no_reply()
 
 

@@ -159,7 +159,7 @@ final class ServerFixture {
         "list_boards", "list_tasks", "get_task", "create_task", "update_task", "transition_task",
         "add_note",
         "claim_task", "release_task", "request_input", "answer_input", "task_history",
-        "request_approval",
+        "request_approval", "next_task",
       ])
     for tool in tools {
       #expect(tool["inputSchema"]?["type"] == "object")
