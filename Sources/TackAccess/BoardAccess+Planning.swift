@@ -28,4 +28,12 @@ extension BoardAccess {
   ) throws(TackError) -> BoardTask? {
     try store.claimNext(filter, leaseSeconds: leaseSeconds, actor: actor)
   }
+
+  /// Tasks from another tool (`tack import --from`): one commit, all or nothing; a source
+  /// imported before is updated.
+  public func importForeign(
+    _ tasks: [ForeignTask], board: String? = nil
+  ) throws(TackError) -> Store.ForeignImportReport {
+    try store.importForeign(tasks, board: board, actor: actor)
+  }
 }

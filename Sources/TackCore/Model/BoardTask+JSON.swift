@@ -2,7 +2,7 @@ extension BoardTask {
   private static let knownFields: Set<String> = [
     "schemaVersion", "taskId", "board", "title", "description", "status", "labels", "assignee",
     "createdAt", "updatedAt", "notes", "inputRequests", "inputResponses", "result", "error",
-    "lease", "links", "priority", "due",
+    "lease", "links", "priority", "due", "source",
   ]
 
   /// The task as its JSON object, every field present (absent values are `null`) except the
@@ -29,6 +29,7 @@ extension BoardTask {
     object["links"] = .array(links.map(\.json))
     if let priority { object["priority"] = .int(Int64(priority)) }
     if let due { object["due"] = .string(due) }
+    if let source { object["source"] = .string(source) }
     return .object(object)
   }
 
@@ -114,6 +115,7 @@ extension BoardTask {
       priority = Int(number)
     }
     due = try fields.optionalString("due")
+    source = try fields.optionalString("source")
     if let due, DueDate.moment(due) == nil {
       throw FieldReader.Failure(
         message: "field due must be a day (YYYY-MM-DD) or an RFC 3339 moment")

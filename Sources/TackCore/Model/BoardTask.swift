@@ -22,6 +22,9 @@ public struct BoardTask: Sendable, Equatable {
   public var priority: Int?
   /// A day (`YYYY-MM-DD`) or a moment (RFC 3339), as `DueDate.parse` keeps it.
   public var due: String?
+  /// Where an imported task came from (`taskwarrior:UUID`, `github:#12`): importing the
+  /// same source again updates the task instead of adding another.
+  public var source: String?
   /// Fields this version of Tack does not know: kept as read, written back unchanged.
   public var extra: [String: JSONValue] = [:]
 
@@ -47,6 +50,7 @@ public struct BoardTask: Sendable, Equatable {
     self.links = []
     self.priority = nil
     self.due = nil
+    self.source = nil
   }
 
   /// Keys of the input requests that have no response yet, sorted.

@@ -18,10 +18,22 @@ struct Import: ParsableCommand {
       batch with a bad line or an id that exists already writes nothing.
       """)
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "A file of JSON lines, or - for standard input.") var file: String
+  @Argument(
+    help: "A file of JSON lines, or - for standard input (with --from backlog: a folder).")
+  var file: String
   @Option(help: "Tasks per commit.") var batch: Int = 1000
+  @Option(
+    help: ArgumentHelp(
+      "Read another tool's export: taskwarrior (task export), beads (issues.jsonl), github (gh issue list --json number,title,body,state,labels,assignees,createdAt,comments), backlog (a Backlog.md folder). One commit; importing again updates.",
+      valueName: "tool"))
+  var from: String?
+  @Option(
+    help: ArgumentHelp("With --from: the board (default: the default board).", valueName: "name"),
+    completion: .boardNames)
+  var board: String?
 
   func run() throws {
+    if let from { return try importForeign(from) }
     try running { () throws(TackError) in
       guard (1...100_000).contains(batch) else {
         throw .invalidInput("--batch must be 1 to 100000.")
@@ -43,6 +55,86 @@ struct Import: ParsableCommand {
       }
       if !global.json { Console.info("Imported \(imported) task\(imported == 1 ? "" : "s").") }
     }
+  }
+}
+
+extension Import {
+  func importForeign(_ name: String) throws {
+    try running(global) { () throws(TackError) in
+      guard let format = ForeignFormat(rawValue: name) else {
+        throw .invalidInput(
+          "--from \(name): Tack reads \(ForeignFormat.allCases.map(\.rawValue).joined(separator: ", "))."
+        )
+      }
+      let tasks =
+        format == .backlog
+        ? try BacklogFormat.read(files: try BacklogFolder.files(file))
+        : try format.read(try InputFile.read(file))
+      let report = try global.open().importForeign(tasks, board: board)
+      if global.json {
+        Console.json([
+          "created": .array(report.created.map { .string($0.taskId.rawValue) }),
+          "updated": .array(report.updated.map { .string($0.taskId.rawValue) }),
+          "unchanged": .int(Int64(report.unchanged)),
+          "dropped": .object(report.dropped.mapValues { .int(Int64($0)) }),
+        ])
+        return
+      }
+      Console.out(
+        "Imported \(tasks.count) task\(tasks.count == 1 ? "" : "s") from \(name): \(report.created.count) new, \(report.updated.count) updated, \(report.unchanged) unchanged."
+      )
+      Console.out("Mapped: \(format.mapping)")
+      for (phrase, count) in report.dropped.sorted(by: { $0.key < $1.key }) {
+        Console.out("Dropped: \(phrase) (\(count) task\(count == 1 ? "" : "s"))")
+      }
+    }
+  }
+}
+
+extension ForeignFormat {
+  /// What becomes what, for the import's summary.
+  var mapping: String {
+    switch self {
+    case .taskwarrior:
+      "description → title, status (pending → initial, started → working, completed, deleted → cancelled), priority H/M/L → 1/2/3, due, tags and project → labels, annotations → notes, depends → dependencies, uuid → source."
+    case .beads:
+      "title, description, status (open/blocked → initial, in_progress → working, closed → completed), priority, issue_type and labels → labels, assignee, blocks dependencies, comments → notes, id → source."
+    case .github:
+      "title, body → description, state (OPEN → initial, CLOSED → completed), labels, first assignee, comments → notes, number → source."
+    case .backlog:
+      "title, body → description, status (To Do → initial, In Progress → working, Done → completed), priority high/medium/low → 1/2/3, labels, first assignee, dependencies, id → source."
+    }
+  }
+}
+
+/// The markdown files of a Backlog.md folder: `backlog/tasks` and `backlog/completed` (or
+/// `tasks` and `completed` of the folder given, or the folder itself).
+enum BacklogFolder {
+  static func files(_ path: String) throws(TackError) -> [(name: String, bytes: [UInt8])] {
+    var root = path
+    if isFolder(path + "/backlog") { root = path + "/backlog" }
+    let folders = ["tasks", "completed"].map { root + "/" + $0 }.filter(isFolder)
+    var files: [(name: String, bytes: [UInt8])] = []
+    for folder in folders.isEmpty ? [root] : folders {
+      guard let handle = opendir(folder) else {
+        throw .invalidInput("cannot read folder \(folder): \(String(cString: strerror(errno))).")
+      }
+      defer { closedir(handle) }
+      while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        guard name.hasSuffix(".md"), !name.hasPrefix(".") else { continue }
+        files.append((folder + "/" + name, try InputFile.read(folder + "/" + name)))
+      }
+    }
+    if files.isEmpty { throw .invalidInput("no Backlog.md task files (*.md) in \(path).") }
+    return files
+  }
+
+  static func isFolder(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
   }
 }
 
