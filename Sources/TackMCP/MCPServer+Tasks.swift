@@ -25,8 +25,13 @@ struct TaskState {
   var begun = false
   var nextRequest = 0
   var lastRevision: String?
+  /// Open `subscriptions/listen` requests (2026-07-28).
+  var subscriptions: [Subscription] = []
+  /// Input round trips completed by this process: the state's nonce → the task it made, so a
+  /// retried final call gets that task instead of a second one.
+  var roundTrips: [String: String] = [:]
 
-  var isWatching: Bool { !watched.isEmpty || !waiters.isEmpty }
+  var isWatching: Bool { !watched.isEmpty || !waiters.isEmpty || !subscriptions.isEmpty }
 }
 
 /// How a tool call runs as a task: the 2025-11-25 tasks utility (`params.task`) or the 2026
@@ -361,8 +366,16 @@ extension MCPServer {
   func watchTasks() {
     guard let revision = try? access.revision(), revision != tasks.lastRevision else { return }
     tasks.lastRevision = revision
+    // Each task is read once per watch, whoever follows it.
+    var read: [String: BoardTask?] = [:]
+    func task(_ id: String) -> BoardTask? {
+      if let known = read[id] { return known }
+      let task = try? access.task(id)
+      read[id] = task
+      return task
+    }
     for id in Set(tasks.watched.keys).union(tasks.waiters.keys) {
-      guard let task = try? access.task(id) else { continue }
+      guard let task = task(id) else { continue }
       let status = protocolStatus(task)
       if let reported = tasks.watched[id], reported != status {
         send([
@@ -384,6 +397,7 @@ extension MCPServer {
         }
       }
     }
+    notifySubscribers(task)
   }
 
   /// `notifications/cancelled` for a parked `tasks/result`: it gets no reply (the board task
