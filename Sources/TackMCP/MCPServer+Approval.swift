@@ -158,7 +158,8 @@ extension MCPServer {
       }
       log(.info, "request_approval: asking the client's user on board \(board.name)")
       return [
-        "resultType": "input_required",
+        // The 2026 result type is spelled as the MCP status it mirrors.
+        "resultType": .string(StatusName.inputRequired),
         "inputRequests": .object([
           key: [
             "method": "elicitation/create",

@@ -80,7 +80,10 @@ extension MCPServer {
           "supported": .array(Self.allVersions.map { .string($0) }), "requested": .string(version),
         ])
     }
-    guard let capabilities = meta?[Envelope.clientCapabilitiesKey], case .object = capabilities
+    // The probe is answered whatever the client declares (its result depends on nothing).
+    let declaredCapabilities =
+      meta?[Envelope.clientCapabilitiesKey] ?? (method == "server/discover" ? [:] : nil)
+    guard let capabilities = declaredCapabilities, case .object = capabilities
     else {
       throw .invalidParams(
         "\(method): _meta[\"\(Envelope.clientCapabilitiesKey)\"] is missing or not an object: a 2026-07-28 request declares the client's capabilities ({} for none)"

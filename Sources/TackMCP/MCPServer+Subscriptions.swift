@@ -19,7 +19,8 @@ struct Subscription {
 }
 
 extension MCPServer {
-  static let maxSubscribedTasks = 256
+  /// A listen request follows at most a list page's worth of tasks.
+  static let maxSubscribedTasks = Limits.pageSize.upperBound
 
   /// `subscriptions/listen`: acknowledged at once with the part of the filter this server
   /// honors (task resources and task ids it can read); answered only when it ends.
