@@ -228,8 +228,14 @@ public final class BoardAccess {
   /// trip's `requestState`) tamper-evident: HMAC-SHA256 under the key in the git directory
   /// (`tack/mcp-state-key`), so a restarted server verifies what an earlier one signed.
   public func stateMAC(_ bytes: [UInt8]) throws(TackError) -> [UInt8] {
-    if stateKey == nil { stateKey = try store.secret(named: "mcp-state-key") }
-    guard let mac = Store.mac(key: stateKey!, bytes) else {
+    let key: [UInt8]
+    if let stateKey {
+      key = stateKey
+    } else {
+      key = try store.secret(named: "mcp-state-key")
+      stateKey = key
+    }
+    guard let mac = Store.mac(key: key, bytes) else {
       throw .git("HMAC-SHA256: OpenSSL could not compute a MAC")
     }
     return mac
