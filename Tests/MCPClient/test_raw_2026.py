@@ -231,15 +231,24 @@ def test_request_state_of_another_principal_is_refused(repo2026):
         assert second.finish() == 0
 
 
-def test_request_approval_needs_elicitation_or_the_extension(server):
+def test_request_approval_needs_elicitation_or_the_extension(server, repo2026):
     error = server.fails("tools/call", {"name": "request_approval", "arguments": {"title": "x"}})
     assert error["code"] == MISSING_CAPABILITY and "elicitation" in error["data"]["requiredCapabilities"]
     # With the tasks extension it runs as a task, as before.
     created = server.ok("tools/call", {"name": "request_approval", "arguments": {"title": "x"}}, TASKS)
     assert created["resultType"] == "task" and created["status"] == "working"
     got = server.ok("tasks/get", {"taskId": created["taskId"]}, TASKS)
-    assert got["status"] == "input_required"
+    assert got["status"] == "input_required" and "approve" in got["inputRequests"]
     assert server.fails("tasks/get", {"taskId": created["taskId"]})["code"] == MISSING_CAPABILITY
+    answer = {"approve": {"action": "accept", "content": {"confirmed": True}}}
+    updated = server.ok("tasks/update", {"taskId": created["taskId"], "inputResponses": answer}, TASKS)
+    assert updated["resultType"] == "complete"
+    done = server.ok("tasks/get", {"taskId": created["taskId"]}, TASKS)
+    assert done["status"] == "completed" and done["result"]["structuredContent"]["task"]["status"] == "completed"
+    assert repo2026.last_commit()[0] == HOST_USER
+    other = server.ok("tools/call", {"name": "request_approval", "arguments": {"title": "y"}}, TASKS)
+    assert server.ok("tasks/cancel", {"taskId": other["taskId"]}, TASKS)["resultType"] == "complete"
+    assert repo2026.stored(other["taskId"])["status"] == "cancelled"
 
 
 def test_listen_for_a_task_status(server, repo2026):
