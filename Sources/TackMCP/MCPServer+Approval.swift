@@ -119,19 +119,30 @@ extension MCPServer {
     case .object(let object)?: arguments = object
     default: throw .invalidParams("tools/call: arguments must be an object")
     }
-    let reader: Arguments
     let title: String
     let message: String
     let key: String
     let boardName: String?
+    let description: String
+    let labels: [String]
     do {
-      reader = try Arguments(arguments, allowed: tool.argumentNames, tool: tool.name)
+      let reader = try Arguments(arguments, allowed: tool.argumentNames, tool: tool.name)
       title = try reader.string("title")
       message = try reader.optionalString("message") ?? title
       key = try reader.optionalString("key") ?? "approve"
       boardName = try reader.optionalString("board") ?? defaultBoard
+      description = try reader.optionalString("description") ?? ""
+      labels = try reader.strings("labels") ?? []
     } catch {
       return toolError(tool.name, error.message)
+    }
+    let request = BoardTask.InputRequest.approval(message: message)
+    do {
+      // Everything the task needs is checked before anybody is asked.
+      _ = try Store.checkNewTask(
+        title: title, description: description, labels: labels, inputRequests: [key: request])
+    } catch {
+      return toolError(tool.name, AgentMessage.text(error))
     }
     let board: Board
     do {
@@ -145,7 +156,6 @@ extension MCPServer {
     }
     let binding = RequestState.binding(
       tool: tool.name, arguments: arguments, principal: access.principal)
-    let request = BoardTask.InputRequest.approval(message: message)
     let now = Timestamp.now().seconds
 
     func ask() throws(RPCError) -> JSONValue {
@@ -203,18 +213,13 @@ extension MCPServer {
     let answered: BoardTask
     do {
       let created = try access.create(
-        title: title, board: board.name,
-        description: try reader.optionalString("description") ?? "",
-        labels: try reader.strings("labels") ?? [], inputRequests: [state.key: request])
+        title: title, board: board.name, description: description, labels: labels,
+        inputRequests: [state.key: request])
       tasks.roundTrips[state.nonce] = created.taskId.rawValue
       answered = try access.answerAsHostUser(
         created.taskId.rawValue, responses: [state.key: answer])
-    } catch let error as TackError {
-      return toolError(tool.name, AgentMessage.text(error))
-    } catch let error as RPCError {
-      return toolError(tool.name, error.message)
     } catch {
-      return toolError(tool.name, "\(error)")
+      return toolError(tool.name, AgentMessage.text(error))
     }
     log(.info, "request_approval: task \(answered.taskId) answered by the client's user")
     return approvalResult(answered)

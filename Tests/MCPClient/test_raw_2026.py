@@ -192,6 +192,15 @@ def test_approval_round_trip(server, repo2026):
     assert repo2026.last_commit()[0] == HOST_USER
 
 
+def test_nobody_is_asked_about_a_task_that_cannot_be_made(server, repo2026):
+    before = repo2026.tip()
+    for arguments, mentions in (({"title": "x" * 301}, "title"), ({"title": "ok", "board": "nope"}, "nope")):
+        refused = server.ok("tools/call", {"name": "request_approval", "arguments": arguments}, ELICITS)
+        assert refused["resultType"] == "complete" and refused["isError"] is True, refused
+        assert mentions in refused["content"][0]["text"], refused
+    assert repo2026.tip() == before
+
+
 def test_tampered_or_misbound_request_state(server, repo2026):
     before = repo2026.tip()
     call = {"name": "request_approval", "arguments": {"title": "Raw ship"}}
