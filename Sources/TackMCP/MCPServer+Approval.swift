@@ -149,9 +149,13 @@ extension MCPServer {
       board = try access.board(boardName)
       try access.authorizeHostUserAnswers(board: board.name)
     } catch {
+      let instead =
+        readOnly
+        ? ""
+        : " Call it as a task (declare the \(TaskState.extensionName) extension) and a person with answer rights answers it."
       return toolError(
         tool.name,
-        "request_approval: your host's user cannot answer here (\(AgentMessage.text(error))), so nobody is asked. Call it as a task (declare the \(TaskState.extensionName) extension) and a person with answer rights answers it."
+        "request_approval: your host's user cannot answer here (\(AgentMessage.text(error))), so nobody is asked.\(instead)"
       )
     }
     let binding = RequestState.binding(
