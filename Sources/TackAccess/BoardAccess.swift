@@ -224,6 +224,25 @@ public final class BoardAccess {
     try store.answer(id, responses: responses, actor: actor)
   }
 
+  /// The MAC that makes a token this repository's front ends hand out (an MCP input round
+  /// trip's `requestState`) tamper-evident: HMAC-SHA256 under the key in the git directory
+  /// (`tack/mcp-state-key`), so a restarted server verifies what an earlier one signed.
+  public func stateMAC(_ bytes: [UInt8]) throws(TackError) -> [UInt8] {
+    let key: [UInt8]
+    if let stateKey {
+      key = stateKey
+    } else {
+      key = try store.secret(named: "mcp-state-key")
+      stateKey = key
+    }
+    guard let mac = Store.mac(key: key, bytes) else {
+      throw .git("HMAC-SHA256: OpenSSL could not compute a MAC")
+    }
+    return mac
+  }
+
+  private var stateKey: [UInt8]?
+
   /// Answers given by the person using this principal's MCP host (elicitation, or a 2026
   /// input round trip): recorded as theirs, on behalf of the principal, whose grant must
   /// allow `answer` (see `Actor.hostUser(of:)`).

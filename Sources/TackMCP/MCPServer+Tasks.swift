@@ -27,8 +27,13 @@ struct TaskState {
   var lastRevision: String?
   /// Task-augmented calls that failed before they made a board task, by MCP task id.
   var failedCalls: [String: FailedCall] = [:]
+  /// Open `subscriptions/listen` requests (2026-07-28).
+  var subscriptions: [Subscription] = []
+  /// Input round trips completed by this process: the state's nonce → the task it made, so a
+  /// retried final call gets that task instead of a second one.
+  var roundTrips: [String: String] = [:]
 
-  var isWatching: Bool { !watched.isEmpty || !waiters.isEmpty }
+  var isWatching: Bool { !watched.isEmpty || !waiters.isEmpty || !subscriptions.isEmpty }
 }
 
 /// A task-augmented call that failed before it could make its board task (a bad argument, an
@@ -441,8 +446,16 @@ extension MCPServer {
   func watchTasks() {
     guard let revision = try? access.revision(), revision != tasks.lastRevision else { return }
     tasks.lastRevision = revision
+    // Each task is read once per watch, whoever follows it.
+    var read: [String: BoardTask?] = [:]
+    func task(_ id: String) -> BoardTask? {
+      if let known = read[id] { return known }
+      let task = try? access.task(id)
+      read[id] = task
+      return task
+    }
     for id in Set(tasks.watched.keys).union(tasks.waiters.keys) {
-      guard let task = try? access.task(id) else { continue }
+      guard let task = task(id) else { continue }
       let status = protocolStatus(task)
       if let reported = tasks.watched[id], reported != status {
         send([
@@ -464,6 +477,7 @@ extension MCPServer {
         }
       }
     }
+    notifySubscribers(task)
   }
 
   /// `notifications/cancelled` for a parked `tasks/result`: it gets no reply (the board task

@@ -19,9 +19,13 @@ public final class MCPServer {
   private(set) var protocolVersion: String?
   /// What the client declared in `initialize`.
   private(set) var clientCapabilities: JSONValue = .object([:])
+  /// The connection's era, fixed by its first request (`nil` until then).
+  var era: Era?
   /// MCP tasks this session follows: watched handles, parked `tasks/result` calls,
   /// elicitations in flight.
   var tasks = TaskState()
+  /// `tools`, once computed.
+  private var offered: [Tool]?
 
   public init(
     access: BoardAccess, defaultBoard: String?, log: ServerLog, readOnly: Bool = false,
@@ -147,6 +151,12 @@ public final class MCPServer {
     }
     log(.debug, "request \(id.serialized(pretty: false)) \(method)")
     do {
+      if let envelope = try envelope(method, params) {
+        guard let result = try callModern(method, params, id: id, envelope: envelope) else {
+          return nil
+        }
+        return response(id: id, result: result)
+      }
       guard let result = try call(method, params, id: id) else { return nil }  // answered later
       return response(id: id, result: result)
     } catch {
@@ -199,7 +209,10 @@ public final class MCPServer {
     case "notifications/initialized": log(.info, "client initialized")
     case "notifications/cancelled":
       // Requests are answered in order, so only a parked `tasks/result` can still be open.
-      if let requestID = params["requestId"] { forgetWaiter(requestID) }
+      if let requestID = params["requestId"] {
+        forgetWaiter(requestID)
+        forgetSubscription(requestID)
+      }
     default: log(.debug, "ignored notification \(method)")
     }
   }
@@ -210,6 +223,7 @@ public final class MCPServer {
     }
     let version = Self.supportedVersions.contains(requested) ? requested : Self.supportedVersions[0]
     protocolVersion = version
+    era = .legacy
     clientCapabilities = params["capabilities"] ?? .object([:])
     let client = params["clientInfo"]?["name"]?.stringValue ?? "unknown client"
     log(.info, "initialize from \(client), protocol \(requested) → \(version)")
@@ -224,10 +238,12 @@ public final class MCPServer {
       "serverInfo": [
         "name": "tack", "title": "Tack task board", "version": .string(Self.serverVersion),
       ],
-      "instructions": .string(
-        "A task board kept in git: every change is a commit. You act as \(access.principal.kind.rawValue) \(access.principal.id) and see only the boards and labels you are granted. Find work with list_tasks, claim_task before you start, transition_task as it moves, request_input to ask a person, add_note to report progress."
-      ),
+      "instructions": .string(instructions),
     ]
+  }
+
+  var instructions: String {
+    "A task board kept in git: every change is a commit. You act as \(access.principal.kind.rawValue) \(access.principal.id) and see only the boards and labels you are granted. Find work with list_tasks, claim_task before you start, transition_task as it moves, request_input to ask a person, add_note to report progress."
   }
 
   /// `tools/call`. Only a malformed request (no name, arguments not an object, bad `task`)
@@ -235,7 +251,7 @@ public final class MCPServer {
   /// task, a refused move — is a tool result with `isError: true` the model can read and act on.
   /// A call the client cancels while a long scan runs stops there and gets no answer (as the
   /// protocol asks of a cancelled request): `nil`.
-  private func callTool(
+  func callTool(
     _ params: [String: JSONValue], id: JSONValue
   ) throws(RPCError) -> JSONValue? {
     guard case .string(let name)? = params["name"] else {
@@ -335,11 +351,15 @@ public final class MCPServer {
     return (page, next)
   }
 
-  /// The tools this server offers its principal: those its grants (as they stand now) let
-  /// it use; on a read-only server, the read tools.
+  /// The tools this server offers its principal, by name: those its grants (as they stood
+  /// when it was first asked) let it use; on a read-only server, the read tools. Fixed for the
+  /// process, which is what the 2026 list's cache hint says.
   var tools: [Tool] {
+    if let offered { return offered }
     let verbs = readOnly ? [.read] : access.grantedVerbs()
-    return Tools.all.filter { $0.needs.isSubset(of: verbs) }
+    let list = Tools.all.filter { $0.needs.isSubset(of: verbs) }.sorted { $0.name < $1.name }
+    offered = list
+    return list
   }
 
   /// Whether the client declared form elicitation in `initialize` (`{}` means form mode).

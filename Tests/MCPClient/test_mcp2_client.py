@@ -1,7 +1,7 @@
-"""The SDK's 2.x client line (`mcp.Client`, mode "auto"): it probes `server/discover` first and
-falls back to `initialize` on -32601. Against tack that fallback must be immediate, not a
-discover timeout (10 s in the SDK). Run by scripts/mcp-tests.sh in the mcp>=2 venv; skipped
-under mcp 1.x."""
+"""The SDK's 2.x client line (`mcp.Client`): in mode "legacy" it opens with `initialize`, as
+every 2025 client does, and these tests check that session unchanged; mode "auto" probes
+`server/discover` and speaks 2026-07-28 (test_mcp2026.py), without waiting for a timeout.
+Run by scripts/mcp-tests.sh in the mcp>=2 venv; skipped under mcp 1.x."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ TOOLS = {
 
 
 @contextlib.asynccontextmanager
-async def client(repo, principal="bot", *extra, mode="auto"):
+async def client(repo, principal="bot", *extra, mode="legacy"):
     params = StdioServerParameters(
         command=TACK, args=server_args(repo, principal, *extra), env=dict(repo.env)
     )
@@ -40,10 +40,10 @@ async def client(repo, principal="bot", *extra, mode="auto"):
 
 async def test_connects_over_stdio_and_lists_tools_without_a_timeout(repo):
     started = time.monotonic()
-    async with client(repo, "bot", "--log-level", "debug") as c:
+    async with client(repo, "bot", "--log-level", "debug", mode="auto") as c:
         listed = await c.list_tools()
         elapsed = time.monotonic() - started
-        assert c.protocol_version in ("2025-11-25", "2025-06-18")
+        assert c.protocol_version == "2026-07-28"
         assert c.server_info is not None and c.server_info.name == "tack"
     print(f"mcp 2.x connect + list_tools: {elapsed:.3f} s")
     assert elapsed < 5, f"connect + list_tools took {elapsed:.1f} s: the discover probe waited for a timeout"
@@ -52,9 +52,9 @@ async def test_connects_over_stdio_and_lists_tools_without_a_timeout(repo):
     for tool in listed.tools:
         assert tool.input_schema["type"] == "object"
         assert tool.output_schema is not None and tool.output_schema["type"] == "object"
-    # The probe went out first and was answered; then the handshake.
+    # The probe went out and was answered: no handshake follows.
     log = (repo.base / "mcp2-bot.stderr").read_text()
-    assert log.index("server/discover") < log.index("initialize"), log
+    assert "server/discover" in log and "initialize" not in log, log
 
 
 async def test_tools_and_errors_with_the_2x_client(repo):

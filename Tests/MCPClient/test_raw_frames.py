@@ -198,13 +198,19 @@ def test_server_discover_first_is_answered_at_once(raw_repo):
         )
         reply = srv.recv(timeout=5)
         elapsed = time.monotonic() - started
-        assert reply["id"] == 0 and reply["error"]["code"] == METHOD_NOT_FOUND, reply
+        # Answered (2026-07-28 is spoken here; test_raw_2026.py has the rest), at once.
+        assert reply["id"] == 0 and "2026-07-28" in reply["result"]["supportedVersions"], reply
         assert elapsed < 1.0, f"server/discover took {elapsed:.3f} s"
-        # The fallback handshake works on the same connection.
-        assert srv.request("initialize", initialize())["result"]["serverInfo"]["name"] == "tack"
     finally:
         assert srv.finish() == 0
     srv.check_stdout()
+    # A bare probe (no _meta) fixes no era: the handshake still works after it.
+    srv = RawServer(raw_repo)
+    try:
+        assert "supportedVersions" in srv.request("server/discover", {})["result"]
+        assert srv.request("initialize", initialize())["result"]["serverInfo"]["name"] == "tack"
+    finally:
+        assert srv.finish() == 0
 
 
 # MARK: malformed frames
@@ -299,7 +305,7 @@ def test_ids_of_the_wrong_type_are_invalid_requests(server, bad_id):
 
 def test_unknown_methods(server):
     for id in (5, "five"):
-        for method in ("no/such/method", "tasks/nope", "server/discover", "", "PING"):
+        for method in ("no/such/method", "tasks/nope", "server/nope", "", "PING"):
             error = server.error({"jsonrpc": "2.0", "id": id, "method": method, "params": {}}, id)
             assert error["code"] == METHOD_NOT_FOUND, (method, error)
 

@@ -71,6 +71,14 @@ int tack_pack_check(const char *pack_folder, const char *name);
    0, or -1 when OpenSSL could not set up a digest. For tests. */
 int tack_sha1_digest(const void *bytes, size_t count, unsigned char digest[20]);
 
+/* HMAC-SHA256 of `count` bytes under `key` (OpenSSL's EVP_Q_mac; hmac.c). 0, or -1 when
+   OpenSSL failed. */
+int tack_hmac_sha256(
+    const void *key, size_t key_length, const void *bytes, size_t count, unsigned char mac[32]);
+
+/* `count` bytes from OpenSSL's CSPRNG. 0, or -1 when it could not provide them. */
+int tack_random_bytes(unsigned char *bytes, size_t count);
+
 #include <sys/stat.h>
 /* ---- The index of a checkout (index_file.c). ----
 

@@ -356,6 +356,9 @@ enum GitHubFormat {
 /// description as its body. Only the front matter's simple forms are read: scalars (plain or
 /// quoted), `[a, b]` lists and `- item` lists.
 public enum BacklogFormat {
+  /// The folders of a Backlog.md project (under `backlog/`) that hold task files.
+  public static let taskFolders = ["tasks", "completed"]
+
   static let known: Set<String> = [
     "id", "title", "status", "assignee", "labels", "dependencies", "priority", "created_date",
     "updated_date", "reporter",

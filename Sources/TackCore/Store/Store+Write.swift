@@ -25,11 +25,8 @@ extension Store {
     let due = try plan.due.flatMap { (text) throws(TackError) in
       text.isEmpty ? nil : try DueDate.parse(text)
     }
-    try Names.validateText(title, as: "title", maxBytes: Limits.titleBytes, singleLine: true)
-    try Names.validateText(
-      description, as: "description", maxBytes: Limits.descriptionBytes, allowEmpty: true)
-    try Self.checkRequests(inputRequests)
-    let labels = try Self.checkedLabels(labels)
+    let labels = try Self.checkNewTask(
+      title: title, description: description, labels: labels, inputRequests: inputRequests)
     var created: BoardTask?
     try write(actor: actor) { (view) throws(TackError) in
       _ = try view.config()
@@ -167,6 +164,20 @@ extension Store {
         body: requests.keys.sorted().map { requests[$0]!.message }.joined(separator: "\n"),
         action: "request-input")
     }
+  }
+
+  /// What `create` checks before it reads the board: the title, description, labels (returned
+  /// normalized) and input requests. A front end that must ask somebody before it creates a
+  /// task (an MCP input round trip) checks first, so nobody answers a task that cannot be made.
+  public static func checkNewTask(
+    title: String, description: String, labels: [String],
+    inputRequests: [String: BoardTask.InputRequest]
+  ) throws(TackError) -> [String] {
+    try Names.validateText(title, as: "title", maxBytes: Limits.titleBytes, singleLine: true)
+    try Names.validateText(
+      description, as: "description", maxBytes: Limits.descriptionBytes, allowEmpty: true)
+    try checkRequests(inputRequests)
+    return try checkedLabels(labels)
   }
 
   static func checkRequests(_ requests: [String: BoardTask.InputRequest]) throws(TackError) {

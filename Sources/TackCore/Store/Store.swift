@@ -135,6 +135,20 @@ public final class Store {
     do { return try repository.tip(of: branch)?.hex } catch { throw TackError(error) }
   }
 
+  /// A 32-byte secret of this repository, kept in its git directory (`tack/NAME`, mode 0600),
+  /// made on first use: a key that outlives the process (see `Repository.secret`).
+  public func secret(named name: String) throws(TackError) -> [UInt8] {
+    do { return try repository.secret(named: name) } catch { throw TackError(error) }
+  }
+
+  /// HMAC-SHA256 of `bytes` under `key` (OpenSSL).
+  public static func mac(key: [UInt8], _ bytes: [UInt8]) -> [UInt8]? {
+    HMACSHA256.mac(key: key, bytes)
+  }
+
+  /// Whether two MACs are equal, compared in constant time.
+  public static func macsEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool { HMACSHA256.equal(a, b) }
+
   /// Whether writes are fsynced when neither `TACK_FSYNC` nor the repository's config says.
   public var durableByDefault = false
 

@@ -113,7 +113,7 @@ enum BacklogFolder {
   static func files(_ path: String) throws(TackError) -> [(name: String, bytes: [UInt8])] {
     var root = path
     if isFolder(path + "/backlog") { root = path + "/backlog" }
-    let folders = ["tasks", "completed"].map { root + "/" + $0 }.filter(isFolder)
+    let folders = BacklogFormat.taskFolders.map { root + "/" + $0 }.filter(isFolder)
     var files: [(name: String, bytes: [UInt8])] = []
     for folder in folders.isEmpty ? [root] : folders {
       guard let handle = opendir(folder) else {
