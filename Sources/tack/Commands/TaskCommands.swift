@@ -83,7 +83,9 @@ struct List: ParsableCommand {
         return
       }
       let showBoard = board == nil && Set(tasks.map(\.board)).count > 1
-      Console.out(TaskText.table(tasks, shortIDs: try access.shortIDs(), showBoard: showBoard))
+      Console.out(
+        TaskText.table(
+          tasks, shortIDs: try access.shortIDs(), showBoard: showBoard, width: Terminal.width))
     }
   }
 }

@@ -25,6 +25,17 @@ enum Terminal {
     }
     return 80
   }
+
+  /// The lines a view drawn in place may use: the terminal's rows (TIOCGWINSZ on stdout),
+  /// else `LINES`, else 24.
+  static var height: Int {
+    var size = winsize()
+    if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+    if let text = getenv("LINES").map({ String(cString: $0) }), let lines = Int(text), lines > 0 {
+      return lines
+    }
+    return 24
+  }
 }
 
 /// ANSI styles for text on a terminal.
@@ -64,11 +75,14 @@ struct StyledLine {
         kept.append(character)
         room -= needed
       }
-      result.pieces.append((kept, piece.style))
       if kept.count < piece.text.count {
+        // "Upgrade Postgres…", not "Upgrade Postgres …".
+        while kept.last == " " { kept.removeLast() }
+        result.pieces.append((kept, piece.style))
         result.pieces.append(("…", piece.style))
         break
       }
+      result.pieces.append((kept, piece.style))
     }
     return result
   }
