@@ -42,7 +42,7 @@ struct ListSelection {
   /// The tasks selected, and what to tell the user on stderr about how `--assignee` was read.
   func tasks(
     _ access: BoardAccess
-  ) throws(TackError) -> (tasks: [TaskSummary], problems: [Problem], note: String?) {
+  ) throws(TackError) -> (tasks: [TaskSummary], problems: [Problem], note: Note?) {
     var filter = try baseFilter()
     if mine, let assignee, assignee != Self.me {
       throw .invalidInput("--mine is --assignee me: leave out one of them.")
@@ -59,7 +59,7 @@ struct ListSelection {
     let (unfiltered, problems) = try access.summaries(filter)
     let assignees = Set(unfiltered.compactMap(\.assignee)).sorted()
     let chosen: String
-    var note: String?
+    var note: Note?
     if assignees.contains(typed) {
       chosen = typed
     } else {
@@ -69,15 +69,15 @@ struct ListSelection {
       switch matches.count {
       case 1:
         chosen = matches[0]
-        note = "--assignee \(typed): tasks of \(chosen)."
+        note = Note(text: "--assignee \(typed): tasks of \(chosen).", explainsEmpty: false)
       case 0:
         let known =
           assignees.isEmpty
-          ? "no listed task is assigned" : "assignees listed: \(assignees.joined(separator: ", "))"
-        return (
-          [], problems,
+          ? "no listed task has an assignee"
+          : "assignees listed: \(assignees.joined(separator: ", "))"
+        let text =
           "No listed task is assigned to \(typed) (\(known)); --assignee takes an id, a unique beginning of one, the part of an email before @, or me."
-        )
+        return ([], problems, Note(text: text, explainsEmpty: true))
       default:
         throw .invalidInput(
           "--assignee \(typed) matches \(matches.count) assignees (\(matches.joined(separator: ", "))): give more of the one you mean."
@@ -85,6 +85,13 @@ struct ListSelection {
       }
     }
     return (unfiltered.filter { $0.assignee == chosen }, problems, note)
+  }
+
+  /// What to say on stderr about how `--assignee` was read; `explainsEmpty` when it already
+  /// says why nothing is listed.
+  struct Note {
+    var text: String
+    var explainsEmpty: Bool
   }
 
   /// `--assignee me`: the principal you act as (your git email, or --as).

@@ -82,7 +82,7 @@ struct List: ParsableCommand {
       let (tasks, problems, note) = try selection.tasks(access)
       LeftAtExit.keep(tasks)
       for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
-      if let note { Console.info(note) }
+      if let note { Console.info(note.text) }
       if global.json {
         TaskSummary.writeJSONDocument(key: "tasks", tasks, to: Console.write)
         return
@@ -94,6 +94,7 @@ struct List: ParsableCommand {
         return
       }
       if tasks.isEmpty {
+        if note?.explainsEmpty == true { return }
         Console.info(
           selection.hidesFinished
             ? "No open tasks match (--all lists finished ones too)." : "No tasks match.")

@@ -12,6 +12,9 @@ struct BoardView {
 
   /// Columns are not cut narrower than this: fewer columns are shown instead.
   static let minimumColumnWidth = 16
+  /// Terminal statuses get columns only when no column is then cut narrower than this: the
+  /// open work matters more than the finished.
+  static let terminalColumnWidth = 24
   /// Wider columns only spread the text out.
   static let maximumColumnWidth = 48
   static let gap = 2
@@ -65,10 +68,15 @@ struct BoardView {
     let filled = columns.filter { !$0.tasks.isEmpty }
     let open = filled.filter { !$0.terminal }
     var drawn: [Column]
-    if let widths = Self.columnWidths(filled.map(natural), in: width) {
+    if let widths = Self.columnWidths(
+      filled.map(natural), in: width,
+      minimum: open.count < filled.count ? Self.terminalColumnWidth : Self.minimumColumnWidth)
+    {
       drawn = filled
       lines += sideBySide(filled, widths: widths)
-    } else if let widths = Self.columnWidths(open.map(natural), in: width) {
+    } else if let widths = Self.columnWidths(
+      open.map(natural), in: width, minimum: Self.minimumColumnWidth)
+    {
       drawn = open
       lines += sideBySide(open, widths: widths)
     } else {
@@ -126,13 +134,13 @@ struct BoardView {
 
   /// Widths for columns that would like `natural` widths, side by side in `width`: as they
   /// like when they fit, else the widest cut to one common limit; nil when that limit would be
-  /// under the minimum.
-  static func columnWidths(_ natural: [Int], in width: Int) -> [Int]? {
+  /// under `minimum`.
+  static func columnWidths(_ natural: [Int], in width: Int, minimum: Int) -> [Int]? {
     guard !natural.isEmpty else { return [] }
     let room = width - gap * (natural.count - 1)
     if natural.reduce(0, +) <= room { return natural }
     var limit = (natural.max() ?? 0)
-    while limit >= minimumColumnWidth {
+    while limit >= minimum {
       let widths = natural.map { min($0, limit) }
       if widths.reduce(0, +) <= room { return widths }
       limit -= 1
