@@ -29,7 +29,7 @@ import Testing
 
     /// The short id `tack list` shows for `id`.
     func shortID(_ id: String) throws -> String {
-      let shown = try sandbox.ok(["list"]).split(separator: "\n").dropFirst().map {
+      let shown = try sandbox.ok(["list", "--all"]).split(separator: "\n").dropFirst().map {
         String($0.prefix { $0 != " " })
       }
       return try #require(shown.first { id.dropFirst(5).hasPrefix($0) })
