@@ -14,8 +14,9 @@ import Testing
 /// - `console 80x24` runs its commands in a pseudo-terminal of 80 columns and 24 rows: a
 ///   recording of what a person sees.
 /// - An HTML comment starting `<!-- doc-test` holds `$ command` lines run before the next
-///   block without showing them (setup; each must succeed). `<!-- doc-test fresh -->` starts
-///   a new repository.
+///   block without showing them (setup; each must succeed, and one followed by lines must
+///   print them, which lets later blocks use the ids it prints). `<!-- doc-test fresh -->`
+///   starts a new repository.
 /// - The repository is also `~/board` (HOME is the sandbox's).
 /// - Ids are matched by position: where the docs show an id (a ULID, `task_` + ULID or a
 ///   short id) the real output may show another, which later commands then use in its
@@ -110,6 +111,9 @@ import Testing
       expected: ["0123abc 2026-11-25T17:48:59.123Z x"],
       actual: "45e58cf097 2026-12-05T04:00:00.000Z x\n")
     #expect(loose)
+    // "3 h" inside an id is not a time.
+    #expect(
+      DocText.normalised("task_01M926NQBK6XMZBRS88V1BAPA3 has 3 h ago").hasSuffix("3 has <AGO>"))
   }
 }
 
@@ -137,12 +141,31 @@ enum DocExamples {
       let line = lines[index]
       if line.hasPrefix("<!-- doc-test") {
         if line.contains("fresh") { steps.append(.fresh) }
+        // Setup commands; one followed by lines (an id it prints) is checked like an example,
+        // so later examples can use the ids it shows.
+        var current: Example?
+        func flush() {
+          guard let example = current else { return }
+          steps.append(
+            example.expected.isEmpty
+              ? .setup(example.command, line: example.line) : .example(example))
+          current = nil
+        }
         while index < lines.count {
           let text = lines[index]
-          if text.hasPrefix("$ ") { steps.append(.setup(String(text.dropFirst(2)), line: index)) }
           if text.contains("-->") { break }
+          if text.hasPrefix("$ ") {
+            flush()
+            current = Example(
+              command: String(text.dropFirst(2)), expected: [],
+              outputLines: (index + 1)..<(index + 1), line: index, terminal: nil)
+          } else if current != nil {
+            current!.expected.append(text)
+            current!.outputLines = current!.outputLines.lowerBound..<(index + 1)
+          }
           index += 1
         }
+        flush()
       } else if line.hasPrefix("```console") {
         let info = line.dropFirst(10).trimmingCharacters(in: .whitespaces)
         var terminal: (Int, Int)?
@@ -227,8 +250,14 @@ struct DocRunner {
     DocText.tokens(command).map { token in
       if let real = ids[token] { return real }
       guard DocText.isIDShaped(token), token.count >= 4 else { return token }
+      // A prefix of a doc ULID: the real ULID's shortest prefix, at least as long, that no
+      // other task's ULID shares (tasks made in one second share more than the docs' did).
       for (doc, real) in ids where doc.count == 26 && doc.hasPrefix(token) {
-        return String(real.prefix(token.count))
+        for length in token.count...26 {
+          let prefix = real.prefix(length)
+          if knownIDs.filter({ $0.hasPrefix(prefix) }).count <= 1 { return String(prefix) }
+        }
+        return real
       }
       return token
     }.joined()
@@ -318,7 +347,7 @@ enum DocText {
     var text = line
     let patterns = [
       (#"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z"#, "<TIME>"),
-      (#"just now|(in )?\d+ (s|min|h|days)( ago)?"#, "<AGO>"),
+      (#"\bjust now\b|\b(in )?\d+ (s|min|h|days)( ago)?\b"#, "<AGO>"),
       (#"\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b"#, "<HASH>"),
       ("─+", "─"),
       (" +", " "),
