@@ -228,32 +228,43 @@ struct BoardView {
   /// the others `rest`; a word longer than a line is split, and what does not fit on the last
   /// line is cut with "…".
   static func wrap(_ text: String, first: Int, rest: Int, lines limit: Int) -> [String] {
+    if text.terminalWidth <= first { return [text] }
     var lines: [String] = []
-    var words = text.split(separator: " ").map(String.init)
-    while !words.isEmpty {
+    var words: [(text: String, width: Int)] = text.split(separator: " ").map {
+      (String($0), String($0).terminalWidth)
+    }
+    var next = 0
+    while next < words.count {
       let room = max(lines.isEmpty ? first : rest, 1)
       if lines.count == limit - 1 {
-        let remaining = words.joined(separator: " ")
+        let remaining = words[next...].map(\.text).joined(separator: " ")
         lines.append(
           StyledLine([(remaining, .plain)]).truncated(to: room).pieces.map(\.text).joined())
         break
       }
       var line = ""
-      while let word = words.first {
-        let candidate = line.isEmpty ? word : line + " " + word
-        if candidate.terminalWidth <= room {
-          line = candidate
-          words.removeFirst()
+      var used = 0
+      while next < words.count {
+        let word = words[next]
+        let needed = line.isEmpty ? word.width : used + 1 + word.width
+        if needed <= room {
+          line += line.isEmpty ? word.text : " " + word.text
+          used = needed
+          next += 1
         } else if line.isEmpty {
           // A word wider than the line: as much of it as fits, the rest on the next line.
           var head = ""
-          for character in word {
-            if (head + String(character)).terminalWidth > room { break }
+          var headWidth = 0
+          for character in word.text {
+            let width = String(character).terminalWidth
+            if headWidth + width > room { break }
             head.append(character)
+            headWidth += width
           }
-          if head.isEmpty { head = String(word.prefix(1)) }
+          if head.isEmpty { head = String(word.text.prefix(1)) }
           line = head
-          words[0] = String(word.dropFirst(head.count))
+          let tail = String(word.text.dropFirst(head.count))
+          words[next] = (tail, tail.terminalWidth)
           break
         } else {
           break
