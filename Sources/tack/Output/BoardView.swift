@@ -125,8 +125,8 @@ struct BoardView {
   /// maximum.
   private func natural(_ column: Column) -> Int {
     var widest = header(column).width
-    for task in shown(column) {
-      widest = max(widest, (id(task) + " " + task.title.printable).terminalWidth)
+    for task in shown(column) where widest < Self.maximumColumnWidth {
+      widest = max(widest, id(task).count + 1 + task.title.printable.terminalWidth)
       widest = max(widest, details(task).terminalWidth)
     }
     return min(widest, Self.maximumColumnWidth)
