@@ -57,6 +57,11 @@ def command(path, node, out):
             out.append(usage(path, node.get("arguments", [])))
             out.append(".PP")
         out.append(roff(node.get("abstract", "")))
+        if node.get("aliases"):
+            out.append(".PP")
+            out.append("Also: %s." % ", ".join(
+                "\\fB%s\\fR" % (path.rsplit(" ", 1)[0] + " " + alias).replace("-", "\\-")
+                for alias in node["aliases"]))
         if node.get("discussion"):
             out.append(".PP")
             out.append(roff(node["discussion"]))
@@ -119,7 +124,33 @@ def main():
         ".TP", "\\fBVISUAL\\fR, \\fBEDITOR\\fR",
         "The editor \\fBtack edit\\fR \\fIID\\fR opens (default: vi).",
         ".TP", "\\fBNO_COLOR\\fR", "When set, \\fBtack board\\fR prints no colour.",
-        ".TP", "\\fBCOLUMNS\\fR", "The width of the board view when stdout is not a terminal (default: 80).",
+        ".TP", "\\fBCOLUMNS\\fR",
+        "The width of \\fBtack board\\fR and \\fBtack list\\fR when stdout is not a terminal (default: 80).",
+        ".TP", "\\fBLINES\\fR",
+        "The height \\fBtack board \\-\\-watch\\fR keeps to when the terminal does not say (default: 24).",
+        ".TP", "\\fBTACK_FSYNC\\fR",
+        "1: sync objects and refs to disk before a write is acknowledged; 0: do not. Wins over "
+        "\\fBfsync\\fR in .tack/config.json (default: off for the CLI, on for \\fBtack mcp\\fR).",
+        ".TP", "\\fBTACK_AUTOPACK\\fR",
+        "Pack loose objects once there are more than this many (default: 6700, git's gc.auto); "
+        "0 turns automatic packing off.",
+        ".TP", "\\fBUSER\\fR",
+        "Names you (as \\fIUSER\\fR@localhost) when git has no user.email.",
+        ".TP", "\\fBTMPDIR\\fR",
+        "Where \\fBtack edit\\fR keeps text it could not apply (default: /tmp).",
+        ".SH EXAMPLES",
+        ".nf",
+        "tack init",
+        "tack add \"Upgrade Postgres to 17\" \\-\\-label ops \\-\\-label db",
+        "tack ls                      # open tasks (\\-\\-all: finished ones too)",
+        "tack ls \\-\\-mine \\-\\-label ops,db # yours, with both labels",
+        "tack board \\-\\-watch           # the board, drawn again as it changes",
+        "tack start ID                # ID: the short id tack ls shows",
+        "tack note ID \"Replica 1 is done\"",
+        "tack close ID                # the same as tack done ID",
+        "tack log ID",
+        "TACK_REPO=~/boards tack board \\-\\-all",
+        ".fi",
         ".SH EXIT STATUS",
         roff(tree["discussion"].split("\n\n")[1]),
         ".SH FILES",

@@ -19,6 +19,7 @@ struct TackCommand: ParsableCommand {
       an agent working a board: docs/guide.md.
       """,
     version: TackVersion.current,
+    // Aliases: `ls` (list), `new` (add), `close` (done); `tack help` lists them with the rest.
     subcommands: [
       Init.self, BoardCommand.self, Add.self, List.self, Show.self, Move.self, Start.self,
       Done.self, Fail.self, Cancel.self, Note.self, Edit.self, Ask.self, Answer.self, Claim.self,
@@ -28,4 +29,28 @@ struct TackCommand: ParsableCommand {
       MCPCommand.self,
     ]
   )
+}
+
+extension TackCommand {
+  /// Every word that names a command here: names, aliases, and `help`.
+  static var commandWords: [String] {
+    configuration.subcommands.flatMap {
+      [$0.configuration.commandName ?? ""] + $0.configuration.aliases
+    }
+      + ["help"]
+  }
+
+  /// The message for a first word that is no command (nil when it is one, or an option):
+  /// "unknown command 'lsit'. Did you mean 'list'?", so a typo costs no trip to --help.
+  static func unknownCommand(_ word: String) -> String? {
+    guard !word.hasPrefix("-"), !commandWords.contains(word) else { return nil }
+    let shown = String(word.prefix(40)).terminalSafe()
+    var message = "unknown command '\(shown)'."
+    if let close = Suggestion.closest(to: word, among: commandWords) {
+      message += " Did you mean '\(close)'?"
+    } else {
+      message += " 'tack --help' lists the commands."
+    }
+    return message
+  }
 }

@@ -31,4 +31,8 @@ while let first = arguments.first, first.hasPrefix("--") {
 Warnings.install { Console.warning($0) }
 let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
 arguments.insert(contentsOf: leading, at: end)
+if let word = arguments.first, let message = TackCommand.unknownCommand(word) {
+  Console.error(message)
+  exit(64)
+}
 TackCommand.main(arguments)

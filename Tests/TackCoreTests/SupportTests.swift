@@ -274,3 +274,45 @@ import Testing
     #expect(result.merged["title"] == "t")
   }
 }
+
+/// Days a month does not have are refused, with leap years as the Gregorian calendar has them.
+@Suite struct CalendarDateTests {
+  @Test(arguments: [
+    "2026-02-29T00:00:00Z", "2026-02-31T09:30:00Z", "2026-04-31T00:00:00Z",
+    "2026-06-31T00:00:00Z", "2026-09-31T00:00:00Z", "2026-11-31T00:00:00Z",
+    "1900-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2026-01-00T00:00:00Z",
+  ])
+  func refusesDaysTheMonthDoesNotHave(text: String) {
+    #expect(Timestamp(rfc3339: text) == nil)
+  }
+
+  @Test(arguments: [
+    "2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2026-02-28T23:59:59Z",
+    "2026-01-31T00:00:00Z", "2026-03-31T00:00:00Z", "2026-04-30T00:00:00Z",
+    "2026-12-31T23:59:59.999Z",
+  ])
+  func acceptsEveryRealDay(text: String) {
+    #expect(Timestamp(rfc3339: text) != nil)
+  }
+
+  /// Every day from 1999 to 2101 round-trips through its text, so no real day is refused.
+  @Test func everyDayOfACenturyRoundTrips() {
+    let start = Timestamp(rfc3339: "1999-01-01T00:00:00Z")!.milliseconds
+    let end = Timestamp(rfc3339: "2101-12-31T00:00:00Z")!.milliseconds
+    var days = 0
+    for milliseconds in stride(from: start, through: end, by: 86_400_000) {
+      let text = Timestamp(milliseconds: milliseconds).description
+      #expect(Timestamp(rfc3339: text)?.milliseconds == milliseconds, "\(text)")
+      days += 1
+    }
+    #expect(days == 37_620)
+  }
+
+  @Test func theProblemNamesTheMissingDay() {
+    #expect(
+      Timestamp.problem(with: "2026-02-31T09:30:00Z")
+        == "names a day that does not exist (2026-02-31): February 2026 has 28 days")
+    #expect(Timestamp.problem(with: "2024-02-30T00:00:00Z").hasSuffix("February 2024 has 29 days"))
+    #expect(Timestamp.problem(with: "yesterday").hasPrefix("must be an RFC 3339 time"))
+  }
+}

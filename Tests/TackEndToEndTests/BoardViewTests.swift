@@ -29,7 +29,7 @@ import Testing
 
     /// The short id `tack list` shows for `id`.
     func shortID(_ id: String) throws -> String {
-      let shown = try sandbox.ok(["list"]).split(separator: "\n").dropFirst().map {
+      let shown = try sandbox.ok(["list", "--all"]).split(separator: "\n").dropFirst().map {
         String($0.prefix { $0 != " " })
       }
       return try #require(shown.first { id.dropFirst(5).hasPrefix($0) })
@@ -46,51 +46,81 @@ import Testing
       #expect(line.count <= 80, "wider than 80 columns: \(line.debugDescription)")
       #expect(!line.hasSuffix(" "), "trailing spaces: \(line.debugDescription)")
     }
+    // Only statuses holding tasks get a column; the empty ones are counted below.
     let header = try #require(lines.first { $0.hasPrefix("todo (") })
     #expect(header.contains("todo (2)"))
     #expect(header.contains("working (1)"))
-    #expect(header.contains("input_required (0)"))
-    #expect(!header.contains("completed"), "terminal columns do not fit in 80 columns")
-    #expect(lines.contains("Also: completed (1), failed (0), cancelled (0)"))
-    // The long title is cut with an ellipsis, after the same short id `tack list` shows.
+    #expect(header.contains("completed (1)"), "the terminal column fits once empty ones go")
+    #expect(!header.contains("input_required"), "empty columns collapse: \(text)")
+    #expect(lines.contains("Also: input_required (0), failed (0), cancelled (0)"), "\(text)")
+    // The long title wraps onto a second line under its first word, then is cut with "…",
+    // after the same short id `tack list` shows.
     let longID = try board.shortID(board.long)
-    let longLine = try #require(lines.first { $0.hasPrefix(longID + " ") })
-    #expect(longLine.contains("Rotate the"))
-    #expect(longLine.contains("…"))
-    #expect(!longLine.contains("fleet"))
+    let first = try #require(lines.firstIndex { $0.hasPrefix(longID + " ") })
+    #expect(lines[first].hasPrefix(longID + " Rotate the TLS"), "\(text)")
+    let second = lines[first + 1]
+    #expect(second.hasPrefix(String(repeating: " ", count: longID.count + 1) + "certificates"))
+    #expect(second.prefix(25).contains("…"), "\(text)")
+    #expect(!text.contains("fleet"))
     #expect(lines.contains { $0.hasPrefix("  #ops #security") })
-    // The claimed task is in the second column, with its assignee below it.
+    // The claimed task is in the second column, with its compact assignee below it.
     let claimedLine = try #require(lines.first { $0.contains(try board.shortID(board.claimed)) })
     #expect(
       claimedLine.firstRange(of: try board.shortID(board.claimed))!.lowerBound
         > claimedLine.startIndex)
-    #expect(text.contains("@\(Sandbox.email)"))
-    #expect(!text.contains(try board.shortID(board.finished)), "terminal tasks only counted")
+    #expect(text.contains("@ada"))
+    #expect(!text.contains("@\(Sandbox.email)"), "assignees show the local part only")
 
-    // A bare `tack board` is the same view.
+    // A bare `tack board` is the same view, and so is --board.
     #expect(try board.sandbox.ok(["board"], env: Self.plain) == text)
+    #expect(try board.sandbox.ok(["board", "--board", "main"], env: Self.plain) == text)
   }
 
-  @Test func wideTerminalsShowTheTerminalColumnsAndNarrowOnesStack() throws {
+  @Test func wideTerminalsShowWholeTitlesAndNarrowOnesStack() throws {
     let board = try Board()
     let wide = try board.sandbox.ok(
       ["board", "show", "main"], env: ["NO_COLOR": "1", "COLUMNS": "200"])
-    let header = try #require(wide.split(separator: "\n").first { $0.hasPrefix("todo (") })
-    for column in [
-      "todo (2)", "working (1)", "input_required (0)", "completed (1)", "failed (0)",
-      "cancelled (0)",
-    ] {
+    let lines = wide.split(separator: "\n").map(String.init)
+    let header = try #require(lines.first { $0.hasPrefix("todo (") })
+    for column in ["todo (2)", "working (1)", "completed (1)"] {
       #expect(header.contains(column), "\(header)")
     }
-    #expect(wide.contains(try board.shortID(board.finished) + " Write the"))
-    #expect(wide.split(separator: "\n").allSatisfy { $0.count <= 200 })
+    // Columns are as wide as their cards: the view is narrower than the terminal.
+    #expect(lines.allSatisfy { $0.count < 150 }, "\(wide)")
+    // The whole long title, on two lines.
+    let longID = try board.shortID(board.long)
+    let first = try #require(lines.firstIndex { $0.hasPrefix(longID + " ") })
+    #expect(lines[first].hasPrefix(longID + " Rotate the TLS certificates on every "), "\(wide)")
+    #expect(
+      lines[first + 1].hasPrefix(
+        String(repeating: " ", count: longID.count + 1) + "load balancer in the fleet "), "\(wide)")
+    #expect(!wide.contains("…"), "\(wide)")
+    #expect(wide.contains(try board.shortID(board.finished) + " Write the release notes"))
 
     let narrow = try board.sandbox.ok(["board"], env: ["NO_COLOR": "1", "COLUMNS": "30"])
-    let lines = narrow.split(separator: "\n").map(String.init)
-    #expect(lines.allSatisfy { $0.count <= 30 }, "\(narrow)")
-    for section in ["todo (2)", "working (1)", "input_required (0)"] {
-      #expect(lines.contains(section), "\(narrow)")
+    let narrowLines = narrow.split(separator: "\n").map(String.init)
+    #expect(narrowLines.allSatisfy { $0.count <= 30 }, "\(narrow)")
+    for section in ["todo (2)", "working (1)"] {
+      #expect(narrowLines.contains(section), "\(narrow)")
     }
+    #expect(narrow.contains("completed (1)"), "terminal statuses counted: \(narrow)")
+  }
+
+  @Test func everyBoardAtOnceAndAnUnknownBoardOption() throws {
+    let board = try Board()
+    try board.sandbox.ok(["board", "add", "infra"])
+    _ = try board.sandbox.add("Patch the kernel", ["--board", "infra"])
+    let infra = try board.sandbox.ok(["board", "--board", "infra"], env: Self.plain)
+    #expect(infra.hasPrefix("Board infra  (1 task)\n"), "\(infra)")
+    #expect(infra.contains("Patch the kernel") && !infra.contains("Docs"))
+    let all = try board.sandbox.ok(["board", "--all"], env: Self.plain)
+    #expect(all.contains("Board main  (4 tasks)") && all.contains("Board infra  (1 task)"))
+    let json = try JSON.parse(board.sandbox.ok(["board", "--all", "--json"]))
+    #expect(
+      json["boards"]?.array?.compactMap { $0["board"]?["name"]?.string } == ["infra", "main"])
+    let twice = try board.sandbox.tack(["board", "main", "--board", "infra"])
+    #expect(twice.status == 64 && twice.stderr.contains("two boards given"), "\(twice)")
+    try board.sandbox.expectRefused(["board", "--board", "nope"], exit: 2, mentions: ["no board"])
   }
 
   @Test func colourOnlyOnATerminal() throws {
@@ -138,6 +168,29 @@ import Testing
     #expect(drawings == 2, "\(output)")
     #expect(output.stdout.contains(" Added\n"))
     #expect(output.stdout.contains("Ctrl-C to stop"))
+  }
+}
+
+/// `--watch` on a terminal of 24 rows: the view is drawn from the top and cut to the
+/// terminal's height, so the heading stays in sight however many tasks there are.
+@Suite struct BoardWatchHeightTests {
+  @Test func theHeadingStaysOnATwentyFourRowTerminal() throws {
+    let sandbox = try Sandbox()
+    for number in 1...30 { _ = try sandbox.add("Task number \(number)") }
+    let terminal = try PseudoTerminal(columns: 80, rows: 24)
+    var environment = sandbox.environment
+    environment["NO_COLOR"] = "1"
+    let screen = try terminal.run(
+      Programs.tack.get(), ["board", "--watch"], environment: environment, in: sandbox.repo,
+      timeout: 2)
+    let drawn = try #require(screen.components(separatedBy: "\u{1B}[H\u{1B}[2J").last)
+    let lines = drawn.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(screen.hasPrefix("\u{1B}[H\u{1B}[2J"), "drawn from the top: \(screen.debugDescription)")
+    #expect(lines.first == "Board main  (30 tasks)", "\(drawn)")
+    #expect(lines.count <= 24, "no line scrolls the heading away: \(lines.count)\n\(drawn)")
+    #expect(drawn.contains("more lines: a taller terminal shows them"), "\(drawn)")
+    #expect(drawn.contains("Ctrl-C to stop"))
+    #expect(lines.allSatisfy { $0.count <= 80 })
   }
 }
 

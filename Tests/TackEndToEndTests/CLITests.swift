@@ -134,4 +134,31 @@ import Testing
     }
     visit(tree, "tack")
   }
+
+  /// Every environment variable a Tack source reads (`getenv("…")`) is in ENVIRONMENT, and
+  /// the page has examples.
+  @Test func theManPageNamesEveryEnvironmentVariableAndHasExamples() throws {
+    let page = try String(contentsOfFile: CLITests.packageRoot + "/docs/tack.1", encoding: .utf8)
+    let environment = try #require(
+      page.components(separatedBy: ".SH ENVIRONMENT\n").dropFirst().first?.components(
+        separatedBy: "\n.SH "
+      )
+      .first)
+    let folder = CLITests.packageRoot + "/Sources"
+    var names: Set<String> = []
+    for file in try FileManager.default.subpathsOfDirectory(atPath: folder)
+    where file.hasSuffix(".swift") {
+      let source = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+      for part in source.components(separatedBy: "getenv(\"").dropFirst() {
+        names.insert(String(part.prefix { $0 != "\"" }))
+      }
+    }
+    #expect(names.isSuperset(of: ["TACK_REPO", "TACK_FSYNC", "TACK_AUTOPACK", "NO_COLOR"]))
+    for name in names where !name.isEmpty {
+      #expect(
+        environment.contains("\\fB\(name)\\fR"),
+        "docs/tack.1's ENVIRONMENT lacks \(name); add it to scripts/generate-man.py")
+    }
+    #expect(page.contains(".SH EXAMPLES\n"))
+  }
 }

@@ -66,7 +66,7 @@ struct FieldReader {
   func timestamp(_ key: String) throws(Failure) -> Timestamp {
     let text = try string(key)
     guard let time = Timestamp(rfc3339: text) else {
-      throw fail(key, "an RFC 3339 time such as 2026-01-31T09:30:00Z")
+      throw Failure(message: "field \(name(key)) \(Timestamp.problem(with: text))")
     }
     return time
   }
@@ -74,7 +74,7 @@ struct FieldReader {
   func optionalTimestamp(_ key: String) throws(Failure) -> Timestamp? {
     guard let text = try optionalString(key) else { return nil }
     guard let time = Timestamp(rfc3339: text) else {
-      throw fail(key, "an RFC 3339 time such as 2026-01-31T09:30:00Z")
+      throw Failure(message: "field \(name(key)) \(Timestamp.problem(with: text))")
     }
     return time
   }

@@ -9,6 +9,9 @@ public enum StatusName {
   public static let cancelled = "cancelled"
   /// The terminal statuses of the default board (and the terminal MCP task statuses).
   public static let terminal: Set<String> = [completed, failed, cancelled]
+  /// Not a status: in a status filter (`tack list --status open`), every status that is not
+  /// terminal on the task's own board (`TaskFilter.open`).
+  public static let open = "open"
 }
 
 extension BoardTask.InputRequest {

@@ -73,9 +73,20 @@ extension Store {
       }
     }
     var tasks: [TaskSummary] = []
+    // With `open`, a task's status is checked after the scan, against its own board's rules.
+    var scan = filter
+    if filter.open { scan.statuses = [] }
     for board in boards.map(\.name) + problems.compactMap(\.board) {
       try view.summaries(
-        board: board, filter: filter, into: &tasks, problems: &problems, stop: stop)
+        board: board, filter: scan, into: &tasks, problems: &problems, stop: stop)
+    }
+    if filter.open {
+      let terminal = Dictionary(
+        boards.map { ($0.name, Set($0.statuses.filter(\.terminal).map(\.name))) },
+        uniquingKeysWith: { first, _ in first })
+      tasks.removeAll {
+        terminal[$0.board]?.contains($0.status) == true && !filter.statuses.contains($0.status)
+      }
     }
     // Oldest first, ties by id: sorted on integer keys computed once, moving positions
     // rather than summaries (each move a retain and a release).

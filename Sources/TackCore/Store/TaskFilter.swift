@@ -10,6 +10,9 @@ public struct TaskFilter: Sendable, Equatable {
   public var assignee: String?
   /// Case-insensitive text found in the title, description or notes.
   public var text: String?
+  /// Also (or, with no `statuses`, only) every status that is not terminal on the task's
+  /// board: the open work (`tack list` by default, `--status open`).
+  public var open = false
 
   public init(
     board: String? = nil, statuses: [String] = [], labels: [String] = [], assignee: String? = nil,
@@ -25,8 +28,8 @@ public struct TaskFilter: Sendable, Equatable {
   /// The filter as text, to bind a page cursor to the query it pages.
   public var query: String {
     [
-      board ?? "*", statuses.joined(separator: ","), labels.joined(separator: ","),
-      assignee ?? "*", text ?? "",
+      board ?? "*", statuses.joined(separator: ",") + (open ? "+open" : ""),
+      labels.joined(separator: ","), assignee ?? "*", text ?? "",
     ].joined(separator: "\u{0}")
   }
 

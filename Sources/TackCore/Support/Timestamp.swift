@@ -56,7 +56,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84 || b[10] == 116, b[13] == 58,
       b[16] == 58, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
       let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-      (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+      (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day),
+      hour < 24, minute < 60, second < 61
     else { return nil }
     var index = 19
     var millis: Int64 = 0
@@ -87,6 +88,40 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     let days = daysFromCivil(year: year, month: month, day: day)
     milliseconds =
       ((days * 24 + hour) * 60 + minute - offset) * 60_000 + min(second, 59) * 1000 + millis
+  }
+}
+
+extension Timestamp {
+  /// Why `text` is not a time `init(rfc3339:)` accepts, as the end of "field createdAt …": a
+  /// day the month does not have is named as such ("… February 2026 has 28 days").
+  public static func problem(with text: String) -> String {
+    let b = Array(text.utf8)
+    if b.count >= 10, b[4] == 45, b[7] == 45,
+      let year = Int64(String(decoding: b[0..<4], as: UTF8.self)),
+      let month = Int64(String(decoding: b[5..<7], as: UTF8.self)),
+      let day = Int64(String(decoding: b[8..<10], as: UTF8.self)), (1...12).contains(month),
+      day > daysInMonth(year: year, month: month)
+    {
+      let name = monthNames[Int(month) - 1]
+      return
+        "names a day that does not exist (\(String(decoding: b[0..<10], as: UTF8.self))): \(name) \(year) has \(daysInMonth(year: year, month: month)) days"
+    }
+    return "must be an RFC 3339 time such as 2026-01-31T09:30:00Z"
+  }
+}
+
+private let monthNames = [
+  "January", "February", "March", "April", "May", "June", "July", "August", "September",
+  "October", "November", "December",
+]
+
+/// Days in `month` (1–12) of `year` in the proleptic Gregorian calendar: leap years are those
+/// divisible by 4, except centuries not divisible by 400.
+func daysInMonth(year: Int64, month: Int64) -> Int64 {
+  switch month {
+  case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+  case 4, 6, 9, 11: 30
+  default: 31
   }
 }
 

@@ -53,14 +53,24 @@ struct BoardCommand: ParsableCommand {
       commandName: "show",
       abstract: "Show a board's tasks in a column per status (--statuses: its statuses and moves).",
       discussion: """
-        The view fits the terminal's width (else COLUMNS, else 80). Terminal statuses get a \
-        column when there is room, else a summary line; their columns show the \
-        \(BoardView.terminalRows) most recently updated tasks. Colour only on a terminal \
-        and when NO_COLOR is unset.
+        The view fits the terminal's width (else COLUMNS, else 80). Only statuses that hold \
+        tasks get a column, as wide as their cards need; the others are counted on an \
+        "Also:" line, and so are the terminal statuses when their columns do not fit. A \
+        terminal column shows its \(BoardView.terminalRows) most recently updated tasks; a \
+        title wraps onto \(BoardView.titleLines) lines. --watch keeps the view to the \
+        terminal's height (else LINES, else 24). Colour only on a terminal and when NO_COLOR \
+        is unset.
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The board (default: the default board).", completion: .boardNames)
     var name: String?
+    @Option(
+      name: .customLong("board"),
+      help: ArgumentHelp("The board, as other commands take it (same as NAME).", valueName: "name"),
+      completion: .boardNames)
+    var boardOption: String?
+    @Flag(name: .customLong("all"), help: "Every board you can see, one after the other.")
+    var allBoards = false
     @Flag(help: "Show the board's statuses and where each may move, instead of its tasks.")
     var statuses = false
     @Flag(help: "Draw the board again whenever the branch moves, until Ctrl-C.")
@@ -70,18 +80,29 @@ struct BoardCommand: ParsableCommand {
       if watch && (statuses || global.json) {
         throw ValidationError("--watch draws the task view: leave out --statuses and --json.")
       }
+      if let name, let boardOption, name != boardOption {
+        throw ValidationError(
+          "two boards given (\(name) and --board \(boardOption)): give one of them.")
+      }
+      if allBoards && (name != nil || boardOption != nil || statuses) {
+        throw ValidationError(
+          "--all shows every board's tasks: leave out the board and --statuses.")
+      }
     }
 
     func run() throws {
       try running(global) { () throws(TackError) in
         let access = try global.open()
-        if statuses { return try showStatuses(access.board(name)) }
-        if watch { try BoardWatch(access: access, board: name).run() }
-        let view = try boardView(access, name)
+        let board = name ?? boardOption
+        if statuses { return try showStatuses(access.board(board)) }
+        if watch { try BoardWatch(access: access, board: board, allBoards: allBoards).run() }
+        let views = try boardViews(access, board, all: allBoards)
         if global.json {
-          Console.json(view.json)
+          Console.json(allBoards ? ["boards": .array(views.map(\.json))] : views[0].json)
         } else {
-          Console.out(view.rendered(width: Terminal.width, color: Terminal.usesColor))
+          Console.out(
+            BoardView.rendered(
+              views, width: Terminal.width, color: Terminal.usesColor, height: nil))
         }
       }
     }
@@ -100,12 +121,15 @@ struct BoardCommand: ParsableCommand {
   }
 }
 
-/// The board named (default: the default board) with its tasks, read for the board view.
-func boardView(_ access: BoardAccess, _ name: String?) throws(TackError) -> BoardView {
-  let board = try access.board(name)
-  let (tasks, problems) = try access.summaries(TaskFilter(board: board.name))
+/// The board named (default: the default board), or with `all` every board the principal
+/// sees, with its tasks, read for the board view.
+func boardViews(_ access: BoardAccess, _ name: String?, all: Bool) throws(TackError) -> [BoardView]
+{
+  let boards = all ? try access.boards().boards : [try access.board(name)]
+  let (tasks, problems) = try access.summaries(TaskFilter(board: all ? nil : boards[0].name))
   for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
-  return BoardView(board: board, tasks: tasks, shortIDs: try access.shortIDs())
+  let shortIDs = try access.shortIDs()
+  return boards.map { BoardView(board: $0, tasks: tasks, shortIDs: shortIDs) }
 }
 
 func boardJSON(_ board: Board, default defaultBoard: String?) -> JSONValue {

@@ -14,6 +14,7 @@ struct BoardWatch {
 
   let access: BoardAccess
   let board: String?
+  let allBoards: Bool
 
   func run() throws(TackError) -> Never {
     // Ctrl-C (and kill) must stop the loop even when the parent started us with them blocked.
@@ -28,15 +29,18 @@ struct BoardWatch {
       let width = Terminal.width
       if drawn == nil || drawn?.revision != revision || drawn?.width != width {
         let color = Terminal.usesColor
-        let view = try boardView(access, board)
+        let views = try boardViews(access, board, all: allBoards)
         let footer = StyledLine([
           (
             "Watching \(revision.map { String($0.prefix(10)) } ?? "an empty branch"); Ctrl-C to stop.",
             .dim
           )
         ])
+        // On a terminal the view is drawn from the top and kept to its height (less the blank
+        // line and the footer), so the heading never scrolls away.
+        let height = Terminal.isInteractive ? max(Terminal.height - 3, 3) : nil
         if Terminal.isInteractive { Console.clearScreen() } else if drawn != nil { Console.out("") }
-        Console.out(view.rendered(width: width, color: color))
+        Console.out(BoardView.rendered(views, width: width, color: color, height: height))
         Console.out("\n" + footer.truncated(to: width).rendered(color: color))
         drawn = (revision, width)
       }

@@ -5,7 +5,7 @@ import TackCore
 struct Add: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "add",
-    abstract: "Create a task; prints its id (or the task with --json).")
+    abstract: "Create a task; prints its id (or the task with --json).", aliases: ["new"])
   @OptionGroup var global: GlobalOptions
   @Argument(help: "The task's title (one line).") var title: String
   @Option(
@@ -31,7 +31,13 @@ struct Add: ParsableCommand {
 struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
-    abstract: "List tasks, oldest first; filters combine (labels: all must match).")
+    abstract: "List tasks, oldest first; filters combine (labels: all must match).",
+    discussion: """
+      The table leaves out finished tasks (terminal statuses) unless --all or --status names \
+      them; --json and --fields list every status unless filtered. --status open is every \
+      status that is not terminal on the task's board.
+      """,
+    aliases: ["ls"])
   @OptionGroup var global: GlobalOptions
   @Option(
     help: ArgumentHelp("Only this board (default: all boards).", valueName: "name"),
@@ -39,17 +45,25 @@ struct List: ParsableCommand {
   var board: String?
   @Option(
     name: .customLong("status"),
-    help: ArgumentHelp("Only this status; repeat for any of several.", valueName: "status"),
+    help: ArgumentHelp(
+      "Only this status ('open': every non-terminal one); repeat for any of several.",
+      valueName: "status"),
     completion: .statuses)
   var statuses: [String] = []
   @Option(
     name: .customLong("label"),
-    help: ArgumentHelp("Only tasks with this label; repeat to require several.", valueName: "label")
+    help: ArgumentHelp(
+      "Only tasks with this label; repeat (or separate with commas) to require several.",
+      valueName: "label")
   )
   var labels: [String] = []
   @Option(
-    help: ArgumentHelp("Only tasks assigned to this id ('' for unassigned).", valueName: "id"))
+    help: ArgumentHelp(
+      "Only tasks assigned to this id, a unique beginning of one, the part of an email before @, or 'me' ('' for unassigned).",
+      valueName: "id"))
   var assignee: String?
+  @Flag(help: "Only tasks assigned to you (--assignee me).") var mine = false
+  @Flag(help: "Finished (terminal) tasks too.") var all = false
   @Option(
     help: ArgumentHelp(
       "Only tasks whose title, description or notes contain this text.", valueName: "text"))
@@ -64,12 +78,13 @@ struct List: ParsableCommand {
     try running(global) { () throws(TackError) in
       let columns = try fields.map { (text) throws(TackError) in try ListField.parse(text) }
       let access = try global.open()
-      for label in labels { try Names.validate(label, as: "label") }
-      let (tasks, problems) = try access.summaries(
-        TaskFilter(board: board, statuses: statuses, labels: labels, assignee: assignee, text: text)
-      )
+      let selection = ListSelection(
+        board: board, statuses: statuses, labels: labels, assignee: assignee, mine: mine,
+        text: text, all: all, forPeople: !global.json && columns == nil)
+      let (tasks, problems, note) = try selection.tasks(access)
       LeftAtExit.keep(tasks)
       for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
+      if let note { Console.info(note.text) }
       if global.json {
         TaskSummary.writeJSONDocument(key: "tasks", tasks, to: Console.write)
         return
@@ -81,11 +96,16 @@ struct List: ParsableCommand {
         return
       }
       if tasks.isEmpty {
-        Console.info("No tasks match.")
+        if note?.explainsEmpty == true { return }
+        Console.info(
+          selection.hidesFinished
+            ? "No open tasks match (--all lists finished ones too)." : "No tasks match.")
         return
       }
       let showBoard = board == nil && Set(tasks.map(\.board)).count > 1
-      Console.out(TaskText.table(tasks, shortIDs: try access.shortIDs(), showBoard: showBoard))
+      Console.out(
+        TaskText.table(
+          tasks, shortIDs: try access.shortIDs(), showBoard: showBoard, width: Terminal.width))
     }
   }
 }
@@ -193,7 +213,7 @@ struct Start: MoveShortcut {
 
 struct Done: MoveShortcut {
   static let configuration = CommandConfiguration(
-    commandName: "done", abstract: "Move a task to completed.")
+    commandName: "done", abstract: "Move a task to completed.", aliases: ["close"])
   static let status = StatusName.completed
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String

@@ -1,6 +1,7 @@
 import TackCore
 
-/// `tack board show`: a board's tasks in one column per status, fitted to a terminal width.
+/// `tack board show`: a board's tasks in one column per status that holds any, fitted to a
+/// terminal width.
 struct BoardView {
   struct Column {
     var status: String
@@ -9,16 +10,18 @@ struct BoardView {
     var tasks: [TaskSummary]
   }
 
-  /// Narrower columns than this are unreadable: fewer columns are shown instead.
-  static let minimumColumnWidth = 20
-  /// Terminal columns get room only when every column can be this wide; the open work
-  /// matters more than the finished.
-  static let terminalColumnWidth = 30
+  /// Columns are not cut narrower than this: fewer columns are shown instead.
+  static let minimumColumnWidth = 16
+  /// Terminal statuses get columns only when no column is then cut narrower than this: the
+  /// open work matters more than the finished.
+  static let terminalColumnWidth = 24
   /// Wider columns only spread the text out.
   static let maximumColumnWidth = 48
   static let gap = 2
   /// A terminal column shows only its most recently updated tasks.
   static let terminalRows = 5
+  /// A card's title wraps onto at most this many lines, the last cut with "…".
+  static let titleLines = 2
 
   let board: Board
   let columns: [Column]
@@ -54,29 +57,60 @@ struct BoardView {
     ]
   }
 
-  /// The view as text at most `width` columns wide: every status as a column when they fit;
-  /// else the non-terminal ones as columns and a summary line for the terminal ones; else,
-  /// on a very narrow terminal, one section per status, one under the other.
-  func rendered(width: Int, color: Bool) -> String {
-    let width = max(width, 20)
+  /// The view as text at most `width` columns wide (and, with `height`, at most that many
+  /// lines: the heading and the columns' headers stay, the cards below are cut). Only
+  /// statuses that hold tasks get a column, each as wide as its cards need; the others are
+  /// counted on an "Also:" line. When the columns do not fit, the terminal statuses join
+  /// that line; on a very narrow terminal, the columns are drawn one under the other.
+  func rendered(width: Int, color: Bool, height: Int? = nil) -> String {
+    let width = max(width, Self.minimumColumnWidth)
     var lines: [StyledLine] = [heading.truncated(to: width), StyledLine()]
-    let open = columns.filter { !$0.terminal }
-    let terminal = columns.filter(\.terminal)
-    if let columnWidth = Self.columnWidth(count: columns.count, in: width),
-      terminal.isEmpty || columnWidth >= Self.terminalColumnWidth
+    let filled = columns.filter { !$0.tasks.isEmpty }
+    let open = filled.filter { !$0.terminal }
+    var drawn: [Column]
+    if let widths = Self.columnWidths(
+      filled.map(natural), in: width,
+      minimum: open.count < filled.count ? Self.terminalColumnWidth : Self.minimumColumnWidth)
     {
-      lines += sideBySide(columns, columnWidth: columnWidth)
-    } else if let columnWidth = Self.columnWidth(count: open.count, in: width) {
-      lines += sideBySide(open, columnWidth: columnWidth)
-      lines += summary(terminal, width: width)
+      drawn = filled
+      lines += sideBySide(filled, widths: widths)
+    } else if let widths = Self.columnWidths(
+      open.map(natural), in: width, minimum: Self.minimumColumnWidth)
+    {
+      drawn = open
+      lines += sideBySide(open, widths: widths)
     } else {
+      drawn = open
       for (index, column) in open.enumerated() {
         if index > 0 { lines.append(StyledLine()) }
         lines += cells(column, width: width)
       }
-      lines += summary(terminal, width: width)
+    }
+    if drawn.isEmpty { lines.append(StyledLine([("No tasks.", .dim)])) }
+    lines += summary(
+      columns.filter { column in !drawn.contains { $0.status == column.status } },
+      width: width)
+    if let height, lines.count > height {
+      let cut = lines.count - max(height - 1, 1)
+      lines = Array(lines.prefix(max(height - 1, 1)))
+      lines.append(
+        StyledLine([("… \(cut) more lines: a taller terminal shows them", .dim)]).truncated(
+          to: width))
     }
     return lines.map { $0.rendered(color: color) }.joined(separator: "\n")
+  }
+
+  /// Several views, one under the other, together at most `height` lines.
+  static func rendered(_ views: [BoardView], width: Int, color: Bool, height: Int?) -> String {
+    var text = ""
+    for view in views {
+      let used =
+        text.isEmpty ? 0 : text.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+      if let height, used >= height { break }
+      if !text.isEmpty { text += "\n\n" }
+      text += view.rendered(width: width, color: color, height: height.map { $0 - used })
+    }
+    return text
   }
 
   private var heading: StyledLine {
@@ -87,15 +121,35 @@ struct BoardView {
     return StyledLine(pieces)
   }
 
-  /// The width of each of `count` columns side by side, or nil when they would be too narrow.
-  static func columnWidth(count: Int, in width: Int) -> Int? {
-    guard count > 0 else { return nil }
-    let each = (width - gap * (count - 1)) / count
-    return each >= minimumColumnWidth ? min(each, maximumColumnWidth) : nil
+  /// The width a column would like: its widest header, card or details line, up to the
+  /// maximum.
+  private func natural(_ column: Column) -> Int {
+    var widest = header(column).width
+    for task in shown(column) where widest < Self.maximumColumnWidth {
+      widest = max(widest, id(task).count + 1 + task.title.printable.terminalWidth)
+      widest = max(widest, details(task).terminalWidth)
+    }
+    return min(widest, Self.maximumColumnWidth)
   }
 
-  private func sideBySide(_ columns: [Column], columnWidth: Int) -> [StyledLine] {
-    let blocks = columns.map { cells($0, width: columnWidth) }
+  /// Widths for columns that would like `natural` widths, side by side in `width`: as they
+  /// like when they fit, else the widest cut to one common limit; nil when that limit would be
+  /// under `minimum`.
+  static func columnWidths(_ natural: [Int], in width: Int, minimum: Int) -> [Int]? {
+    guard !natural.isEmpty else { return [] }
+    let room = width - gap * (natural.count - 1)
+    if natural.reduce(0, +) <= room { return natural }
+    var limit = (natural.max() ?? 0)
+    while limit >= minimum {
+      let widths = natural.map { min($0, limit) }
+      if widths.reduce(0, +) <= room { return widths }
+      limit -= 1
+    }
+    return nil
+  }
+
+  private func sideBySide(_ columns: [Column], widths: [Int]) -> [StyledLine] {
+    let blocks = zip(columns, widths).map { cells($0, width: $1) }
     let height = blocks.map(\.count).max() ?? 0
     var lines: [StyledLine] = []
     for row in 0..<height {
@@ -109,7 +163,7 @@ struct BoardView {
         let cell = row < blocks[index].count ? blocks[index][row] : StyledLine()
         line.pieces += cell.pieces
         if index < last {
-          let padding = columnWidth - cell.width + Self.gap
+          let padding = widths[index] - cell.width + Self.gap
           line.pieces.append((String(repeating: " ", count: padding), .plain))
         }
       }
@@ -118,38 +172,110 @@ struct BoardView {
     return lines
   }
 
-  /// A column's lines: its header, a rule, then two lines per task (the second, labels and
-  /// assignee, only when the task has either).
+  private func header(_ column: Column) -> StyledLine {
+    StyledLine([("\(column.status) (\(column.tasks.count))", column.terminal ? .bold : .header)])
+  }
+
+  /// The tasks a column shows: all, or a terminal column's most recently updated.
+  private func shown(_ column: Column) -> [TaskSummary] {
+    guard column.terminal && column.tasks.count > Self.terminalRows else { return column.tasks }
+    return Array(column.tasks.sorted { $0.updatedAt > $1.updatedAt }.prefix(Self.terminalRows))
+  }
+
+  private func id(_ task: TaskSummary) -> String {
+    shortIDs[task.taskId] ?? String(task.taskId.ulid)
+  }
+
+  /// A card's second part: its labels and compact assignee, or "" when it has neither.
+  private func details(_ task: TaskSummary) -> String {
+    var details = task.labels.map { "#" + $0 }
+    if let assignee = task.assignee {
+      details.append("@" + TaskText.compactName(assignee.printable))
+    }
+    return details.isEmpty ? "" : "  " + details.joined(separator: " ")
+  }
+
+  /// A column's lines: its header, a rule, then each task: its id and title (wrapped onto
+  /// `titleLines` lines, under the title's first word) and, when it has any, its labels and
+  /// assignee.
   private func cells(_ column: Column, width: Int) -> [StyledLine] {
     var lines = [
-      StyledLine([
-        ("\(column.status) (\(column.tasks.count))", column.terminal ? .bold : .header)
-      ]).truncated(to: width),
+      header(column).truncated(to: width),
       StyledLine([(String(repeating: "─", count: width), .dim)]),
     ]
-    var tasks = column.tasks
-    var hidden = 0
-    if column.terminal && tasks.count > Self.terminalRows {
-      tasks = Array(tasks.sorted { $0.updatedAt > $1.updatedAt }.prefix(Self.terminalRows))
-      hidden = column.tasks.count - tasks.count
-    }
+    let tasks = shown(column)
     for task in tasks {
-      let id = shortIDs[task.taskId] ?? String(task.taskId.ulid)
-      lines.append(
-        StyledLine([(id, .id), (" ", .plain), (task.title.printable, .plain)]).truncated(to: width)
-      )
-      var details = task.labels.map { "#" + $0 }
-      if let assignee = task.assignee { details.append("@" + assignee.printable) }
-      if !details.isEmpty {
+      let id = id(task)
+      let indent = id.terminalWidth + 1 <= width / 2 ? id.terminalWidth + 1 : 2
+      let title = Self.wrap(
+        task.title.printable, first: width - id.terminalWidth - 1, rest: width - indent,
+        lines: Self.titleLines)
+      for (index, text) in title.enumerated() {
         lines.append(
-          StyledLine([("  " + details.joined(separator: " "), .dim)]).truncated(to: width))
+          index == 0
+            ? StyledLine([(id, .id), (" ", .plain), (text, .plain)]).truncated(to: width)
+            : StyledLine([(String(repeating: " ", count: indent) + text, .plain)]))
       }
+      let details = details(task)
+      if !details.isEmpty { lines.append(StyledLine([(details, .dim)]).truncated(to: width)) }
     }
+    let hidden = column.tasks.count - tasks.count
     if hidden > 0 { lines.append(StyledLine([("+\(hidden) more", .dim)])) }
     return lines
   }
 
-  /// One line, wrapped at `width`: "Also: completed (3), failed (0), cancelled (1)".
+  /// `text` wrapped at spaces onto at most `lines` lines, the first `first` columns wide and
+  /// the others `rest`; a word longer than a line is split, and what does not fit on the last
+  /// line is cut with "…".
+  static func wrap(_ text: String, first: Int, rest: Int, lines limit: Int) -> [String] {
+    if text.terminalWidth <= first { return [text] }
+    var lines: [String] = []
+    var words: [(text: String, width: Int)] = text.split(separator: " ").map {
+      (String($0), String($0).terminalWidth)
+    }
+    var next = 0
+    while next < words.count {
+      let room = max(lines.isEmpty ? first : rest, 1)
+      if lines.count == limit - 1 {
+        let remaining = words[next...].map(\.text).joined(separator: " ")
+        lines.append(
+          StyledLine([(remaining, .plain)]).truncated(to: room).pieces.map(\.text).joined())
+        break
+      }
+      var line = ""
+      var used = 0
+      while next < words.count {
+        let word = words[next]
+        let needed = line.isEmpty ? word.width : used + 1 + word.width
+        if needed <= room {
+          line += line.isEmpty ? word.text : " " + word.text
+          used = needed
+          next += 1
+        } else if line.isEmpty {
+          // A word wider than the line: as much of it as fits, the rest on the next line.
+          var head = ""
+          var headWidth = 0
+          for character in word.text {
+            let width = String(character).terminalWidth
+            if headWidth + width > room { break }
+            head.append(character)
+            headWidth += width
+          }
+          if head.isEmpty { head = String(word.text.prefix(1)) }
+          line = head
+          let tail = String(word.text.dropFirst(head.count))
+          words[next] = (tail, tail.terminalWidth)
+          break
+        } else {
+          break
+        }
+      }
+      lines.append(line)
+    }
+    return lines.isEmpty ? [""] : lines
+  }
+
+  /// One line, wrapped at `width`: "Also: input_required (0), completed (3), failed (0)".
   private func summary(_ columns: [Column], width: Int) -> [StyledLine] {
     guard !columns.isEmpty else { return [] }
     var lines = [StyledLine(), StyledLine([("Also:", .dim)])]

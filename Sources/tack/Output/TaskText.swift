@@ -2,27 +2,72 @@ import TackCore
 
 /// The human-readable forms of tasks: a table for lists, a page for one task.
 enum TaskText {
-  static func table(_ tasks: [TaskSummary], shortIDs: [TaskID: String], showBoard: Bool) -> String {
+  /// The title's room, below which the labels and assignee columns are cut (down to
+  /// `cutColumnMinimum`, never into their header) before the title is.
+  static let titleRoom = 30
+  static let cutColumnMinimum = 6
+  /// Below this, whole columns are left out (UPDATED, then LABELS, then ASSIGNEE).
+  static let titleMinimum = 16
+
+  /// `tack list` as a table at most `width` columns wide: one line per task, cells cut with
+  /// "…" rather than wrapped, assignees shown by their compact name (`ada` for
+  /// `ada@example.com`).
+  static func table(
+    _ tasks: [TaskSummary], shortIDs: [TaskID: String], showBoard: Bool, width: Int
+  ) -> String {
     let now = Timestamp.now()
-    var rows: [[String]] = [
-      (showBoard ? ["ID", "BOARD"] : ["ID"]) + ["STATUS", "UPDATED", "ASSIGNEE", "LABELS", "TITLE"]
-    ]
+    var header =
+      (showBoard ? ["ID", "BOARD"] : ["ID"]) + [
+        "STATUS", "UPDATED", "ASSIGNEE", "LABELS", "TITLE",
+      ]
+    var rows: [[String]] = [header]
     for task in tasks {
       let id = shortIDs[task.taskId] ?? String(task.taskId.ulid)
       rows.append(
         ((showBoard ? [id, task.board] : [id])
           + [
-            task.status, task.updatedAt.relative(to: now), task.assignee ?? "-",
+            task.status, task.updatedAt.relative(to: now), task.assignee.map(compactName) ?? "-",
             task.labels.isEmpty ? "-" : task.labels.joined(separator: ","), task.title,
           ]).map { $0.terminalSafe() })
     }
-    let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    func measure() -> [Int] {
+      (0..<header.count).map { column in rows.map { $0[column].terminalWidth }.max() ?? 0 }
+    }
+    var widths = measure()
+    func titleWidth() -> Int {
+      width - 2 * (header.count - 1) - widths.dropLast().reduce(0, +)
+    }
+    // Leave out whole columns rather than show a title of a few characters.
+    for name in ["UPDATED", "LABELS", "ASSIGNEE"] where titleWidth() < titleMinimum {
+      guard let column = header.firstIndex(of: name) else { continue }
+      header.remove(at: column)
+      for index in rows.indices { rows[index].remove(at: column) }
+      widths = measure()
+    }
+    // Give the title its room by cutting the labels, then the assignees; what is still
+    // missing comes out of the title.
+    let title = header.count - 1
+    for name in ["LABELS", "ASSIGNEE"] {
+      let wanted = min(widths[title], titleRoom)
+      guard titleWidth() < wanted, let column = header.firstIndex(of: name) else { continue }
+      widths[column] = max(
+        widths[column] - (wanted - titleWidth()),
+        min(widths[column], max(cutColumnMinimum, header[column].count)))
+    }
+    widths[title] = max(min(widths[title], titleWidth()), 1)
     return rows.map { row in
       row.enumerated().map { column, cell in
-        column == row.count - 1
-          ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+        let cut = StyledLine([(cell, .plain)]).truncated(to: widths[column])
+        return cut.rendered(color: false, padTo: column == title ? 0 : widths[column])
       }.joined(separator: "  ")
     }.joined(separator: "\n")
+  }
+
+  /// An assignee as people say it: the local part of an email (`ada` for `ada@example.com`),
+  /// other ids (an agent's principal id) as they are.
+  static func compactName(_ assignee: String) -> String {
+    guard let at = assignee.firstIndex(of: "@"), at > assignee.startIndex else { return assignee }
+    return String(assignee[..<at])
   }
 
   static func page(_ task: BoardTask, board: Board?) -> String {

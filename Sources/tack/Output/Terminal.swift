@@ -25,6 +25,17 @@ enum Terminal {
     }
     return 80
   }
+
+  /// The lines a view drawn in place may use: the terminal's rows (TIOCGWINSZ on stdout),
+  /// else `LINES`, else 24.
+  static var height: Int {
+    var size = winsize()
+    if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+    if let text = getenv("LINES").map({ String(cString: $0) }), let lines = Int(text), lines > 0 {
+      return lines
+    }
+    return 24
+  }
 }
 
 /// ANSI styles for text on a terminal.
@@ -53,6 +64,14 @@ struct StyledLine {
   /// The line cut to at most `width` columns, ending in "…" when something was cut.
   func truncated(to width: Int) -> StyledLine {
     guard self.width > width else { return self }
+    // Printable ASCII: cut by bytes.
+    if pieces.count == 1, let piece = pieces.first, width > 0,
+      piece.text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+    {
+      var kept = String(piece.text.utf8.prefix(width - 1))!
+      while kept.last == " " { kept.removeLast() }
+      return StyledLine([(kept, piece.style), ("…", piece.style)])
+    }
     guard width > 0 else { return StyledLine() }
     var result = StyledLine()
     var room = width - 1
@@ -64,11 +83,14 @@ struct StyledLine {
         kept.append(character)
         room -= needed
       }
-      result.pieces.append((kept, piece.style))
       if kept.count < piece.text.count {
+        // "Upgrade Postgres…", not "Upgrade Postgres …".
+        while kept.last == " " { kept.removeLast() }
+        result.pieces.append((kept, piece.style))
         result.pieces.append(("…", piece.style))
         break
       }
+      result.pieces.append((kept, piece.style))
     }
     return result
   }
@@ -92,6 +114,16 @@ extension String {
   /// Columns the text takes in a terminal: wide (East Asian, emoji) characters take two,
   /// control characters none; a close approximation of wcwidth without a locale.
   var terminalWidth: Int {
+    // Most text is printable ASCII: one column a byte, counted without forming Characters.
+    var ascii = 0
+    for byte in utf8 {
+      guard byte < 0x80 else { return unicodeWidth }
+      if byte >= 0x20 && byte != 0x7F { ascii += 1 }
+    }
+    return ascii
+  }
+
+  private var unicodeWidth: Int {
     var total = 0
     for character in self {
       guard let scalar = character.unicodeScalars.first else { continue }
