@@ -187,11 +187,27 @@ public final class Repository {
     try check("git_config_set_string", git_config_set_string(local, key, value))
   }
 
-  /// The identity git would use for a commit here (`user.name`, `user.email`), if configured.
-  public func defaultSignature() -> Signature? {
-    guard let name = configValue("user.name"), let email = configValue("user.email") else {
-      return nil
+  /// Who git would say authored a commit made here, read as git reads it:
+  /// `GIT_AUTHOR_EMAIL`, else `user.email` (local, global or system config), else `EMAIL`;
+  /// the name from `GIT_AUTHOR_NAME`, else `user.name`, else the email's local part. `nil`
+  /// when no email is set anywhere — git then refuses to commit, and so does Tack.
+  public func defaultSignature() -> Signature? { identity(role: "AUTHOR") }
+
+  /// Who git would record as the committer here (`GIT_COMMITTER_*`, then as `defaultSignature`).
+  public func committerSignature() -> Signature? { identity(role: "COMMITTER") }
+
+  private func identity(role: String) -> Signature? {
+    func environment(_ name: String) -> String? {
+      guard let value = getenv(name), value.pointee != 0 else { return nil }
+      return String(cString: value)
     }
+    let configured = configValue("user.email").flatMap { $0.isEmpty ? nil : $0 }
+    guard
+      let email = environment("GIT_\(role)_EMAIL") ?? configured ?? environment("EMAIL")
+    else { return nil }
+    let name =
+      environment("GIT_\(role)_NAME") ?? configValue("user.name").flatMap { $0.isEmpty ? nil : $0 }
+      ?? String(email.prefix { $0 != "@" })
     return Signature(name: name, email: email)
   }
 }

@@ -20,14 +20,16 @@ public final class Store {
   public var retryPolicy = RetryPolicy.standard
   /// Who may see and do what; every read and write attempt asks it, at the commit it reads.
   public var accessGuard: any AccessGuard = FullAccess()
-  let committer: Signature
+  /// The local git identity as committer; `nil` when git has none (the acting principal,
+  /// named by `--as`, then commits as well as authors).
+  let committer: Signature?
   /// What lists read, kept in the git directory; loaded on first use.
   lazy var readIndex = ReadIndex(repository: repository)
 
   init(repository: Repository) throws(TackError) {
     self.repository = repository
     do { branch = try repository.headBranch() } catch { throw TackError(error) }
-    committer = repository.defaultSignature() ?? Signature(name: "Tack", email: "tack@localhost")
+    committer = repository.committerSignature()
   }
 
   /// Opens the board repository that contains `path` (searching parents like git).
@@ -51,7 +53,8 @@ public final class Store {
     } catch { throw TackError(error) }
   }
 
-  /// The local git identity (`user.name`, `user.email`), if configured.
+  /// The local git identity (`user.name`, `user.email`, or git's environment variables), if
+  /// configured.
   public var gitIdentity: (name: String, email: String)? {
     repository.defaultSignature().map { ($0.name, $0.email) }
   }
@@ -298,6 +301,9 @@ public final class Store {
   ) throws(TackError)
     -> OID?
   {
+    // As git refuses a commit by nobody: a person writes under their git identity, an agent
+    // under its principal (`--as`); an actor with neither has no email.
+    guard !actor.email.isEmpty else { throw .noIdentity }
     defer { if let warning = repository.writeWarning { Warnings.emit(warning) } }
     defer { packIfNeeded() }
     defer { saveReadIndex(complete: false) }
@@ -310,7 +316,7 @@ public final class Store {
         guard let pending = try body(view) else { return nil }
         var request = CommitRequest(
           changes: pending.changes, message: pending.message.text, author: actor.signature,
-          committer: committer)
+          committer: committer ?? actor.signature)
         request.otherParents = pending.otherParents
         request.fastForwardTo = pending.fastForwardTo
         return request

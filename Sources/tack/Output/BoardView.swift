@@ -139,7 +139,10 @@ struct BoardView {
         StyledLine([(id, .id), (" ", .plain), (task.title.printable, .plain)]).truncated(to: width)
       )
       var details = task.labels.map { "#" + $0 }
-      if let assignee = task.assignee { details.append("@" + assignee.printable) }
+      if let assignee = task.assignee {
+        let expired = task.leaseExpiresAt.map { $0 <= Timestamp.now() } == true
+        details.append("@" + assignee.printable + (expired ? " (lease expired)" : ""))
+      }
       if !details.isEmpty {
         lines.append(
           StyledLine([("  " + details.joined(separator: " "), .dim)]).truncated(to: width))
