@@ -26,9 +26,14 @@ public final class Store {
   /// What lists read, kept in the git directory; loaded on first use.
   lazy var readIndex = ReadIndex(repository: repository)
 
-  init(repository: Repository) throws(TackError) {
+  /// `branch`: the board branch (`refs/heads/...`); `nil` finds it (`discoverBoardBranch`).
+  init(repository: Repository, branch: String? = nil) throws(TackError) {
     self.repository = repository
-    do { branch = try repository.headBranch() } catch { throw TackError(error) }
+    if let branch {
+      self.branch = branch
+    } else {
+      self.branch = try Self.discoverBoardBranch(in: repository)
+    }
     committer = repository.committerSignature()
   }
 
