@@ -486,8 +486,9 @@ final class ReadIndex {
       for _ in 0..<4 { guard reader.data() != nil else { return nil } }
       guard let labels = reader.uint32() else { return nil }
       for _ in 0..<labels { guard reader.data() != nil else { return nil } }
-      guard reader.uint8() != nil, reader.data() != nil, reader.range(16) != nil,
-        reader.data() != nil
+      // Assignee, lease (flag and end), created and updated, the JSON.
+      guard reader.uint8() != nil, reader.data() != nil, reader.range(9) != nil,
+        reader.range(16) != nil, reader.data() != nil
       else { return nil }
     }
     return (tag, id)

@@ -41,6 +41,10 @@ extension Store {
     }
     let head = try? repository.headBranch()
     if let head, repository.commitHasFile(RepositoryConfig.path, at: head) { return head }
+    // A detached checkout of a board (no `tack.branch`): no branch to write, as before.
+    if head == nil, repository.commitHasFile(RepositoryConfig.path, at: "HEAD") {
+      throw .noBranch
+    }
     var found = try boardBranches(in: repository, remote: false)
     var remote = false
     if found.isEmpty {

@@ -306,9 +306,6 @@ public final class Store {
   ) throws(TackError)
     -> OID?
   {
-    // As git refuses a commit by nobody: a person writes under their git identity, an agent
-    // under its principal (`--as`); an actor with neither has no email.
-    guard !actor.email.isEmpty else { throw .noIdentity }
     defer { if let warning = repository.writeWarning { Warnings.emit(warning) } }
     defer { packIfNeeded() }
     defer { saveReadIndex(complete: false) }
@@ -319,6 +316,9 @@ public final class Store {
         ).applying(accessGuard)
         try Store.applyDurability(config: try? view.config(), fallback: durableByDefault)
         guard let pending = try body(view) else { return nil }
+        // As git refuses a commit by nobody (a fast-forward makes none): a person writes under
+        // their git identity, an agent under its principal (`--as`); without either, no email.
+        if actor.email.isEmpty, pending.fastForwardTo == nil { throw TackError.noIdentity }
         var request = CommitRequest(
           changes: pending.changes, message: pending.message.text, author: actor.signature,
           committer: committer ?? actor.signature)
