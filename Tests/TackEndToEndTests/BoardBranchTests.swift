@@ -131,6 +131,19 @@ import Testing
     try sandbox.expectFsckClean()
   }
 
+  @Test func discoveryRefusesToGuessBetweenTwoBoards() throws {
+    let sandbox = try Self.codeRepository()
+    try sandbox.ok(["init", "--branch", "tack"])
+    try sandbox.git(["branch", "other", "tack"])
+    try sandbox.git(["config", "--unset", "tack.branch"])
+    let refused = try sandbox.tack(["list"])
+    #expect(refused.status == 4, "\(refused)")
+    #expect(refused.stderr.contains("heads/other, heads/tack"), "\(refused)")
+    #expect(refused.stderr.contains("git config tack.branch NAME"), "\(refused)")
+    try sandbox.git(["config", "tack.branch", "other"])
+    #expect(try sandbox.tack(["list"]).status == 0)
+  }
+
   @Test func initOnABranchAndHereOnACodeBranch() throws {
     let sandbox = try Self.codeRepository()
     let bad = try sandbox.tack(["init", "--branch", "no..good"])

@@ -30,7 +30,7 @@ extension Store {
       let local = "refs/heads/" + name
       if (try? repository.tip(of: local)) ?? nil == nil,
         let remote = try boardBranches(in: repository, remote: true).first(where: {
-          $0.hasSuffix("/" + name)
+          branchName(ofRemoteTracking: $0) == name
         })
       {
         do { try repository.createTrackingBranch(name, from: remote) } catch {
@@ -56,7 +56,7 @@ extension Store {
       guard let head else { throw .noBranch }
       return head
     }
-    if remote, Set(found.map { $0.split(separator: "/").last! }).count == 1 {
+    if remote, Set(found.map(branchName(ofRemoteTracking:))).count == 1 {
       // One board branch that several remotes have: take origin's, else the first.
       found = [found.first { $0.hasPrefix("refs/remotes/origin/") } ?? chosen]
     }
@@ -68,9 +68,7 @@ extension Store {
     do {
       var name = chosen.replacingPrefix("refs/heads/")
       if remote {
-        // refs/remotes/<remote>/<name>: a remote's name has no '/' in it as Tack finds it.
-        let short = found[0].replacingPrefix("refs/remotes/")
-        name = String(short.drop { $0 != "/" }.dropFirst())
+        name = branchName(ofRemoteTracking: found[0])
         try repository.createTrackingBranch(name, from: found[0])
       }
       try? repository.setConfigValue(branchConfigKey, name)
@@ -78,6 +76,11 @@ extension Store {
     } catch {
       throw TackError(error)
     }
+  }
+
+  /// `<name>` of `refs/remotes/<remote>/<name>` (Tack takes a remote's name to hold no '/').
+  private static func branchName(ofRemoteTracking reference: String) -> String {
+    String(reference.replacingPrefix("refs/remotes/").drop { $0 != "/" }.dropFirst())
   }
 
   /// The local or remote-tracking branches whose commit has `.tack/config.json`.
