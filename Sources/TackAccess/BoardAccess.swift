@@ -43,7 +43,8 @@ public final class BoardAccess {
       throw .unknownPrincipal(principalID)
     }
     if let board { try Names.validate(board, as: "board name") }
-    let (store, created) = try Store.openOrCreate(at: path, branch: branch)
+    let (store, created) = try Store.openOrCreate(
+      at: path, branch: branch, identityNeeded: principalID == nil)
     let principal = try resolve(principalID, in: store)
     var outcome = try store.initialize(board: board, here: here, actor: principal.actor)
     outcome.createdRepository = created

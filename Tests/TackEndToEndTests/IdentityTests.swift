@@ -35,6 +35,14 @@ import Testing
     #expect(commit.committerEmail == "eve@example.com")
   }
 
+  @Test func initWithNoIdentityCreatesNothing() throws {
+    let sandbox = try Sandbox(.empty)
+    let refused = try sandbox.tack(["init"], env: Self.nobody)
+    #expect(refused.status == 9, "\(refused)")
+    #expect(refused.stderr.contains("git config --global user.email"), "\(refused)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.repo).isEmpty)
+  }
+
   @Test func startAssignsTheStarterUnlessAssigned() throws {
     let sandbox = try Sandbox()
     let id = try sandbox.add("Unassigned")

@@ -14,9 +14,10 @@ extension Store {
   /// Opens the repository containing `path`, or makes `path` one (`git init`) when it is not
   /// inside any. `created` says which.
   /// With `branch` (a short name), the board goes on that branch (`tack init --branch`): it
-  /// must be the one `tack.branch` names, if any.
+  /// must be the one `tack.branch` names, if any. `identityNeeded`: the first commit will be
+  /// the git user's, so without a git identity nothing is created (`TackError.noIdentity`).
   public static func openOrCreate(
-    at path: String, branch: String? = nil
+    at path: String, branch: String? = nil, identityNeeded: Bool = false
   ) throws(TackError) -> (
     store: Store, created: Bool
   ) {
@@ -31,6 +32,9 @@ extension Store {
       repository = try Repository.discover(from: path)
     } catch {
       guard error.kind == .notARepository else { throw TackError(error) }
+      // Its first commit would be refused for want of an identity: refuse before `git init`,
+      // so that nothing at all is written.
+      guard !identityNeeded || Repository.userSignature() != nil else { throw .noIdentity }
       do { repository = try Repository.initialize(at: path) } catch { throw TackError(error) }
       created = true
     }
