@@ -216,6 +216,7 @@ def size_after_writes(bench_bin, repo, rounds, limit):
 def bench_size(tack, bench_bin, n, runs, options):
     folder = tempfile.mkdtemp(prefix=f"tack-bench-{n}-")
     bare, bare_size = folder + "-bare.git", folder + "-size.git"
+    branch = folder + "-branch"
     rows = []
     smoke = options.smoke
     at_least = lambda k: runs if smoke else max(runs, k)  # tiny in a smoke run
@@ -229,6 +230,15 @@ def bench_size(tack, bench_bin, n, runs, options):
         # Bare clones of the board as seeded: one for the bare rows, one to grow by writes.
         run(["git", "clone", "-q", "--bare", folder, bare])
         run(["git", "clone", "-q", "--bare", folder, bare_size])
+        # A code repository (main checked out, with a file of its own) holding the same board
+        # on a branch of its own, as `tack init --branch tack` makes it.
+        run(["git", "init", "-q", "-b", "main", branch])
+        with open(os.path.join(branch, "README.md"), "w") as f:
+            f.write("code\n")
+        run(["git", "add", "README.md"], cwd=branch)
+        run(["git", "commit", "-qm", "code"], cwd=branch)
+        run(["git", "fetch", "-q", folder, "main:tack"], cwd=branch)
+        run(["git", "config", "tack.branch", "tack"], cwd=branch)
 
         def row(name, tack_fn, git_fn, runs=runs, before=None, git_before=None):
             tp50, tp95 = timed(tack_fn, runs, before)
@@ -262,6 +272,16 @@ def bench_size(tack, bench_bin, n, runs, options):
             run(["git", "commit", "-qm", f"{task['taskId']} status"], cwd=folder)
 
         row("status write (process)", tack_write, git_write)
+        branch_state = {}
+
+        def branch_write(i):
+            tid = pick(i)
+            status = branch_state.get(tid, tasks[tid]["status"])
+            target = "todo" if status == "working" else "working"
+            run([tack, "move", tid, target], cwd=branch)
+            branch_state[tid] = target
+
+        row("status write (process, board branch)", branch_write, None)
         row("create (process)", lambda i: run([tack, "add", f"bench {i}"], cwd=folder),
             lambda i: (open(os.path.join(folder, f"new-{i}.json"), "w").write("{}\n"),
                        run(["git", "add", f"new-{i}.json"], cwd=folder),
@@ -287,6 +307,7 @@ def bench_size(tack, bench_bin, n, runs, options):
 
         in_process("status write (in-process)", folder, "write", at_least(50))
         in_process("status write (in-process, bare)", bare, "write", at_least(50))
+        in_process("status write (in-process, board branch)", branch, "write", at_least(50))
         in_process("get task (in-process)", folder, "read", at_least(50))
 
         starts = []
@@ -332,7 +353,7 @@ def bench_size(tack, bench_bin, n, runs, options):
                                           options.size_tasks)
         return rows, stats
     finally:
-        for path in (folder, bare, bare_size):
+        for path in (folder, bare, bare_size, branch):
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -29,8 +29,11 @@ public final class BoardAccess {
   /// `tack init`: a git repository (created if needed) with the board template, one commit.
   /// Initializing is refused to an unknown principal, and adds nothing to a repository that
   /// has a board already.
+  /// `branch`: the board's own branch (`tack init --branch`); `here`: on the checked-out
+  /// branch even when it holds other files (see `Store.initialize`).
   public static func initialize(
-    at path: String, board: String?, as principalID: String? = nil
+    at path: String, board: String?, branch: String? = nil, here: Bool = false,
+    as principalID: String? = nil
   )
     throws(TackError) -> (access: BoardAccess, outcome: Store.InitOutcome)
   {
@@ -40,9 +43,10 @@ public final class BoardAccess {
       throw .unknownPrincipal(principalID)
     }
     if let board { try Names.validate(board, as: "board name") }
-    let (store, created) = try Store.openOrCreate(at: path)
+    let (store, created) = try Store.openOrCreate(
+      at: path, branch: branch, identityNeeded: principalID == nil)
     let principal = try resolve(principalID, in: store)
-    var outcome = try store.initialize(board: board, actor: principal.actor)
+    var outcome = try store.initialize(board: board, here: here, actor: principal.actor)
     outcome.createdRepository = created
     return (BoardAccess(store: store, principal: principal), outcome)
   }
@@ -70,6 +74,9 @@ public final class BoardAccess {
   }
 
   public var location: String { store.location }
+
+  /// The board branch's short name (e.g. `tack`), wherever HEAD is.
+  public var branchName: String { store.branchName }
 
   /// From now on every write is refused, whatever the grants say (`tack mcp --read-only`).
   public func restrictToReading() {

@@ -47,15 +47,14 @@ public struct Principal: Sendable, Hashable {
     id.contains("@") ? id : "\(id)@tack.invalid"
   }
 
-  /// The person at this shell: the repository's git identity (`user.name`, `user.email`), or
-  /// `$USER@localhost` when git has none configured.
+  /// The person at this shell: the repository's git identity (`user.name`, `user.email`).
+  /// Without one, a nameless person with no email: reads work, and every write is refused
+  /// (`TackError.noIdentity`), as git refuses a commit.
   static func localPerson(identity: (name: String, email: String)?) -> Principal {
     if let identity {
       return Principal(
         id: identity.email, kind: .person, name: identity.name, email: identity.email)
     }
-    let user =
-      getenv("USER").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "tack"
-    return Principal(id: "\(user)@localhost", kind: .person, name: user, email: "\(user)@localhost")
+    return Principal(id: "", kind: .person, name: "", email: "")
   }
 }

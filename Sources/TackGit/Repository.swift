@@ -187,11 +187,48 @@ public final class Repository {
     try check("git_config_set_string", git_config_set_string(local, key, value))
   }
 
-  /// The identity git would use for a commit here (`user.name`, `user.email`), if configured.
+  /// Who git would say authored a commit made here, read as git reads it:
+  /// `GIT_AUTHOR_EMAIL`, else `user.email` (local, global or system config), else `EMAIL`;
+  /// the name from `GIT_AUTHOR_NAME`, else `user.name`, else the email's local part. `nil`
+  /// when no email is set anywhere — git then refuses to commit, and so does Tack.
   public func defaultSignature() -> Signature? {
-    guard let name = configValue("user.name"), let email = configValue("user.email") else {
-      return nil
+    Self.identity(role: "AUTHOR", config: configValue)
+  }
+
+  /// Who git would record as the committer here (`GIT_COMMITTER_*`, then as `defaultSignature`).
+  public func committerSignature() -> Signature? {
+    Self.identity(role: "COMMITTER", config: configValue)
+  }
+
+  /// `defaultSignature` outside any repository (global and system config, the environment):
+  /// what the author of a repository's first commit will be, known before creating it.
+  public static func userSignature() -> Signature? {
+    _ = libgit2Ready
+    var config: OpaquePointer?
+    guard git_config_open_default(&config) == 0 else { return nil }
+    defer { git_config_free(config) }
+    var snapshot: OpaquePointer?
+    guard git_config_snapshot(&snapshot, config) == 0 else { return nil }
+    defer { git_config_free(snapshot) }
+    return identity(role: "AUTHOR") { key in
+      var value: UnsafePointer<CChar>?
+      guard git_config_get_string(&value, snapshot, key) == 0, let value else { return nil }
+      return String(cString: value)
     }
+  }
+
+  private static func identity(role: String, config: (String) -> String?) -> Signature? {
+    func environment(_ name: String) -> String? {
+      guard let value = getenv(name), value.pointee != 0 else { return nil }
+      return String(cString: value)
+    }
+    let configured = config("user.email").flatMap { $0.isEmpty ? nil : $0 }
+    guard
+      let email = environment("GIT_\(role)_EMAIL") ?? configured ?? environment("EMAIL")
+    else { return nil }
+    let name =
+      environment("GIT_\(role)_NAME") ?? config("user.name").flatMap { $0.isEmpty ? nil : $0 }
+      ?? String(email.prefix { $0 != "@" })
     return Signature(name: name, email: email)
   }
 }

@@ -26,7 +26,8 @@ enum AgentMessage {
       "\(path) is not a valid Tack file (\(reason)): a person must repair it; other tasks keep working."
     case .unknownPrincipal(let id):
       "this server's principal \(id) is no longer in the board's scopes: a person with admin rights must restore it."
-    case .notARepository, .notInitialized, .noBranch, .unsupportedFormat, .uncommittedChanges, .git:
+    case .notARepository, .notInitialized, .noBranch, .unsupportedFormat, .uncommittedChanges, .git,
+      .noIdentity:
       "the board repository cannot be used right now (\(error.description)): tell the person who runs this server."
     case .ambiguousTaskID, .boardExists, .invalidName, .invalidInput, .unknownStatus,
       .illegalTransition, .forbidden:

@@ -31,6 +31,10 @@ STRESS = os.environ.get("TACK_STRESS", "") not in ("", "0")
 # Every concurrent scenario runs this many times (make stress: 5).
 ROUNDS = 5 if STRESS else 1
 LAYOUTS = ("checkout", "bare")
+# The main scenarios also run with the board on a branch of its own in a code checkout
+# (`tack init --branch tack`, HEAD on main with the user's code): pass
+# `@pytest.mark.parametrize("board", BOARD_LAYOUTS, indirect=True)`.
+BOARD_LAYOUTS = LAYOUTS + ("branch",)
 # What Tack owns in a checkout; everything else there is the user's.
 BOARD_PATHS = (".tack/", "boards/")
 ZERO = "0" * 40
@@ -118,6 +122,10 @@ class Board:
         self.base = base
         self.layout = layout
         self.bare = layout == "bare"
+        # The branch Tack writes: main, or in the "branch" layout `tack` beside the code's main.
+        self.board_branch = "tack" if layout == "branch" else "main"
+        # Refs the scenario itself moves (besides the board branch), left out of `capture`.
+        self.moving_refs: set[str] = set()
         self.dir = pathlib.Path(dir) if dir else base / "repo"
         self.home = base / "home"
         (self.home / ".config").mkdir(parents=True, exist_ok=True)
@@ -139,7 +147,13 @@ class Board:
             flags = ["--bare"] if self.bare else []
             self.run(["git", "init", "-q", "-b", "main", *flags, str(self.dir)], cwd=base)
             self.identity()
-            self.tack("init")
+            if layout == "branch":
+                (self.dir / "README.md").write_text("the code\n")
+                self.git("add", "README.md")
+                self.git("commit", "-q", "-m", "code")
+                self.tack("init", "--branch", self.board_branch)
+            else:
+                self.tack("init")
 
     def identity(self, cwd=None):
         self.git("config", "user.name", "Ada Admin", cwd=cwd)
@@ -221,8 +235,9 @@ class Board:
     def capture(self, exclude=()) -> State:
         data = {}
         refs = self.git("for-each-ref", "--format=%(refname) %(objectname)").splitlines()
-        data["refs"] = sorted(r for r in refs if not r.startswith("refs/heads/main "))
-        data["worktrees"] = _worktree_stanzas(self.git("worktree", "list", "--porcelain"))
+        moving = {f"refs/heads/{self.board_branch}", *self.moving_refs}
+        data["refs"] = sorted(r for r in refs if r.split(" ", 1)[0] not in moving)
+        data["worktrees"] = _worktree_stanzas(self.git("worktree", "list", "--porcelain"), moving)
         data["shallow"] = _read(self.gitdir() / "shallow")
         logs = self.gitdir() / "logs"
         for path in sorted(logs.rglob("*")) if logs.exists() else []:
@@ -339,9 +354,9 @@ class Board:
                     f"task {task_id}: {len(lost)} of {len(texts)} acknowledged notes lost: {lost[:5]}"
                 )
         # In git log: one create commit per task, at least one note commit per note.
-        log = self.run(["git", "log", "--format=%x1e%B", "main"], check=False)
+        log = self.run(["git", "log", "--format=%x1e%B", self.board_branch], check=False)
         if log.returncode != 0:
-            problems.append("git log main failed:\n" + show(log))
+            problems.append(f"git log {self.board_branch} failed:\n" + show(log))
         log = log.stdout
         creates, notes = set(), {}
         for body in log.split("\x1e"):
@@ -353,11 +368,13 @@ class Board:
                 notes[task_id] = notes.get(task_id, 0) + 1
         for task_id in ledger.tasks:
             if task_id not in creates:
-                problems.append(f"git log main has no create commit for acknowledged task {task_id}")
+                problems.append(
+                    f"git log {self.board_branch} has no create commit for acknowledged task {task_id}"
+                )
         for task_id, texts in ledger.notes.items():
             if notes.get(task_id, 0) < len(texts):
                 problems.append(
-                    f"git log main has {notes.get(task_id, 0)} note commits for {task_id}, "
+                    f"git log {self.board_branch} has {notes.get(task_id, 0)} note commits for {task_id}, "
                     f"{len(texts)} notes were acknowledged"
                 )
         # History stays readable: `tack log` of a few tasks with notes.
@@ -386,13 +403,13 @@ class Board:
         return [f"objects in reflogs are gone: {missing[:5]}"] if missing else []
 
 
-def _worktree_stanzas(porcelain: str) -> list[str]:
+def _worktree_stanzas(porcelain: str, moving: set[str]) -> list[str]:
     """`git worktree list --porcelain`, without the HEAD of a worktree on the board branch
-    (Tack moves it)."""
+    (Tack moves it) or on another branch the scenario moves."""
     stanzas = []
     for stanza in porcelain.strip().split("\n\n"):
         lines = stanza.splitlines()
-        if "branch refs/heads/main" in lines:
+        if any(f"branch {ref}" in lines for ref in moving):
             lines = [line for line in lines if not line.startswith("HEAD ")]
         stanzas.append("\n".join(lines))
     return stanzas

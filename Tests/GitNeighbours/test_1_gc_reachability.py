@@ -5,7 +5,9 @@ them are still there and usable, and `git fsck` is clean."""
 
 from __future__ import annotations
 
-from conftest import Board, age_packs
+import pytest
+
+from conftest import BOARD_LAYOUTS, Board, age_packs
 
 
 def commit_file(board: Board, cwd, name: str, text: str, message: str):
@@ -14,6 +16,7 @@ def commit_file(board: Board, cwd, name: str, text: str, message: str):
     board.git("commit", "-q", "-m", message, cwd=cwd)
 
 
+@pytest.mark.parametrize("board", BOARD_LAYOUTS, indirect=True)
 def test_tack_gc_keeps_what_git_keeps(board: Board):
     tasks = [board.add() for _ in range(3)]
     for task_id in tasks:

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from conftest import ROUNDS, Board, Loop, agent, mcp_session, run_threads, show, size, structured
+from conftest import BOARD_LAYOUTS, ROUNDS, Board, Loop, agent, mcp_session, run_threads, show, size, structured
 
 GIT_LOOPS = {
     "repack-adf": ["git", "repack", "-a", "-d", "-f", "-q"],
@@ -64,6 +64,7 @@ def mcp_writer(board: Board, seeds: list[str], calls: int):
     return lambda: asyncio.run(session_main())
 
 
+@pytest.mark.parametrize("board", BOARD_LAYOUTS, indirect=True)
 @pytest.mark.parametrize("round_", range(ROUNDS))
 @pytest.mark.parametrize("loop_name", sorted(GIT_LOOPS))
 def test_git_repacks_beside_tack_writers(board: Board, loop_name, round_):

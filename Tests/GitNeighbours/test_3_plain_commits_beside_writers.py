@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import ROUNDS, Board, run_threads, show, size
+from conftest import BOARD_LAYOUTS, ROUNDS, Board, run_threads, show, size
 
 
 def commit_in_checkout(board: Board, i: int) -> str | None:
@@ -97,10 +97,13 @@ def forgive_git_stale_index(board: Board, seeds):
             ]
 
 
+@pytest.mark.parametrize("board", BOARD_LAYOUTS, indirect=True)
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_plain_git_commits_beside_tack_writers(board: Board, round_):
     seeds = [board.add() for _ in range(3)]
     commit = commit_in_bare if board.bare else commit_in_checkout
+    if board.board_branch != "main":
+        board.moving_refs.add("refs/heads/main")  # the user's branch, beside the board's
     assert commit(board, 0) is None
     before = board.capture(exclude=("user.txt",))
     notes, commits, writers = size(60, 200), size(60, 200), 2

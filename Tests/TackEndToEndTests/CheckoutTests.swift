@@ -47,6 +47,7 @@ import Testing
     _ = try sandbox.add("before the clone")
     let clone = sandbox.root + "/clone"
     try sandbox.git(["clone", "-q", "-c", "core.autocrlf=true", sandbox.repo, clone])
+    try sandbox.git(["config", "user.email", Sandbox.email], in: clone)
     let scopes = try Data(contentsOf: URL(fileURLWithPath: clone + "/.tack/scopes.json"))
     #expect(!scopes.contains(13), "the template's -text keeps LF")
     try sandbox.ok(["scope", "add", "carol", "--kind", "person"], in: clone)
@@ -58,6 +59,7 @@ import Testing
     try sandbox.git(["commit", "-qm", "no attributes"])
     let old = sandbox.root + "/old"
     try sandbox.git(["clone", "-q", "-c", "core.autocrlf=true", sandbox.repo, old])
+    try sandbox.git(["config", "user.email", Sandbox.email], in: old)
     let crlf = try Data(contentsOf: URL(fileURLWithPath: old + "/.tack/scopes.json"))
     #expect(crlf.contains(13))
     try sandbox.ok(["scope", "add", "dave", "--kind", "person"], in: old)

@@ -163,7 +163,10 @@ import Testing
       #expect(parseTimestamp(entry["at"]?.string) != nil)
     }
     #expect(history[0]["changes"] == .array([.string("labels +x")]))
-    #expect(history[1]["changes"] == .array([.string("status: todo → working")]))
+    // `start` assigns the task to whoever started it.
+    #expect(
+      history[1]["changes"]
+        == .array([.string("assignee: → \(Sandbox.email)"), .string("status: todo → working")]))
     #expect(history[1]["subject"]?.string == "main: \(id.dropFirst(5).prefix(8)) todo → working")
     let limited = try JSON.parse(sandbox.ok(["log", id, "--json", "--limit", "1"]))
     #expect(limited["history"]?.array?.count == 1)

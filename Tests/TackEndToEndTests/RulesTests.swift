@@ -120,10 +120,12 @@ import Testing
     try sandbox.expectRefused(["release", id], exit: 4, paths: [Sandbox.taskPath(id)])
   }
 
-  @Test func releaseOfAnUnclaimedWorkingTaskIsInvalid() throws {
+  @Test func startAssignsSoReleaseGivesTheTaskBack() throws {
     let sandbox = try Sandbox()
     let id = try sandbox.add("Started, not claimed")
     try sandbox.ok(["start", id])
+    #expect(try sandbox.storedTask(id)["assignee"]?.string == Sandbox.email)
+    try sandbox.expectOneCommit(["release", id], task: id, action: "release", status: "todo")
     try sandbox.expectRefused(["release", id], exit: 4, mentions: ["not claimed"])
     try sandbox.expectOneCommit(["claim", id], task: id, action: "claim", status: "working")
   }

@@ -18,6 +18,7 @@ public struct TaskSummary: Sendable {
     let status: String
     let labels: [String]
     let assignee: String?
+    let leaseExpiresAt: Timestamp?
     let createdAt: Timestamp
     let updatedAt: Timestamp
     /// Where the task's JSON is: in the mapped read index, or a copy of its own.
@@ -25,9 +26,10 @@ public struct TaskSummary: Sendable {
 
     init(
       taskId: TaskID, board: String, title: String, status: String, labels: [String],
-      assignee: String?, createdAt: Timestamp, updatedAt: Timestamp,
+      assignee: String?, leaseExpiresAt: Timestamp?, createdAt: Timestamp, updatedAt: Timestamp,
       json: (bytes: Bytes, range: Range<Int>)
     ) {
+      self.leaseExpiresAt = leaseExpiresAt
       self.taskId = taskId
       self.board = board
       self.title = title
@@ -50,6 +52,9 @@ public struct TaskSummary: Sendable {
   public var status: String { fields.status }
   public var labels: [String] { fields.labels }
   public var assignee: String? { fields.assignee }
+  /// When the task's lease runs out (or ran out: a lease past this time is expired, and
+  /// anyone may claim the task); `nil` without a lease.
+  public var leaseExpiresAt: Timestamp? { fields.leaseExpiresAt }
   public var createdAt: Timestamp { fields.createdAt }
   public var updatedAt: Timestamp { fields.updatedAt }
   /// The task as `BoardTask.json` serializes it, pretty-printed, without the final newline.
@@ -62,7 +67,8 @@ public struct TaskSummary: Sendable {
   init(_ task: BoardTask) {
     self.init(
       taskId: task.taskId, board: task.board, title: task.title, status: task.status,
-      labels: task.labels, assignee: task.assignee, createdAt: task.createdAt,
+      labels: task.labels, assignee: task.assignee, leaseExpiresAt: task.lease?.expiresAt,
+      createdAt: task.createdAt,
       updatedAt: task.updatedAt, json: Self.ownBytes(task.fileContents.dropLast()))
   }
 
@@ -72,12 +78,13 @@ public struct TaskSummary: Sendable {
 
   init(
     taskId: TaskID, board: String, title: String, status: String, labels: [String],
-    assignee: String?, createdAt: Timestamp, updatedAt: Timestamp,
-    json: (bytes: Bytes, range: Range<Int>)
+    assignee: String?, leaseExpiresAt: Timestamp? = nil, createdAt: Timestamp,
+    updatedAt: Timestamp, json: (bytes: Bytes, range: Range<Int>)
   ) {
     fields = Fields(
       taskId: taskId, board: board, title: title, status: status, labels: labels,
-      assignee: assignee, createdAt: createdAt, updatedAt: updatedAt, json: json)
+      assignee: assignee, leaseExpiresAt: leaseExpiresAt, createdAt: createdAt,
+      updatedAt: updatedAt, json: json)
   }
 
   /// Whether the stored JSON may hold a live lease, a priority, a due date or a dependency:

@@ -8,7 +8,7 @@ import TackGit
 /// merge): a changed file is a new blob id.
 final class ReadIndex {
   /// Bump when what a record holds, or how a task file is read, changes.
-  static let format = "read-index 1 (tack \(TackVersion.current))"
+  static let format = "read-index 2 (tack \(TackVersion.current))"
 
   private let repository: Repository
   private let file: CacheFile?
@@ -422,6 +422,8 @@ final class ReadIndex {
       for label in task.labels { writer.string(label) }
       writer.uint8(task.assignee == nil ? 0 : 1)
       writer.string(task.assignee ?? "")
+      writer.uint8(task.leaseExpiresAt == nil ? 0 : 1)
+      writer.int64(task.leaseExpiresAt?.milliseconds ?? 0)
       writer.int64(task.createdAt.milliseconds)
       writer.int64(task.updatedAt.milliseconds)
       task.withJSON { writer.data($0) }
@@ -484,8 +486,9 @@ final class ReadIndex {
       for _ in 0..<4 { guard reader.data() != nil else { return nil } }
       guard let labels = reader.uint32() else { return nil }
       for _ in 0..<labels { guard reader.data() != nil else { return nil } }
-      guard reader.uint8() != nil, reader.data() != nil, reader.range(16) != nil,
-        reader.data() != nil
+      // Assignee, lease (flag and end), created and updated, the JSON.
+      guard reader.uint8() != nil, reader.data() != nil, reader.range(9) != nil,
+        reader.range(16) != nil, reader.data() != nil
       else { return nil }
     }
     return (tag, id)
@@ -540,6 +543,7 @@ final class ReadIndex {
         labels.append(label)
       }
       guard let hasAssignee = reader.uint8(), let assignee = reader.string(),
+        let hasLease = reader.uint8(), let leaseEnd = reader.int64(),
         let created = reader.int64(), let updated = reader.int64(), let json = reader.data()
       else { return nil }
       record = Record(
@@ -547,6 +551,7 @@ final class ReadIndex {
           TaskSummary(
             taskId: TaskID(checked: idText), board: board, title: title, status: status,
             labels: labels, assignee: hasAssignee == 1 ? assignee : nil,
+            leaseExpiresAt: hasLease == 1 ? Timestamp(milliseconds: leaseEnd) : nil,
             createdAt: Timestamp(milliseconds: created),
             updatedAt: Timestamp(milliseconds: updated), json: (stored, json))))
     }

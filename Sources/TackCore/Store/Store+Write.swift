@@ -84,6 +84,10 @@ extension Store {
       try Self.refuseLiveLease(task, now: now, actor: actor)
       let from = task.status
       try Self.move(&task, to: status, on: board)
+      // Whoever starts a task is working on it (`tack start`): an unassigned task becomes theirs.
+      if status == StatusName.working, from != status, task.assignee == nil {
+        task.assignee = actor.id
+      }
       if let note { task.notes.append(.init(at: now, by: actor.id, text: note)) }
       return Outcome(what: "\(from) → \(status)", body: note, action: "transition")
     }

@@ -20,14 +20,21 @@ public final class Store {
   public var retryPolicy = RetryPolicy.standard
   /// Who may see and do what; every read and write attempt asks it, at the commit it reads.
   public var accessGuard: any AccessGuard = FullAccess()
-  let committer: Signature
+  /// The local git identity as committer; `nil` when git has none (the acting principal,
+  /// named by `--as`, then commits as well as authors).
+  let committer: Signature?
   /// What lists read, kept in the git directory; loaded on first use.
   lazy var readIndex = ReadIndex(repository: repository)
 
-  init(repository: Repository) throws(TackError) {
+  /// `branch`: the board branch (`refs/heads/...`); `nil` finds it (`discoverBoardBranch`).
+  init(repository: Repository, branch: String? = nil) throws(TackError) {
     self.repository = repository
-    do { branch = try repository.headBranch() } catch { throw TackError(error) }
-    committer = repository.defaultSignature() ?? Signature(name: "Tack", email: "tack@localhost")
+    if let branch {
+      self.branch = branch
+    } else {
+      self.branch = try Self.discoverBoardBranch(in: repository)
+    }
+    committer = repository.committerSignature()
   }
 
   /// Opens the board repository that contains `path` (searching parents like git).
@@ -51,7 +58,8 @@ public final class Store {
     } catch { throw TackError(error) }
   }
 
-  /// The local git identity (`user.name`, `user.email`), if configured.
+  /// The local git identity (`user.name`, `user.email`, or git's environment variables), if
+  /// configured.
   public var gitIdentity: (name: String, email: String)? {
     repository.defaultSignature().map { ($0.name, $0.email) }
   }
@@ -322,9 +330,12 @@ public final class Store {
         ).applying(accessGuard)
         try Store.applyDurability(config: try? view.config(), fallback: durableByDefault)
         guard let pending = try body(view) else { return nil }
+        // As git refuses a commit by nobody (a fast-forward makes none): a person writes under
+        // their git identity, an agent under its principal (`--as`); without either, no email.
+        if actor.email.isEmpty, pending.fastForwardTo == nil { throw TackError.noIdentity }
         var request = CommitRequest(
           changes: pending.changes, message: pending.message.text, author: actor.signature,
-          committer: committer)
+          committer: committer ?? actor.signature)
         request.otherParents = pending.otherParents
         request.fastForwardTo = pending.fastForwardTo
         return request

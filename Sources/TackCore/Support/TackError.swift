@@ -41,6 +41,9 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
   case conflict(String)
   /// A principal that `.tack/scopes.json` does not name.
   case unknownPrincipal(String)
+  /// A write with no identity: no git `user.email` (nor `GIT_AUTHOR_EMAIL`/`EMAIL`) and no
+  /// `--as`/`TACK_PRINCIPAL`. Refused as git refuses such a commit; nothing is written.
+  case noIdentity
   /// The principal may see the target but lacks the action's grant.
   case forbidden(String)
   /// A git failure that is none of the above.
@@ -97,6 +100,13 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
       "unknown principal \(quoted(id)): .tack/scopes.json does not name it. An admin adds it with 'tack scope add'."
     case .forbidden(let message):
       message
+    case .noIdentity:
+      """
+      who are you? Every Tack write is a git commit, and git has no identity for you here. Run
+        git config --global user.email "you@example.com"
+        git config --global user.name "Your Name"
+      (without --global for this repository only), or act as a principal with --as ID (or TACK_PRINCIPAL). Nothing was written.
+      """
     case .cancelled:
       "cancelled before it finished; nothing was written"
     case .git(let message):
@@ -115,7 +125,7 @@ public enum TackError: Error, Sendable, Equatable, CustomStringConvertible {
     case .conflict, .uncommittedChanges: 6
     case .notARepository, .notInitialized, .noBranch: 7
     case .corruptFile, .unsupportedFormat: 8
-    case .unknownPrincipal, .forbidden: 9
+    case .unknownPrincipal, .forbidden, .noIdentity: 9
     }
   }
 }

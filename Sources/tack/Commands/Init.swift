@@ -12,10 +12,23 @@ struct Init: ParsableCommand {
   @Option(help: ArgumentHelp("Name of the first (default) board.", valueName: "name"))
   var board: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Keep the board on a branch of its own (e.g. tack), leaving the checked-out branch, index and files alone.",
+      valueName: "branch"))
+  var branch: String?
+
+  @Flag(help: "Put the board on the checked-out branch even though it holds other files.")
+  var here = false
+
   func run() throws {
     try running(global) { () throws(TackError) in
+      if branch != nil && here {
+        throw .invalidInput("give --branch NAME or --here, not both.")
+      }
       let (access, outcome) = try BoardAccess.initialize(
-        at: global.repositoryPath, board: board, as: global.principalID)
+        at: global.repositoryPath, board: board, branch: branch, here: here,
+        as: global.principalID)
       // Plain git merges task files with Tack's rules in this clone (local config only).
       try? access.installMergeDriver(command: runningBinary())
       if global.json {
@@ -24,6 +37,7 @@ struct Init: ParsableCommand {
           "createdRepository": .bool(outcome.createdRepository),
           "addedFiles": .array(outcome.addedFiles.map { .string($0) }),
           "defaultBoard": .string(outcome.defaultBoard),
+          "branch": .string(access.branchName),
         ])
         return
       }
@@ -42,6 +56,9 @@ struct Init: ParsableCommand {
       } else {
         Console.out(
           "Tack board \(outcome.defaultBoard) ready in \(access.location) (\(outcome.addedFiles.count) files committed)."
+            + (branch != nil
+              ? " It lives on branch \(access.branchName): every tack command reads and writes it from any branch or worktree."
+              : "")
         )
         Console.out(
           """

@@ -190,7 +190,9 @@ struct BoardView {
   private func details(_ task: TaskSummary) -> String {
     var details = task.labels.map { "#" + $0 }
     if let assignee = task.assignee {
-      details.append("@" + TaskText.compactName(assignee.printable))
+      let expired = task.leaseExpiresAt.map { $0 <= Timestamp.now() } == true
+      details.append(
+        "@" + TaskText.compactName(assignee.printable) + (expired ? " (lease expired)" : ""))
     }
     return details.isEmpty ? "" : "  " + details.joined(separator: " ")
   }

@@ -26,7 +26,10 @@ enum TaskText {
       rows.append(
         ((showBoard ? [id, task.board] : [id])
           + [
-            task.status, task.updatedAt.relative(to: now), task.assignee.map(compactName) ?? "-",
+            task.status, task.updatedAt.relative(to: now),
+            task.assignee.map(compactName).map {
+              $0 + (task.leaseExpiresAt.map { $0 <= now } == true ? " (lease expired)" : "")
+            } ?? "-",
             task.labels.isEmpty ? "-" : task.labels.joined(separator: ","), task.title,
           ]).map { $0.terminalSafe() })
     }
@@ -82,7 +85,10 @@ enum TaskText {
     if !task.labels.isEmpty { field("Labels:", task.labels.joined(separator: ", ")) }
     if let assignee = task.assignee {
       var text = assignee
-      if let lease = task.lease {
+      if let lease = task.lease, lease.expiresAt <= Timestamp.now() {
+        text +=
+          " (lease expired: \(lease.holder)'s lease ran out \(lease.expiresAt.relative()); anyone may claim it)"
+      } else if let lease = task.lease {
         text +=
           " (lease held by \(lease.holder) until \(lease.expiresAt), \(lease.expiresAt.relative()))"
       }
