@@ -17,6 +17,11 @@ extension BoardAccess {
     try store.dependencies(id)
   }
 
+  /// Which of `tasks` wait for an open blocker (and for which).
+  public func blocked(_ tasks: [TaskSummary]) throws(TackError) -> [TaskID: [String]] {
+    try store.blocked(tasks)
+  }
+
   /// The tasks this principal could start now, most urgent first.
   public func ready(_ filter: TaskFilter = TaskFilter()) throws(TackError) -> [Store.ReadyTask] {
     try store.ready(filter, actor: actor)

@@ -25,12 +25,22 @@ import Testing
     let blocks = try JSON.parse(sandbox.ok(["dep", "list", schema, "--json"]))["blocks"]?.array
     #expect(blocks?.first?["taskId"]?.string == migration)
 
+    // show and board mark what is blocked, and by what.
+    let shown = try sandbox.ok(["show", migration])
+    #expect(shown.contains("Waits for: \(schema) (todo, blocks this: Design schema)"), "\(shown)")
+    #expect(shown.contains("Due:      2026-12-24"), "\(shown)")
+    #expect(try sandbox.ok(["show", schema]).contains("Priority: 1 (high)"))
+    let board = try sandbox.ok(["board"], env: ["COLUMNS": "120", "NO_COLOR": "1"])
+    #expect(board.contains("blocked"), "\(board)")
+
     // Once the blocker is done, the migration is ready, with its due date.
     try sandbox.ok(["start", schema])
     try sandbox.ok(["done", schema])
     let after = try JSON.parse(sandbox.ok(["ready", "--json"]))["tasks"]?.array ?? []
     #expect(after.compactMap { $0["taskId"]?.string } == [bug, migration, typo])
     #expect(after[1]["due"]?.string == "2026-12-24")
+    #expect(try sandbox.ok(["show", migration]).contains("(completed, done: Design schema)"))
+    #expect(!(try sandbox.ok(["board"], env: ["COLUMNS": "120"]).contains("blocked")))
   }
 
   @Test func badPlanningInputIsRefusedAndChangesNothing() throws {

@@ -165,6 +165,28 @@ extension Store {
       taskId: text, task: found.task, isOpen: !found.board.isTerminal(found.task.status))
   }
 
+  /// The tasks among `tasks` (not finished) that wait for an open blocker, with those
+  /// blockers' ids: what the board view marks. Only files that name a dependency are read.
+  public func blocked(_ tasks: [TaskSummary]) throws(TackError) -> [TaskID: [String]] {
+    let view = try view()
+    var terminal: [String: Set<String>] = [:]
+    for board in try boards().boards {
+      terminal[board.name] = Set(board.statusNames.filter(board.isTerminal))
+    }
+    var open: [String: Bool] = [:]
+    var blocked: [TaskID: [String]] = [:]
+    for summary in tasks where terminal[summary.board]?.contains(summary.status) != true {
+      guard summary.json.firstRange(of: Array("\"blocked-by\"".utf8)) != nil else { continue }
+      var waiting: [String] = []
+      for blocker in try summary.task().blockers {
+        if open[blocker] == nil { open[blocker] = try Self.dependency(blocker, in: view).isOpen }
+        if open[blocker] == true { waiting.append(blocker) }
+      }
+      if !waiting.isEmpty { blocked[summary.taskId] = waiting }
+    }
+    return blocked
+  }
+
   /// One task of the ready queue, with what orders it.
   public struct ReadyTask: Sendable {
     public let summary: TaskSummary

@@ -129,7 +129,10 @@ func boardViews(_ access: BoardAccess, _ name: String?, all: Bool) throws(TackEr
   let (tasks, problems) = try access.summaries(TaskFilter(board: all ? nil : boards[0].name))
   for problem in problems { Console.warning("skipped \(problem.path): \(problem.reason)") }
   let shortIDs = try access.shortIDs()
-  return boards.map { BoardView(board: $0, tasks: tasks, shortIDs: shortIDs) }
+  let blocked = try access.blocked(tasks)
+  return boards.map {
+    BoardView(board: $0, tasks: tasks, shortIDs: shortIDs, blocked: Set(blocked.keys))
+  }
 }
 
 func boardJSON(_ board: Board, default defaultBoard: String?) -> JSONValue {

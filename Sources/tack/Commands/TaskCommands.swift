@@ -156,7 +156,8 @@ struct Show: ParsableCommand {
       if global.json {
         Console.json(task.json)
       } else {
-        Console.out(TaskText.page(task, board: try? access.board(task.board)))
+        let blockers = task.blockers.isEmpty ? [] : try access.dependencies(id).blockers
+        Console.out(TaskText.page(task, board: try? access.board(task.board), blockers: blockers))
       }
     }
   }

@@ -26,12 +26,17 @@ struct BoardView {
   let board: Board
   let columns: [Column]
   let shortIDs: [TaskID: String]
+  /// Tasks that wait for an unfinished blocker: their cards say "blocked".
+  let blocked: Set<TaskID>
 
   /// One column per status of the board, in its order; a status a hand edit left on some task
   /// that the board does not define gets a column after them, so no task goes unseen.
-  init(board: Board, tasks: [TaskSummary], shortIDs: [TaskID: String]) {
+  init(
+    board: Board, tasks: [TaskSummary], shortIDs: [TaskID: String], blocked: Set<TaskID> = []
+  ) {
     self.board = board
     self.shortIDs = shortIDs
+    self.blocked = blocked
     var columns = board.statuses.map { Column(status: $0.name, terminal: $0.terminal, tasks: []) }
     for task in tasks where task.board == board.name {
       if let index = columns.firstIndex(where: { $0.status == task.status }) {
@@ -188,7 +193,8 @@ struct BoardView {
 
   /// A card's second part: its labels and compact assignee, or "" when it has neither.
   private func details(_ task: TaskSummary) -> String {
-    var details = task.labels.map { "#" + $0 }
+    var details = blocked.contains(task.taskId) ? ["blocked"] : []
+    details += task.labels.map { "#" + $0 }
     if let assignee = task.assignee {
       let expired = task.leaseExpiresAt.map { $0 <= Timestamp.now() } == true
       details.append(

@@ -73,7 +73,9 @@ enum TaskText {
     return String(assignee[..<at])
   }
 
-  static func page(_ task: BoardTask, board: Board?) -> String {
+  static func page(
+    _ task: BoardTask, board: Board?, blockers: [Store.Dependency] = []
+  ) -> String {
     var lines = ["\(task.taskId)", ""]
     func field(_ name: String, _ value: String) {
       lines.append(name.padding(10) + value)
@@ -96,7 +98,19 @@ enum TaskText {
     }
     field("Created:", "\(task.createdAt) (\(task.createdAt.relative()))")
     field("Updated:", "\(task.updatedAt) (\(task.updatedAt.relative()))")
-    for link in task.links { field("Link:", "\(link.rel) \(link.taskId)") }
+    if let priority = task.priority { field("Priority:", Priority.label(priority)) }
+    if let due = task.due { field("Due:", due) }
+    for blocker in blockers {
+      let state =
+        blocker.task.map {
+          "\($0.status)\(blocker.isOpen ? ", blocks this" : ", done"): \($0.title)"
+        }
+        ?? "not visible to you: counts as open"
+      field("Waits for:", "\(blocker.taskId) (\(state))")
+    }
+    for link in task.links where blockers.isEmpty || link.rel != BoardTask.Link.blockedBy {
+      field("Link:", "\(link.rel) \(link.taskId)")
+    }
     if !task.description.isEmpty {
       lines.append("")
       lines.append(
