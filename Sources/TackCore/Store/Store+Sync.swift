@@ -14,6 +14,9 @@ extension Store {
     /// Task files both sides had changed, merged field by field.
     public var mergedTasks: [String]
     public var pushed: Bool
+    /// Tasks on which what came in decided against this side (a claim that lost, a status
+    /// overridden by a terminal one), one per task.
+    public var overruled: [OverruledTask] = []
   }
 
   /// `tack sync`: fetch the board branch from `remote` (default: the branch's upstream
@@ -30,6 +33,11 @@ extension Store {
     for _ in 0..<5 {
       let theirs: OID?
       do { theirs = try repository.fetch(remote: remote, branch: branch) } catch {
+        if error.kind == .notFound, error.call == "git_remote_lookup" {
+          throw .invalidInput(
+            "this repository has no remote named \(remote): add one with `git remote add \(remote) URL` (or name another: tack sync REMOTE), then run tack sync again."
+          )
+        }
         throw TackError(error)
       }
       if let theirs {
@@ -54,6 +62,7 @@ extension Store {
   {
     var outcome = report
     try commit(actor: actor) { (view) throws(TackError) in
+      outcome.overruled = []
       guard let ours = view.commit else {
         outcome.merge = .fastForward
         return PendingCommit(
@@ -63,6 +72,13 @@ extension Store {
       do {
         if try repository.isAncestor(theirs, of: ours) { return nil }
         let merge = try repository.merge(ours: ours, theirs: theirs)
+        // Files only the other side changed: compare what this side had with what comes in
+        // (a merge made elsewhere may have overruled a claim this side pushed before).
+        for change in merge.changes {
+          if let told = try overruled(change, had: view, actor: actor) {
+            outcome.overruled.append(told)
+          }
+        }
         if try repository.isAncestor(ours, of: theirs) {
           outcome.merge = .fastForward
           return PendingCommit(
@@ -72,9 +88,11 @@ extension Store {
         var changes = merge.changes
         var merged: [String] = []
         for conflict in merge.conflicts {
-          let (bytes, decisions) = try resolve(conflict, view)
+          let (bytes, told, decisions) = try resolve(conflict, view)
           changes.append(FileChange(path: conflict.path, content: bytes))
-          merged.append(([conflict.path] + decisions.map { "    " + $0 }).joined(separator: "\n"))
+          if let told { outcome.overruled.append(told) }
+          merged.append(
+            ([conflict.path] + decisions.map { "    " + $0.reason }).joined(separator: "\n"))
         }
         outcome.merge = .merged
         outcome.mergedTasks = merge.conflicts.map(\.path)
@@ -110,7 +128,7 @@ extension Store {
   private func resolve(
     _ conflict: MergeConflict, _ view: View
   ) throws(TackError) -> (
-    [UInt8], [String]
+    [UInt8], OverruledTask?, [TaskMerge.Decision]
   ) {
     let parts = conflict.path.split(separator: "/")
     guard parts.count >= 4, parts[0] == "boards", parts[2] == "tasks",
@@ -129,7 +147,29 @@ extension Store {
         "\(conflict.path): both sides changed \(result.conflicts.joined(separator: ", ")) differently; nothing was written — decide with git pull (the merge driver records both) or change one side and sync again"
       )
     }
-    return (result.merged.serializedBytes(pretty: true), result.decisions)
+    return (
+      result.merged.serializedBytes(pretty: true),
+      OverruledTask.fromMerge(
+        path: conflict.path, merged: result.merged, decisions: result.decisions),
+      result.decisions
+    )
+  }
+
+  /// A task file that comes in changed by the other side only, compared with what this side
+  /// had (`view`, this side's tip): told when this side's claim is gone.
+  private func overruled(
+    _ change: FileChange, had view: View, actor: Actor
+  ) throws(TackError) -> OverruledTask? {
+    let parts = change.path.split(separator: "/")
+    guard parts.count >= 4, parts[0] == "boards", parts[2] == "tasks",
+      change.path.hasSuffix(".json"), let content = change.content,
+      let before = try view.file(change.path),
+      let had = try? JSONValue.parse(before), let has = try? JSONValue.parse(content)
+    else { return nil }
+    let board = try? view.board(String(parts[1]))
+    return OverruledTask.comparing(
+      path: change.path, had: had, has: has, holder: actor.id
+    ) { status in board?.isTerminal(status) ?? StatusName.terminal.contains(status) }
   }
 
   private func syncMessage(_ what: String, _ remote: String) -> CommitMessage {

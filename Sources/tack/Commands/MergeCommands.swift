@@ -35,6 +35,12 @@ struct MergeDriver: ParsableCommand {
       let (b, o, t) = (try parse(base), try parse(ours), try parse(theirs))
       let result = TaskMerge.merge(base: b, ours: o, theirs: t, board: Self.board(for: path))
       conflicts = result.conflicts
+      // Said in the words `tack sync` uses, on stderr (git shows it during the merge).
+      if let told = OverruledTask.fromMerge(
+        path: path, merged: result.merged, decisions: result.decisions)
+      {
+        Console.info("tack: " + told.line)
+      }
       let bytes = result.merged.serializedBytes(pretty: true)
       // git takes OURS as the result when this exits 0: a short or failed write must fail the
       // merge, never pass for a merged file.
@@ -115,6 +121,7 @@ struct Sync: ParsableCommand {
           "remote": .string(report.remote), "merge": .string(report.merge.rawValue),
           "mergedTasks": .array(report.mergedTasks.map { .string($0) }),
           "pushed": .bool(report.pushed),
+          "overruled": .array(report.overruled.map(\.json)),
         ])
         return
       }
@@ -123,6 +130,7 @@ struct Sync: ParsableCommand {
         line += ", \(report.mergedTasks.count) task(s) merged field by field"
       }
       Console.out(line + (report.pushed ? ", pushed." : "."))
+      for task in report.overruled { Console.out(task.line) }
     }
   }
 }
