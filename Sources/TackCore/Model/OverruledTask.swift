@@ -19,16 +19,28 @@ public struct OverruledTask: Sendable, Equatable {
       + decisions.map(\.reason).joined(separator: "; ")
   }
 
-  /// The decisions of one merge (`TaskMerge.merge`) that kept the other side's change over
-  /// ours; nil when every decision went our way.
+  /// What one merge (`TaskMerge.merge` of `ours` with the other side) decided against this
+  /// side: the rules' decisions that kept the other side's change, and — when `holder` (this
+  /// side's actor) is known — a claim of `holder`'s in `ours` that the merge does not keep
+  /// although no rule had to decide (the other side had already overruled it in a merge of
+  /// its own). Nil when nothing went against this side.
   public static func fromMerge(
-    path: String, merged: JSONValue, decisions: [TaskMerge.Decision]
+    path: String, ours: JSONValue, result: TaskMerge.Result, holder: String?,
+    isTerminal: (String) -> Bool
   ) -> OverruledTask? {
-    let against = decisions.filter { $0.kept == .theirs }
+    var against = result.decisions.filter { $0.kept == .theirs }
+    if let holder,
+      let lost = comparing(
+        path: path, had: ours, has: result.merged, holder: holder, isTerminal: isTerminal)
+    {
+      against += lost.decisions.filter { decision in
+        !against.contains { $0.field == decision.field }
+      }
+    }
     guard !against.isEmpty else { return nil }
     return OverruledTask(
-      path: path, taskId: merged["taskId"]?.stringValue ?? "",
-      title: merged["title"]?.stringValue ?? "", decisions: against)
+      path: path, taskId: result.merged["taskId"]?.stringValue ?? "",
+      title: result.merged["title"]?.stringValue ?? "", decisions: against)
   }
 
   /// What this side last had of a task (`had`) against what it has now (`has`), when the

@@ -39,9 +39,13 @@ public enum TaskMerge {
   public static func merge(
     base: JSONValue, ours: JSONValue, theirs: JSONValue, board: Board?
   ) -> Result {
-    merge(base: base, ours: ours, theirs: theirs) { status in
-      board?.isTerminal(status) ?? StatusName.terminal.contains(status)
-    }
+    merge(base: base, ours: ours, theirs: theirs) { isTerminal($0, on: board) }
+  }
+
+  /// Whether `status` ends a task on `board` (the default board's terminal statuses when the
+  /// board cannot be read).
+  public static func isTerminal(_ status: String, on board: Board?) -> Bool {
+    board?.isTerminal(status) ?? StatusName.terminal.contains(status)
   }
 
   public static func merge(

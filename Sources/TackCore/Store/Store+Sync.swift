@@ -88,7 +88,7 @@ extension Store {
         var changes = merge.changes
         var merged: [String] = []
         for conflict in merge.conflicts {
-          let (bytes, told, decisions) = try resolve(conflict, view)
+          let (bytes, told, decisions) = try resolve(conflict, view, actor: actor)
           changes.append(FileChange(path: conflict.path, content: bytes))
           if let told { outcome.overruled.append(told) }
           merged.append(
@@ -126,7 +126,7 @@ extension Store {
   /// A file both sides changed: a task file is merged with `TaskMerge`; anything else, or a
   /// task whose fields clash, stops the sync.
   private func resolve(
-    _ conflict: MergeConflict, _ view: View
+    _ conflict: MergeConflict, _ view: View, actor: Actor
   ) throws(TackError) -> (
     [UInt8], OverruledTask?, [TaskMerge.Decision]
   ) {
@@ -140,8 +140,8 @@ extension Store {
       )
     }
     let base = conflict.ancestor.flatMap { try? JSONValue.parse($0) } ?? .object([:])
-    let result = TaskMerge.merge(
-      base: base, ours: o, theirs: t, board: try? view.board(String(parts[1])))
+    let board = try? view.board(String(parts[1]))
+    let result = TaskMerge.merge(base: base, ours: o, theirs: t, board: board)
     guard result.conflicts.isEmpty else {
       throw .conflict(
         "\(conflict.path): both sides changed \(result.conflicts.joined(separator: ", ")) differently; nothing was written — decide with git pull (the merge driver records both) or change one side and sync again"
@@ -150,7 +150,8 @@ extension Store {
     return (
       result.merged.serializedBytes(pretty: true),
       OverruledTask.fromMerge(
-        path: conflict.path, merged: result.merged, decisions: result.decisions),
+        path: conflict.path, ours: o, result: result, holder: actor.id
+      ) { TaskMerge.isTerminal($0, on: board) },
       result.decisions
     )
   }
@@ -169,7 +170,7 @@ extension Store {
     let board = try? view.board(String(parts[1]))
     return OverruledTask.comparing(
       path: change.path, had: had, has: has, holder: actor.id
-    ) { status in board?.isTerminal(status) ?? StatusName.terminal.contains(status) }
+    ) { TaskMerge.isTerminal($0, on: board) }
   }
 
   private func syncMessage(_ what: String, _ remote: String) -> CommitMessage {

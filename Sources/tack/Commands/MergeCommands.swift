@@ -33,11 +33,13 @@ struct MergeDriver: ParsableCommand {
         }
       }
       let (b, o, t) = (try parse(base), try parse(ours), try parse(theirs))
-      let result = TaskMerge.merge(base: b, ours: o, theirs: t, board: Self.board(for: path))
+      let board = Self.board(for: path)
+      let result = TaskMerge.merge(base: b, ours: o, theirs: t, board: board)
       conflicts = result.conflicts
       // Said in the words `tack sync` uses, on stderr (git shows it during the merge).
       if let told = OverruledTask.fromMerge(
-        path: path, merged: result.merged, decisions: result.decisions)
+        path: path, ours: o, result: result, holder: nil,
+        isTerminal: { TaskMerge.isTerminal($0, on: board) })
       {
         Console.info("tack: " + told.line)
       }
