@@ -87,7 +87,7 @@ import Testing
     let sandbox = try Sandbox(.board())
     let before = try sandbox.git(["rev-parse", "main"])
     let refused = try sandbox.tack(["sync"])
-    #expect(refused.status != 0)
+    #expect(refused.status == 4)
     #expect(refused.stderr.contains("no remote named origin"), "\(refused.stderr)")
     #expect(refused.stderr.contains("git remote add origin URL"), "\(refused.stderr)")
     #expect(try sandbox.git(["rev-parse", "main"]) == before)
