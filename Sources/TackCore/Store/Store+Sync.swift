@@ -61,6 +61,9 @@ extension Store {
     throws(TackError)
   {
     var outcome = report
+    // What this round tells; a push that lost a race brings in more, and what an earlier
+    // round decided is no longer visible by comparison then, so rounds add up.
+    let earlier = report.overruled
     try commit(actor: actor) { (view) throws(TackError) in
       outcome.overruled = []
       guard let ours = view.commit else {
@@ -110,6 +113,16 @@ extension Store {
       }
     }
     report = outcome
+    report.overruled = earlier
+    for told in outcome.overruled {
+      guard let at = report.overruled.firstIndex(where: { $0.path == told.path }) else {
+        report.overruled.append(told)
+        continue
+      }
+      for decision in told.decisions where !report.overruled[at].decisions.contains(decision) {
+        report.overruled[at].decisions.append(decision)
+      }
+    }
   }
 
   private func mergeOf(_ ours: OID?, _ theirs: OID) throws(TackError) -> TreeMerge {
