@@ -40,9 +40,12 @@ let libGit2Linking: [LinkerSetting] =
   if let flags = staticLibGit2 {
     [.unsafeFlags(flags.flatMap { ["-Xlinker", $0] }), .linkedLibrary("pthread")]
   } else {
-    // zlib and libcrypto (SHA-1 through OpenSSL's EVP) for CLibGit2's pack writers; the
-    // static archives above hold both.
-    [.linkedLibrary("git2"), .linkedLibrary("z"), .linkedLibrary("crypto")]
+    // zlib and libcrypto (SHA-1 through OpenSSL's EVP) for CLibGit2's pack writers, libssh2
+    // for its known_hosts check; the static archives above hold all three.
+    [
+      .linkedLibrary("git2"), .linkedLibrary("z"), .linkedLibrary("crypto"),
+      .linkedLibrary("ssh2"),
+    ]
   }
 
 let package = Package(

@@ -41,7 +41,8 @@ extension Repository {
     try check(
       "git_fetch_options_init", git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)))
     options.callbacks.credentials = remoteCredentials
-    var state = TransportState()
+    options.callbacks.certificate_check = KnownHosts.check
+    var state = TransportState(remote: remote)
     let short = String(branch.dropFirst("refs/heads/".count))
     let tracking = "refs/remotes/\(name)/\(short)"
     let refspec = strdup("+\(branch):\(tracking)")
@@ -141,7 +142,7 @@ extension Repository {
     guard code < 0 else { return }
     let error = GitError.last(call: call, code: code)
     let lower = error.message.lowercased()
-    if code == GIT_EAUTH.rawValue || code == GIT_EUSER.rawValue || lower.contains("authentication")
+    if code == GIT_EAUTH.rawValue || code == GIT_EUSER.rawValue || lower.contains("authenticat")
       || (state.credentialAttempts > 1)
     {
       let url = git_remote_url(remote).map { String(cString: $0) } ?? "the remote"
@@ -202,6 +203,7 @@ extension Repository {
     try check(
       "git_push_options_init", git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)))
     options.callbacks.credentials = remoteCredentials
+    options.callbacks.certificate_check = KnownHosts.check
     options.callbacks.push_update_reference = { _, status, payload in
       // A refused update arrives here with a message; remember it in the payload.
       if status != nil, let payload {
@@ -209,7 +211,7 @@ extension Repository {
       }
       return 0
     }
-    var state = TransportState()
+    var state = TransportState(remote: remote)
     let refspec = strdup("\(branch):\(destination ?? branch)")
     defer { free(refspec) }
     var strings: [UnsafeMutablePointer<CChar>?] = [refspec]
@@ -310,6 +312,12 @@ extension Repository {
 struct TransportState {
   var rejected = false
   var credentialAttempts = 0
+  /// The remote's SSH port (known_hosts names a host on another port than 22 `[host]:port`).
+  var port: Int32 = 22
+
+  init(remote: OpaquePointer?) {
+    if let url = git_remote_url(remote) { port = KnownHosts.port(ofURL: String(cString: url)) }
+  }
 }
 
 /// Credentials for a remote, never from arguments or logs: SSH keys through the ssh agent;

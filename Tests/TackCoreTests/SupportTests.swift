@@ -273,6 +273,76 @@ import Testing
     #expect(result.conflicts == ["title"])
     #expect(result.merged["title"] == "t")
   }
+
+  func claimed(_ holder: String, until: String, _ fields: [String: JSONValue] = [:]) -> JSONValue {
+    var all = fields
+    all["assignee"] = .string(holder)
+    all["lease"] = ["holder": .string(holder), "expiresAt": .string(until)]
+    return task(all)
+  }
+
+  @Test func theRulesReturnTheirDecisionsAndWhoseSideTheyKept() {
+    let base = task(["taskId": "task_X"])
+    let ours = claimed("a", until: "2026-01-01T10:00:00.000Z", ["taskId": "task_X"])
+    let theirs = claimed("b", until: "2026-01-01T11:00:00.000Z", ["taskId": "task_X"])
+    let lost = TaskMerge.merge(base: base, ours: ours, theirs: theirs, isTerminal: terminal)
+    #expect(
+      lost.decisions == [
+        .init(field: "lease", kept: .theirs, reason: "lease: the claim by b, which runs longer")
+      ])
+    let told = OverruledTask.fromMerge(
+      path: "p", ours: ours, result: lost, holder: "a", isTerminal: terminal)
+    #expect(
+      told?.line
+        == "task_X \"t\": decided against this side: lease: the claim by b, which runs longer")
+    // The same race seen from the winner: a decision, but none against this side.
+    let won = TaskMerge.merge(base: base, ours: theirs, theirs: ours, isTerminal: terminal)
+    #expect(won.decisions.map(\.kept) == [.ours])
+    #expect(
+      OverruledTask.fromMerge(
+        path: "p", ours: theirs, result: won, holder: "b", isTerminal: terminal)
+        == nil)
+    // A terminal status over ours.
+    let ended = TaskMerge.merge(
+      base: base, ours: task(["status": "review"]), theirs: task(["status": "completed"]),
+      isTerminal: terminal)
+    #expect(
+      ended.decisions == [
+        .init(field: "status", kept: .theirs, reason: "status: completed (terminal) over review")
+      ])
+  }
+
+  /// A claim of ours that an earlier merge elsewhere overruled: no rule decides it here (only
+  /// the other side changed the lease since the base), the comparison tells it.
+  @Test func aClaimOverruledElsewhereIsToldByComparingWhatThisSideHad() {
+    let mine = claimed("a", until: "2026-01-01T10:00:00.000Z")
+    let theirs = claimed("b", until: "2026-01-01T11:00:00.000Z")
+    let told = OverruledTask.comparing(
+      path: "p", had: mine, has: theirs, holder: "a", isTerminal: terminal)
+    #expect(told?.decisions.map(\.reason) == ["lease: the claim by b, which runs longer"])
+    #expect(
+      OverruledTask.comparing(path: "p", had: mine, has: mine, holder: "a", isTerminal: terminal)
+        == nil)
+    #expect(
+      OverruledTask.comparing(path: "p", had: theirs, has: mine, holder: "a", isTerminal: terminal)
+        == nil)
+    let finished = task(["status": "completed"])
+    #expect(
+      OverruledTask.comparing(
+        path: "p", had: mine, has: finished, holder: "a", isTerminal: terminal)?.decisions.map(
+          \.reason) == ["status: completed (terminal) over working"])
+    // Merged with a note of ours on top: the merge keeps their lease without a rule; told.
+    let base = mine
+    var noted = mine.objectValue!
+    noted["notes"] = [["at": "5", "by": "a", "text": "mine"]]
+    let result = TaskMerge.merge(
+      base: base, ours: .object(noted), theirs: theirs, isTerminal: terminal)
+    #expect(result.decisions.isEmpty)
+    #expect(
+      OverruledTask.fromMerge(
+        path: "p", ours: .object(noted), result: result, holder: "a", isTerminal: terminal)?
+        .decisions.map(\.field) == ["lease"])
+  }
 }
 
 /// Days a month does not have are refused, with leap years as the Gregorian calendar has them.

@@ -84,6 +84,23 @@ import Testing
         == "over http\nsecond\n")
   }
 
+  /// Two clones both claim one task and sync over smart HTTP: the side whose claim lost is
+  /// told (text and --json), as over a local remote.
+  @Test func theSideWhoseClaimLostIsToldOverHTTP() throws {
+    let clones = try Clones()
+    try clones.sandbox.git(["config", "http.receivepack", "true"], in: clones.remote)
+    let server = try Server(root: clones.sandbox.root, user: "ada", password: "s3cret")
+    try clones.sandbox.git([
+      "config", "--global", "credential.helper",
+      "store --file=\(clones.sandbox.root)/credentials",
+    ])
+    try Data("http://ada:s3cret@127.0.0.1:\(server.port)\n".utf8).write(
+      to: URL(fileURLWithPath: clones.sandbox.root + "/credentials"))
+    try clones.useRemote("http://127.0.0.1:\(server.port)/remote.git")
+    try clones.claimRace()
+    try clones.sandbox.expectFsckClean()
+  }
+
   /// Over https the CA bundle, which libgit2 would parse at start-up, is loaded by the first
   /// TLS connection (CLibGit2/startup.c): a server whose certificate no CA signed is refused, and
   /// the refusal says why.

@@ -30,6 +30,24 @@ import Testing
     #expect(try clones.tack(clones.b, ["check"]).contains("valid"))
   }
 
+  /// The driver tells, on stderr, what it decided against this side, in `tack sync`'s words.
+  @Test func theDriverSaysWhatItDecidedAgainstThisSide() throws {
+    let clones = try Clones(installMergeDriver: true)
+    let id = try clones.sandbox.add("Finished elsewhere")
+    try clones.sandbox.git(["push", "-q", "origin", "main"])
+    try clones.sandbox.git(["pull", "-q", "--no-rebase", "origin", "main"], in: clones.b)
+    _ = try clones.tack(clones.a, ["done", id])
+    try clones.sandbox.git(["push", "-q", "origin", "main"])
+    _ = try clones.tack(clones.b, ["start", id])
+    let pull = try clones.sandbox.gitOutput(
+      ["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"], in: clones.b)
+    #expect(pull.status == 0, "\(pull)")
+    #expect(
+      pull.stderr.contains(
+        "tack: \(id) \"Finished elsewhere\": decided against this side: status: completed (terminal) over working"
+      ), "\(pull.stderr)")
+  }
+
   @Test func twoDifferentEndingsAreAConflictThatCheckLists() throws {
     let clones = try Clones(installMergeDriver: true)
     let id = try clones.sandbox.add("Contested")

@@ -65,7 +65,11 @@ import Testing
     try clones.tack(clones.b, ["start", id])
     let created = try clones.tack(clones.b, ["add", "Created in B"]).trimmingCharacters(
       in: .newlines)
-    try clones.tack(clones.b, ["sync"])
+    let told = try clones.tack(clones.b, ["sync"])
+    #expect(
+      told.contains(
+        "\(id) \"Race\": decided against this side: status: completed (terminal) over working"),
+      "\(told)")
     #expect(
       try clones.tack(clones.b, ["show", id, "--json"]).contains("\"status\": \"completed\""))
     let body = try clones.sandbox.git(["log", "-1", "--format=%B"], in: clones.b)
@@ -73,6 +77,20 @@ import Testing
     // Tasks created on both sides are all there: ULIDs never collide.
     let listed = try clones.tack(clones.b, ["list", "--fields", "id"])
     for task in [id, other, created] { #expect(listed.contains(task)) }
+  }
+
+  @Test func theSideWhoseClaimLostIsTold() throws {
+    try Clones().claimRace()
+  }
+
+  @Test func syncWithNoRemoteSaysHowToAddOne() throws {
+    let sandbox = try Sandbox(.board())
+    let before = try sandbox.git(["rev-parse", "main"])
+    let refused = try sandbox.tack(["sync"])
+    #expect(refused.status == 4)
+    #expect(refused.stderr.contains("no remote named origin"), "\(refused.stderr)")
+    #expect(refused.stderr.contains("git remote add origin URL"), "\(refused.stderr)")
+    #expect(try sandbox.git(["rev-parse", "main"]) == before)
   }
 
   @Test func twoClonesSyncingAtOnceBothLand() throws {

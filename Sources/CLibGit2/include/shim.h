@@ -141,3 +141,15 @@ static inline char **tack_environment(void) {
   extern char **environ;
   return environ;
 }
+
+/* The raw key type (git_cert_ssh_raw_type_t) of an SSH host key certificate, 0 when libgit2
+   gave no raw key, -1 when `cert` is not an SSH host key (a TLS certificate). */
+int tack_ssh_host_key_type(const git_cert *cert);
+
+/* Looks up an SSH server's host key (the certificate libgit2's check callback gets) for
+   `host` and `port` in OpenSSH known_hosts `files` (missing files are skipped): 0 listed with
+   this key, 1 listed with another key, 2 not listed, -1 no raw key to compare. `fingerprint`
+   gets the key's "SHA256:<base64>", as ssh prints it, when libgit2 computed it. */
+int tack_ssh_known_host(
+    const git_cert *cert, const char *host, int port, const char *const *files, size_t count,
+    char fingerprint[64]);

@@ -11,8 +11,26 @@ public enum TaskMerge {
     /// The fields both sides changed differently.
     public var conflicts: [String]
     /// How two different changes were settled by the rules ("status: completed (terminal)
-    /// over working", "lease: the claim by b, which runs longer"), for the merge commit.
-    public var decisions: [String] = []
+    /// over working", "lease: the claim by b, which runs longer"): the merge commit lists
+    /// them, and those against ours are told to whoever merged (`OverruledTask`).
+    public var decisions: [Decision] = []
+  }
+
+  /// A field both sides changed differently, settled by a rule rather than a conflict.
+  public struct Decision: Sendable, Equatable {
+    public enum Side: String, Sendable { case ours, theirs }
+    /// The field the rule settled (`status`, `lease`).
+    public var field: String
+    /// Whose change the merge kept; `.theirs` is a decision against this side.
+    public var kept: Side
+    /// What was decided and why, in the words of the merge commit.
+    public var reason: String
+
+    public init(field: String, kept: Side, reason: String) {
+      self.field = field
+      self.kept = kept
+      self.reason = reason
+    }
   }
 
   /// Merges a task file of `board` (whose statuses say which are terminal); a file whose
@@ -21,9 +39,13 @@ public enum TaskMerge {
   public static func merge(
     base: JSONValue, ours: JSONValue, theirs: JSONValue, board: Board?
   ) -> Result {
-    merge(base: base, ours: ours, theirs: theirs) { status in
-      board?.isTerminal(status) ?? StatusName.terminal.contains(status)
-    }
+    merge(base: base, ours: ours, theirs: theirs) { isTerminal($0, on: board) }
+  }
+
+  /// Whether `status` ends a task on `board` (the default board's terminal statuses when the
+  /// board cannot be read).
+  public static func isTerminal(_ status: String, on board: Board?) -> Bool {
+    board?.isTerminal(status) ?? StatusName.terminal.contains(status)
   }
 
   public static func merge(
@@ -35,7 +57,7 @@ public enum TaskMerge {
     var merged: [String: JSONValue] = [:]
     var conflicts: [String] = []
     var conflictDetail: [String: JSONValue] = [:]
-    var decisions: [String] = []
+    var decisions: [Decision] = []
     for key in Set(b.keys).union(o.keys).union(t.keys).sorted() where key != "mergeConflict" {
       let (was, mine, other) = (b[key], o[key], t[key])
       switch key {
@@ -62,17 +84,20 @@ public enum TaskMerge {
           switch (isTerminal(a), isTerminal(z)) {
           case (true, false):
             merged[key] = mine
-            decisions.append("status: \(a) (terminal) over \(z)")
+            decisions.append(.init(field: key, kept: .ours, reason: terminalOver(a, z)))
           case (false, true):
             merged[key] = other
-            decisions.append("status: \(z) (terminal) over \(a)")
+            decisions.append(.init(field: key, kept: .theirs, reason: terminalOver(z, a)))
           case (false, false):
             // Both moved on without finishing: the later write wins.
             let oursLater =
               (o["updatedAt"]?.stringValue ?? "") >= (t["updatedAt"]?.stringValue ?? "")
             merged[key] = oursLater ? mine : other
             decisions.append(
-              "status: \(oursLater ? a : z), the later change, over \(oursLater ? z : a)")
+              .init(
+                field: key, kept: oursLater ? .ours : .theirs,
+                reason: "status: \(oursLater ? a : z), the later change, over \(oursLater ? z : a)")
+            )
           case (true, true):
             merged[key] = was
             conflicts.append(key)
@@ -88,11 +113,13 @@ public enum TaskMerge {
         } else if mine == was {
           merged[key] = other
         } else {
-          merged[key] = ourLease >= theirLease ? mine : other
+          let oursWins = ourLease >= theirLease
+          merged[key] = oursWins ? mine : other
           if key == "lease" {
-            let winner =
-              (ourLease >= theirLease ? o : t)["lease"]?["holder"]?.stringValue ?? "nobody"
-            decisions.append("lease: the claim by \(winner), which runs longer")
+            decisions.append(
+              .init(
+                field: key, kept: oursWins ? .ours : .theirs,
+                reason: longerClaim(holder(oursWins ? o["lease"] : t["lease"]))))
           }
         }
       default:
@@ -115,6 +142,16 @@ public enum TaskMerge {
     if !conflictDetail.isEmpty { merged["mergeConflict"] = .object(conflictDetail) }
     return Result(merged: .object(merged), conflicts: conflicts, decisions: decisions)
   }
+
+  static func terminalOver(_ winner: String, _ loser: String) -> String {
+    "status: \(winner) (terminal) over \(loser)"
+  }
+
+  static func longerClaim(_ holder: String?) -> String {
+    "lease: the claim by \(holder ?? "nobody"), which runs longer"
+  }
+
+  static func holder(_ lease: JSONValue?) -> String? { lease?["holder"]?.stringValue }
 
   /// Every note of either side, once, in time order.
   private static func unionNotes(

@@ -33,8 +33,16 @@ struct MergeDriver: ParsableCommand {
         }
       }
       let (b, o, t) = (try parse(base), try parse(ours), try parse(theirs))
-      let result = TaskMerge.merge(base: b, ours: o, theirs: t, board: Self.board(for: path))
+      let board = Self.board(for: path)
+      let result = TaskMerge.merge(base: b, ours: o, theirs: t, board: board)
       conflicts = result.conflicts
+      // Said in the words `tack sync` uses, on stderr (git shows it during the merge).
+      if let told = OverruledTask.fromMerge(
+        path: path, ours: o, result: result, holder: nil,
+        isTerminal: { TaskMerge.isTerminal($0, on: board) })
+      {
+        Console.info("tack: " + told.line)
+      }
       let bytes = result.merged.serializedBytes(pretty: true)
       // git takes OURS as the result when this exits 0: a short or failed write must fail the
       // merge, never pass for a merged file.
@@ -115,6 +123,7 @@ struct Sync: ParsableCommand {
           "remote": .string(report.remote), "merge": .string(report.merge.rawValue),
           "mergedTasks": .array(report.mergedTasks.map { .string($0) }),
           "pushed": .bool(report.pushed),
+          "overruled": .array(report.overruled.map(\.json)),
         ])
         return
       }
@@ -123,6 +132,7 @@ struct Sync: ParsableCommand {
         line += ", \(report.mergedTasks.count) task(s) merged field by field"
       }
       Console.out(line + (report.pushed ? ", pushed." : "."))
+      for task in report.overruled { Console.out(task.line) }
     }
   }
 }
