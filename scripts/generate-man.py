@@ -134,8 +134,11 @@ def main():
         ".TP", "\\fBTACK_AUTOPACK\\fR",
         "Pack loose objects once there are more than this many (default: 6700, git's gc.auto); "
         "0 turns automatic packing off.",
-        ".TP", "\\fBUSER\\fR",
-        "Names you (as \\fIUSER\\fR@localhost) when git has no user.email.",
+        ".TP", "\\fBGIT_AUTHOR_NAME\\fR, \\fBGIT_AUTHOR_EMAIL\\fR, \\fBEMAIL\\fR, \\fBGIT_COMMITTER_NAME\\fR, \\fBGIT_COMMITTER_EMAIL\\fR",
+        "Who you are, read as git reads them (before user.name and user.email); a write with no "
+        "identity and no \\fB\\-\\-as\\fR is refused (exit 9).",
+        ".TP", "\\fBHOME\\fR",
+        "Where \\fI~/.ssh/known_hosts\\fR is read for the host keys of SSH remotes (and git's global config).",
         ".TP", "\\fBTMPDIR\\fR",
         "Where \\fBtack edit\\fR keeps text it could not apply (default: /tmp).",
         ".SH EXAMPLES",
