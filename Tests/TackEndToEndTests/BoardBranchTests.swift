@@ -109,6 +109,46 @@ import Testing
       try sandbox.git(["log", "-1", "--format=%ae", "tack"], in: clone) == "bea@example.com\n")
   }
 
+  /// The whole team story on a board branch: a code repository on a feature branch with
+  /// work in progress, its board on `tack`; an origin; a teammate's clone finds the board;
+  /// both claim one task and sync; the side whose claim lost is told; the feature branch,
+  /// its index and its files never move.
+  @Test func twoClonesOfACodeRepositoryRaceForATaskOnTheBoardBranch() throws {
+    let sandbox = try Self.codeRepository()
+    try sandbox.ok(["init", "--branch", "tack"])
+    let id = try sandbox.add("Fix the flaky test")
+    let origin = sandbox.root + "/origin.git"
+    let clone = sandbox.root + "/clone"
+    try sandbox.git(["init", "-q", "--bare", "-b", "main", origin], in: sandbox.root)
+    try sandbox.git(["remote", "add", "origin", origin])
+    try sandbox.git(["push", "-q", "origin", "main"])
+    let before = try Checkout(sandbox)
+    #expect(try sandbox.ok(["sync"]).contains("pushed"))
+    #expect(
+      try sandbox.git(["rev-parse", "tack"])
+        == (try sandbox.git(["rev-parse", "tack"], in: origin)))
+    try sandbox.git(["clone", "-q", origin, clone], in: sandbox.root)
+    try sandbox.git(["config", "user.name", "Bea"], in: clone)
+    try sandbox.git(["config", "user.email", "bea@example.com"], in: clone)
+    #expect(try sandbox.ok(["list"], in: clone).contains("Fix the flaky test"))
+
+    // Ada's claim runs 1 h, Bea's 2 h: Bea's wins; Bea syncs first, Ada is told.
+    try sandbox.ok(["claim", id, "--lease", "1h"])
+    try sandbox.ok(["claim", id, "--lease", "2h"], in: clone)
+    #expect(!(try sandbox.ok(["sync"], in: clone).contains("decided against")))
+    let told = try sandbox.ok(["sync"])
+    #expect(told.contains("decided against this side"), "\(told)")
+    #expect(told.contains("bea@example.com"), "\(told)")
+    #expect(
+      try JSON.parse(sandbox.ok(["show", id, "--json"]))["assignee"]?.string == "bea@example.com")
+    // Both boards agree; the code checkout never moved.
+    _ = try sandbox.ok(["sync"], in: clone)
+    #expect(
+      try sandbox.git(["rev-parse", "tack"]) == (try sandbox.git(["rev-parse", "tack"], in: clone)))
+    #expect(try Checkout(sandbox) == before)
+    #expect(try sandbox.git(["rev-parse", "--abbrev-ref", "HEAD"]) == "feature\n")
+  }
+
   @Test func aWorktreeOfTheBoardBranchStaysInStep() throws {
     let sandbox = try Self.codeRepository()
     try sandbox.ok(["init", "--branch", "tack"])
