@@ -230,7 +230,12 @@ extension Store {
       return state
     }
     var ready: [ReadyTask] = []
-    for summary in try summaries(filter).tasks where summary.status == initial[summary.board] {
+    // Only initial statuses can be ready: the read index skips every other task unread.
+    var scan = filter
+    scan.open = false
+    scan.statuses = Array(Set(initial.values)).sorted()
+    if let board = filter.board { scan.statuses = initial[board].map { [$0] } ?? [] }
+    for summary in try summaries(scan).tasks where summary.status == initial[summary.board] {
       guard summary.mentionsPlanningOrLease else {
         ready.append(
           ReadyTask(summary: summary, priority: Priority.normal, due: nil, dueMoment: nil))
