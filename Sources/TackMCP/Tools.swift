@@ -41,6 +41,10 @@ enum Tools {
     "maxItems": .int(Int64(Limits.linksPerTask)),
     "description": "Task ids this task waits for.",
   ]
+  static let labelFilter: JSONValue = [
+    "type": "array", "items": name, "description": "All of these labels.",
+    "maxItems": .int(Int64(Limits.labelsPerTask)),
+  ]
   static let leaseSeconds: JSONValue = [
     "type": "integer", "minimum": .int(Limits.leaseSeconds.lowerBound),
     "maximum": .int(Limits.leaseSeconds.upperBound),
@@ -88,10 +92,7 @@ enum Tools {
         "type": "array", "items": name, "description": "Any of these statuses.",
         "maxItems": .int(Int64(Names.maxLength)),
       ],
-      "label": [
-        "type": "array", "items": name, "description": "All of these labels.",
-        "maxItems": .int(Int64(Limits.labelsPerTask)),
-      ],
+      "label": labelFilter,
       "assignee": text("Assigned to this id; \"\" for unassigned."),
       "text": text(
         "Text in the title, description or notes (case-insensitive).", max: Limits.searchTextBytes),
@@ -402,10 +403,7 @@ enum Tools {
       "Claim the most urgent task you could start now (no open blocker, no one else's lease), with a lease; task is null when nothing is ready. Callers at once never get the same task.",
     properties: [
       "board": text("Only this board."),
-      "label": [
-        "type": "array", "items": name, "description": "All of these labels.",
-        "maxItems": .int(Int64(Limits.labelsPerTask)),
-      ],
+      "label": labelFilter,
       "leaseSeconds": leaseSeconds,
     ],
     required: [], output: ["task": ["type": ["object", "null"]]], readOnly: false, needs: [.claim]

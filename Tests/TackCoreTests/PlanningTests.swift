@@ -74,8 +74,19 @@ import Testing
     _ = try store.transition(leased.taskId.rawValue, to: "todo", actor: bot)
     #expect(Set(try store.ready(actor: alice).map(\.summary.title)) == ["blocker", "leased"])
     _ = try store.transition(leased.taskId.rawValue, to: "cancelled", actor: alice)
-    // The holder of a lease still sees its own task as ready.
-    #expect(try store.ready(actor: bot).map(\.summary.title).contains("blocker"))
+    // A task in its initial status with a live lease (as a merge or an import can leave it):
+    // not ready for others, ready for the holder.
+    let now = fixture.clock.now
+    var held = BoardTask(
+      taskId: TaskID.generate(at: now), board: "main", title: "held", status: "todo",
+      createdAt: now)
+    held.lease = .init(holder: bot.id, expiresAt: now.adding(seconds: 600))
+    try store.importTasks([.task(held)], actor: alice)
+    #expect(try !store.ready(actor: alice).map(\.summary.title).contains("held"))
+    #expect(try store.ready(actor: bot).map(\.summary.title).contains("held"))
+    fixture.clock.advance(seconds: 601)
+    #expect(try store.ready(actor: alice).map(\.summary.title).contains("held"))
+    _ = try store.transition(held.taskId.rawValue, to: "cancelled", actor: alice)
     _ = try store.transition(blocker.taskId.rawValue, to: "working", actor: alice)
     _ = try store.transition(blocker.taskId.rawValue, to: "completed", actor: alice)
     ready = try store.ready(actor: alice).map(\.summary.title)
