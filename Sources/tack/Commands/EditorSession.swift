@@ -30,7 +30,7 @@ struct EditorSession {
         throw .terminalTask(task: task.taskId.rawValue, status: task.status)
       }
       let text = TaskDocument(task).text(id: task.taskId, status: task.status, board: task.board)
-      let short = (try? access.shortIDs()[task.taskId]) ?? String(task.taskId.ulid.prefix(8))
+      let short = (try? access.shortIDs()[task.taskId]) ?? String(task.taskId.ulid)
       prepared = (access, task, try TemporaryFile.create(named: "tack-edit-\(short)", text))
     }
     guard let (access, task, path) = prepared else { return }
