@@ -37,7 +37,7 @@ private let bot = StoreFixture.bot
     let message = try fixture.git(["log", "-1", "--format=%an <%ae>%n%B", "main"])
     #expect(
       message.hasPrefix(
-        "Bot <bot@agents.example>\nmain: \(task.taskId.ulid.prefix(8)) created: Ship it\n"))
+        "Bot <bot@agents.example>\nmain: \(task.taskId.historyID) Ship it — created\n"))
     #expect(
       message.contains(
         "Tack-Task: \(task.taskId)\nTack-Board: main\nTack-Action: create\nTack-Status: todo\nTack-Actor: agent:bot\n"

@@ -46,3 +46,34 @@ import Testing
     print("300-task burst: median short id \(lengths[150]), longest \(lengths.last!)")
   }
 }
+
+/// `git log --oneline` tells tasks apart: subjects carry the short id and the title.
+@Suite struct HistorySubjectTests {
+  @Test func gitLogOnelineShowsTitlesAndShortIDs() throws {
+    let sandbox = try Sandbox()
+    let long = String(repeating: "A very long title that goes on ", count: 4)
+    let a = try sandbox.add("Fix the login bug")
+    let b = try sandbox.add("Upgrade Postgres to 17")
+    let c = try sandbox.add(long)
+    try sandbox.ok(["start", a])
+    try sandbox.ok(["note", b, "Needs a maintenance window"])
+    try sandbox.ok(["done", a])
+    let lines = try sandbox.git(["log", "--format=%s", Sandbox.branch]).split(separator: "\n")
+    func short(_ id: String) -> String { id.dropFirst(15).prefix(5).lowercased() }
+    #expect(
+      Array(lines.prefix(6)) == [
+        "main: \(short(a)) Fix the login bug — working → completed",
+        "main: \(short(b)) Upgrade Postgres to 17 — note",
+        "main: \(short(a)) Fix the login bug — todo → working",
+        "main: \(short(c)) \(String(long.prefix(49)))… — created",
+        "main: \(short(b)) Upgrade Postgres to 17 — created",
+        "main: \(short(a)) Fix the login bug — created",
+      ])
+    for line in lines { #expect(line.count <= 72, "\(line)") }
+    // tack log shows the note's text and the field changes.
+    let log = try sandbox.ok(["log", b])
+    #expect(log.contains("note: Needs a maintenance window"), "\(log)")
+    let logA = try sandbox.ok(["log", a])
+    #expect(logA.contains("status: working → completed"), "\(logA)")
+  }
+}
