@@ -7,7 +7,8 @@ struct Add: ParsableCommand {
     commandName: "add",
     abstract: "Create a task; prints its id (or the task with --json).")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "The task's title (one line).") var title: String
+  @Argument(help: "The task's title (one line; several words need no quotes).")
+  var words: [String]
   @Option(
     help: ArgumentHelp("Board (default: the repository's default board).", valueName: "name"),
     completion: .boardNames)
@@ -19,6 +20,7 @@ struct Add: ParsableCommand {
 
   func run() throws {
     try running(global) { () throws(TackError) in
+      let title = words.joined(separator: " ")
       let task = try global.open().create(
         title: title, board: board, description: description, labels: labels)
       if global.json { Console.json(task.json) } else { Console.out(task.taskId.rawValue) }
@@ -168,16 +170,24 @@ func moveTask(_ global: GlobalOptions, _ id: String, to status: String, note: St
   }
 }
 
-/// `start`, `done`, `fail`, `cancel`: `move` to a fixed status.
+/// `start`, `done`, `fail`, `cancel`: `move` to a fixed status, for one task or several
+/// (each its own commit; see `SeveralTasks`).
 protocol MoveShortcut: ParsableCommand {
   static var status: String { get }
   var global: GlobalOptions { get }
-  var id: String { get }
+  var ids: [String] { get }
   var note: String? { get }
 }
 
 extension MoveShortcut {
-  func run() throws { try moveTask(global, id, to: Self.status, note: note) }
+  func run() throws {
+    try SeveralTasks.run(global, ids, verb: "moved to \(Self.status)") {
+      (access, id) throws(TackError) in
+      let before = try access.task(id).status
+      let task = try access.transition(id, to: Self.status, note: note)
+      return (task, "\(before) → \(task.status)")
+    }
+  }
 }
 
 struct Start: MoveShortcut {
@@ -185,7 +195,8 @@ struct Start: MoveShortcut {
     commandName: "start", abstract: "Move a task to working.")
   static let status = StatusName.working
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -194,7 +205,8 @@ struct Done: MoveShortcut {
     commandName: "done", abstract: "Move a task to completed.")
   static let status = StatusName.completed
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -203,7 +215,8 @@ struct Fail: MoveShortcut {
     commandName: "fail", abstract: "Move a task to failed.")
   static let status = StatusName.failed
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -212,7 +225,8 @@ struct Cancel: MoveShortcut {
     commandName: "cancel", abstract: "Move a task to cancelled.")
   static let status = StatusName.cancelled
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -222,10 +236,16 @@ struct Note: ParsableCommand {
     abstract: "Add a note to a task (terminal tasks too).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
-  @Argument(help: "The note's text.") var text: String
+  @Argument(
+    help: ArgumentHelp(
+      "The note's text (several words need no quotes); - reads it from standard input; none opens $VISUAL or $EDITOR.",
+      valueName: "text"))
+  var words: [String] = []
 
   func run() throws {
+    if words.isEmpty { return try NoteInput.fromEditor(global: global, id: id) }
     try running(global) { () throws(TackError) in
+      let text = words == ["-"] ? try NoteInput.fromStandardInput() : words.joined(separator: " ")
       let access = try global.open()
       report(try access.addNote(id, text: text), "note added", json: global.json)
     }
@@ -275,19 +295,20 @@ struct Claim: ParsableCommand {
     commandName: "claim",
     abstract: "Claim a task: assign it to you with a lease (renews your own claim).")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  var ids: [String]
   @Option(help: ArgumentHelp("How long the claim holds, e.g. 30m, 2h, 1d.", valueName: "duration"))
   var lease: String = "30m"
 
   func run() throws {
-    try running(global) { () throws(TackError) in
-      let seconds = try DurationText.seconds(lease)
-      let access = try global.open()
+    var seconds: Int64 = 0
+    try running(global) { () throws(TackError) in seconds = try DurationText.seconds(lease) }
+    try SeveralTasks.run(global, ids, verb: "claimed") { (access, id) throws(TackError) in
       let task = try access.claim(id, leaseSeconds: seconds)
-      report(
+      return (
         task,
-        "claimed by \(task.assignee ?? "?") until \(task.lease?.expiresAt.description ?? "?")",
-        json: global.json)
+        "claimed by \(task.assignee ?? "?") until \(task.lease?.expiresAt.description ?? "?")"
+      )
     }
   }
 }
@@ -296,13 +317,13 @@ struct Release: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "release", abstract: "Give back a claimed task.")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  var ids: [String]
 
   func run() throws {
-    try running(global) { () throws(TackError) in
-      let access = try global.open()
+    try SeveralTasks.run(global, ids, verb: "released") { (access, id) throws(TackError) in
       let task = try access.release(id)
-      report(task, "released (\(task.status))", json: global.json)
+      return (task, "released (\(task.status))")
     }
   }
 }
