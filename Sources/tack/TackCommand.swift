@@ -22,7 +22,8 @@ struct TackCommand: ParsableCommand {
     subcommands: [
       Init.self, BoardCommand.self, Add.self, List.self, Show.self, Move.self, Start.self,
       Done.self, Fail.self, Cancel.self, Note.self, Edit.self, Ask.self, Answer.self, Claim.self,
-      Release.self, Reopen.self, Log.self, Import.self, Export.self, GC.self, MergeDriver.self,
+      Release.self, Reopen.self, Undo.self, Log.self, Import.self, Export.self, GC.self,
+      MergeDriver.self,
       InstallMergeDriver.self, Sync.self, Check.self,
       ScopeCommand.self,
       MCPCommand.self,

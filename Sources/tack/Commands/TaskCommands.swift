@@ -7,7 +7,9 @@ struct Add: ParsableCommand {
     commandName: "add",
     abstract: "Create a task; prints its id (or the task with --json).")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "The task's title (one line; several words need no quotes).")
+  @Argument(
+    help: ArgumentHelp(
+      "The task's title (one line; several words need no quotes).", valueName: "title"))
   var words: [String]
   @Option(
     help: ArgumentHelp("Board (default: the repository's default board).", valueName: "name"),
@@ -195,7 +197,9 @@ struct Start: MoveShortcut {
     commandName: "start", abstract: "Move a task to working.")
   static let status = StatusName.working
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
   var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
@@ -205,7 +209,9 @@ struct Done: MoveShortcut {
     commandName: "done", abstract: "Move a task to completed.")
   static let status = StatusName.completed
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
   var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
@@ -215,7 +221,9 @@ struct Fail: MoveShortcut {
     commandName: "fail", abstract: "Move a task to failed.")
   static let status = StatusName.failed
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
   var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
@@ -225,7 +233,9 @@ struct Cancel: MoveShortcut {
     commandName: "cancel", abstract: "Move a task to cancelled.")
   static let status = StatusName.cancelled
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
   var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
@@ -295,7 +305,9 @@ struct Claim: ParsableCommand {
     commandName: "claim",
     abstract: "Claim a task: assign it to you with a lease (renews your own claim).")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
   var ids: [String]
   @Option(help: ArgumentHelp("How long the claim holds, e.g. 30m, 2h, 1d.", valueName: "duration"))
   var lease: String = "30m"
@@ -317,13 +329,39 @@ struct Release: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "release", abstract: "Give back a claimed task.")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task ids or unique short ids (each its own commit).", completion: .taskIDs)
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
   var ids: [String]
 
   func run() throws {
     try SeveralTasks.run(global, ids, verb: "released") { (access, id) throws(TackError) in
       let task = try access.release(id)
       return (task, "released (\(task.status))")
+    }
+  }
+}
+
+struct Undo: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "undo",
+    abstract: "Take back your latest change to a task, as a new commit.",
+    discussion: """
+      Reverts the title, description, labels, assignee and lease, the notes that change \
+      added, and the status (only where the board allows the move back, and never out of a \
+      terminal status). Refused when the task changed after your change (nobody's later \
+      work is lost), when your change created the task (cancel it instead), was an undo, or \
+      asked or answered questions. Without an id: the task of your latest change.
+      """)
+  @OptionGroup var global: GlobalOptions
+  @Argument(
+    help: "Task id or unique short id (default: your latest change's task).", completion: .taskIDs)
+  var id: String?
+
+  func run() throws {
+    try running(global) { () throws(TackError) in
+      let (task, undone) = try global.open().undo(id)
+      report(task, "undone: \(undone)", json: global.json)
     }
   }
 }
