@@ -30,8 +30,9 @@ struct EditorSession {
         throw .terminalTask(task: task.taskId.rawValue, status: task.status)
       }
       let text = TaskDocument(task).text(id: task.taskId, status: task.status, board: task.board)
-      let short = (try? access.shortIDs()[task.taskId]) ?? String(task.taskId.ulid)
-      prepared = (access, task, try TemporaryFile.create(named: "tack-edit-\(short)", text))
+      prepared = (
+        access, task, try TemporaryFile.create(named: "tack-edit-\(task.taskId.historyID)", text)
+      )
     }
     guard let (access, task, path) = prepared else { return }
     do {

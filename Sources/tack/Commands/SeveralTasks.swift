@@ -4,7 +4,7 @@ import TackCore
 
 /// Commands that take several ids (`tack done A B C`): each task is checked and committed as
 /// its own write, so one refusal stops nothing else; a summary line follows, and the exit
-/// code is the first failure's. With one id, the command behaves as it always did.
+/// code is the first refusal's. With one id, the command behaves as it always did.
 enum SeveralTasks {
   static func run(
     _ global: GlobalOptions, _ ids: [String], verb: String,
@@ -36,7 +36,7 @@ enum SeveralTasks {
     if global.json {
       Console.json([
         "tasks": .array(done),
-        "failed": .array(
+        "refused": .array(
           failed.map {
             [
               "id": .string($0.id), "error": .string($0.error.description),
