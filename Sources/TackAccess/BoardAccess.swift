@@ -202,6 +202,11 @@ public final class BoardAccess {
     try store.addNote(id, text: text, actor: actor)
   }
 
+  /// `tack undo`: reverts your latest write to a task (see `Store.undo`).
+  public func undo(_ id: String?) throws(TackError) -> (task: BoardTask, undone: String) {
+    try store.undo(id, actor: actor)
+  }
+
   public func edit(
     _ id: String, title: String? = nil, description: String? = nil, addLabels: [String] = [],
     removeLabels: [String] = []

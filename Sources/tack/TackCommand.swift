@@ -23,8 +23,9 @@ struct TackCommand: ParsableCommand {
     subcommands: [
       Init.self, BoardCommand.self, Add.self, List.self, Show.self, Move.self, Start.self,
       Done.self, Fail.self, Cancel.self, Note.self, Edit.self, Ask.self, Answer.self, Claim.self,
-      Release.self, Reopen.self, Log.self, Import.self, Export.self, GC.self, MergeDriver.self,
-      InstallMergeDriver.self, Sync.self, Check.self, Ready.self, Next.self, Dep.self,
+      Release.self, Reopen.self, Undo.self, Log.self, Import.self, Export.self, GC.self,
+      MergeDriver.self, InstallMergeDriver.self, Sync.self, Check.self, Ready.self, Next.self,
+      Dep.self,
       ScopeCommand.self,
       MCPCommand.self,
     ]

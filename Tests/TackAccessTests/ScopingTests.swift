@@ -144,7 +144,8 @@ let escapes: [Escape] = [
     attempt: { a, _ in _ = try a.addBoard("оps") }, expected: invalidName),
   Escape(
     name: "path in a task id", principal: nil,
-    attempt: { a, _ in _ = try a.task("../../.tack/config") }, expected: invalidName),
+    // Text no id can contain names no task (never a path).
+    attempt: { a, _ in _ = try a.task("../../.tack/config") }, expected: notFound),
   Escape(
     name: "../ as a principal id", principal: nil,
     attempt: { a, _ in _ = try a.addPrincipal("../x", kind: .agent, name: nil, email: nil) },

@@ -223,22 +223,59 @@ private let alice = StoreFixture.alice
     #expect(expected.map(\.rawValue) != created.map(\.1.rawValue))
   }
 
-  @Test func shortIDsAreTheShortestUniquePrefixes() throws {
+  @Test func shortIDsAreTheShortestUniquePrefixesOfTheRandomPart() throws {
     let fixture = try StoreFixture()
     var ids: [TaskID] = []
-    // Same clock: the ids share their 10 time characters, so prefixes must grow past them.
+    // Same clock: the ids share their 10 time characters, which short ids leave out.
     for index in 0..<40 {
       ids.append(try fixture.store.create(title: "t\(index)", actor: alice).taskId)
     }
     let short = try fixture.store.shortIDs()
     #expect(short.count == ids.count)
+    func named(_ prefix: some StringProtocol) -> [TaskID] {
+      let query = prefix.uppercased()
+      return ids.filter { $0.randomPart.hasPrefix(query) || $0.ulid.hasPrefix(query) }
+    }
     for id in ids {
       let prefix = try #require(short[id])
-      #expect(id.ulid.hasPrefix(prefix) && prefix.count >= 8)
-      // Unique, and one character shorter would not be.
-      #expect(ids.filter { $0.ulid.hasPrefix(prefix) } == [id])
-      if prefix.count > 8 {
-        #expect(ids.filter { $0.ulid.hasPrefix(prefix.dropLast()) }.count > 1)
+      #expect(prefix == prefix.lowercased() && prefix.count >= ShortID.minimum)
+      #expect(id.randomPart.lowercased().hasPrefix(prefix))
+      // Unique (also against whole-ULID prefixes), and one character shorter would not be.
+      #expect(named(prefix) == [id])
+      if prefix.count > ShortID.minimum { #expect(named(prefix.dropLast()).count > 1) }
+      #expect(try fixture.store.resolve(prefix) == id)
+    }
+  }
+
+  @Test func shortIDsGrowOnlyWhereTasksCollide() {
+    // Hand-made ids: two share a 6-character random prefix, one's random part starts
+    // like every id's time prefix.
+    let time = "task_01KBX00000"
+    let a = TaskID(time + "ABCDEF0000000000")!
+    let b = TaskID(time + "ABCDEG0000000000")!
+    let c = TaskID(time + "01KBX00000ZZZZZZ")!
+    let d = TaskID(time + "ZZZZ000000000000")!
+    let short = ShortID.of([a, b, c, d])
+    #expect(short[a] == "abcdef" && short[b] == "abcdeg")
+    // c's random part shares 14 characters with d's whole ULID (01KBX00000ZZZZ…).
+    #expect(short[c] == "01kbx00000zzzzz")
+    #expect(short[d] == "zzzz0")
+    #expect(ShortID.of([a, b, c, d], minimum: 4)[d] == "zzzz")
+  }
+
+  @Test func aBurstOfTasksHasShortIDsOfAtMost5Characters() throws {
+    var generator = SplitMix64(seed: 22)
+    let now = Timestamp.now()
+    for count in [300, 10_000] {
+      let ids = (0..<count).map { _ in TaskID.generate(at: now, using: &generator) }
+      for minimum in [4, ShortID.minimum] {
+        let lengths = ShortID.of(ids, minimum: minimum).values.map(\.count).sorted()
+        #expect(lengths[count / 2] <= 5, "median of \(count)")
+        #expect(lengths.last! <= 7, "longest of \(count)")
+        let over = lengths.filter { $0 > minimum }.count
+        print(
+          "short ids of \(count) burst tasks, minimum \(minimum): median \(lengths[count / 2]), longest \(lengths.last!), \(over) longer than the minimum"
+        )
       }
     }
   }

@@ -32,7 +32,7 @@ import Testing
       let shown = try sandbox.ok(["list", "--all"]).split(separator: "\n").dropFirst().map {
         String($0.prefix { $0 != " " })
       }
-      return try #require(shown.first { id.dropFirst(5).hasPrefix($0) })
+      return try #require(shown.first { id.dropFirst(15).lowercased().hasPrefix($0) })
     }
   }
 

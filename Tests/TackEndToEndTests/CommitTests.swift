@@ -39,7 +39,7 @@ import Testing
     try #require(Sandbox.isTaskID(id), "\(added)")
     #expect(
       try sandbox.lastCommit().subject
-        == "main: \(id.dropFirst(5).prefix(8)) created: Write the report")
+        == "main: \(id.dropFirst(15).prefix(5).lowercased()) Write the report — created")
     #expect(try sandbox.lastCommit().trailer("Tack-Task") == id)
 
     try sandbox.expectOneCommit(

@@ -105,8 +105,53 @@ import Testing
     let s = editing.sandbox
     let id = try s.add("Task")
     try s.expectRefused(
-      ["edit", id], exit: 4, mentions: ["exited with status 3", "Your text is kept in"],
+      ["edit", id], exit: 4,
+      mentions: ["edit aborted, nothing written", "exited with status 3", "Your text is kept in"],
       env: editing.env)
+  }
+
+  /// vim's :cq exits 1 after the person changed their mind: an abort, not a broken editor.
+  @Test func anEditorQuitWithCqIsAnAbort() throws {
+    let editing = try Editing("echo 'Title: Changed' > \"$1\"; exit 1")
+    let s = editing.sandbox
+    let id = try s.add("Task")
+    let output = try s.expectRefused(
+      ["edit", id], exit: 4, mentions: ["edit aborted, nothing written"], env: editing.env)
+    #expect(!output.stderr.contains("set VISUAL"), "\(output)")
+    try s.expectRefused(
+      ["note", id], exit: 4, mentions: ["edit aborted, nothing written"], env: editing.env)
+    #expect(try JSON.parse(s.ok(["show", id, "--json"]))["notes"]?.array?.isEmpty == true)
+  }
+
+  @Test func anEditorThatCannotRunSaysSo() throws {
+    let s = try Sandbox()
+    let id = try s.add("Task")
+    let output = try s.tack(
+      ["edit", id], env: ["EDITOR": s.root + "/no-such-editor", "VISUAL": "", "TMPDIR": s.root])
+    #expect(output.status == 4, "\(output)")
+    #expect(output.stderr.contains("tack: error: could not run the editor"), "\(output)")
+    #expect(output.stderr.contains("set VISUAL or EDITOR"), "\(output)")
+  }
+
+  @Test func aNoteWithoutTextIsWrittenInTheEditor() throws {
+    let editing = try Editing(
+      "printf 'Waiting on the vendor.\\n\\nCalled them twice.\\n' >> \"$1\"")
+    let s = editing.sandbox
+    let id = try s.add("Order parts")
+    try s.expectOneCommit(
+      ["note", id], task: id, action: "note", status: "todo", what: "note", env: editing.env)
+    let notes = try JSON.parse(s.ok(["show", id, "--json"]))["notes"]?.array ?? []
+    #expect(notes.map { $0["text"]?.string } == ["Waiting on the vendor.\n\nCalled them twice."])
+    #expect(editing.shown.contains("# The note for \(id) (todo): Order parts"))
+    #expect(editing.leftovers.isEmpty)
+    // Nothing but the comments: no note, no commit.
+    let empty = try Editing("true")
+    let e = empty.sandbox
+    let other = try e.add("Nothing to say")
+    let tip = try e.tip()
+    let output = try e.tack(["note", other], env: empty.env)
+    #expect(output.status == 0 && output.stderr.contains("nothing was written"), "\(output)")
+    #expect(try e.tip() == tip)
   }
 
   @Test func aTerminalTaskIsRefusedBeforeTheEditorOpens() throws {

@@ -16,12 +16,21 @@ import Testing
     try sandbox.expectRefused(["claim", "zzzzzz"], exit: 2)
   }
 
-  @Test func malformedIDsAreInvalidInput() throws {
+  @Test func tooShortIDsAreInvalidInput() throws {
     let sandbox = try Sandbox()
     _ = try sandbox.add("Task")
     try sandbox.expectRefused(["show", "01M"], exit: 4, mentions: ["4"])
-    try sandbox.expectRefused(["show", "not-an-id!"], exit: 4)
-    try sandbox.expectRefused(["show", "task_" + String(repeating: "0", count: 27)], exit: 4)
+  }
+
+  /// Text no id can contain (U is not Crockford base32) is simply no task, as an unknown id
+  /// is: not "invalid base32".
+  @Test func idsNoTaskCanHaveAreNotFound() throws {
+    let sandbox = try Sandbox()
+    _ = try sandbox.add("Task")
+    for text in ["k3fu", "U1234", "not-an-id!", "task_" + String(repeating: "0", count: 27)] {
+      try sandbox.expectRefused(["show", text], exit: 2, mentions: ["no task \(text)"])
+    }
+    try sandbox.expectRefused(["done", "uuuu"], exit: 2, mentions: ["no task uuuu"])
   }
 
   @Test func ambiguousShortID() throws {

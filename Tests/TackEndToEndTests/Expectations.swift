@@ -40,12 +40,19 @@ extension Sandbox {
     let commit = try lastCommit()
     #expect(commit.parents == [oldTip], sourceLocation: sourceLocation)
     if let id {
-      let short = String(id.dropFirst(5).prefix(8))
+      // `<board>: <short id> <title> — <what>`, within 72 characters for ordinary titles.
+      let short = String(id.dropFirst(15).prefix(5)).lowercased()
       #expect(
         commit.subject.hasPrefix("\(board): \(short) "), "subject: \(commit.subject)",
         sourceLocation: sourceLocation)
+      #expect(
+        commit.subject.count <= 72, "subject: \(commit.subject)", sourceLocation: sourceLocation)
       if let what {
-        #expect(commit.subject == "\(board): \(short) \(what)", sourceLocation: sourceLocation)
+        // What happened, whole, or cut with … to keep the subject within 72 characters.
+        let said = commit.subject.components(separatedBy: " — ").last ?? ""
+        #expect(
+          said == what || (said.hasSuffix("…") && what.hasPrefix(said.dropLast())),
+          "subject: \(commit.subject)", sourceLocation: sourceLocation)
       }
       #expect(
         commit.trailer("Tack-Task") == id, "\(commit.message)", sourceLocation: sourceLocation)

@@ -151,10 +151,13 @@ import Testing
     let id = try sandbox.add("Logged")
     try sandbox.ok(["start", id])
     try sandbox.ok(["edit", id, "--add-label", "x"])
+    try sandbox.ok(["note", id, "Waiting on the vendor\nuntil Friday"])
     let log = try JSON.parse(sandbox.ok(["log", id, "--json"]))
     #expect(log.keys == ["history"])
-    let history = log["history"]?.array ?? []
-    try #require(history.count == 3)
+    var history = log["history"]?.array ?? []
+    try #require(history.count == 4)
+    #expect(history[0]["changes"] == .array([.string("note: Waiting on the vendor …")]))
+    history.removeFirst()
     for entry in history {
       #expect(
         entry.keys.sorted() == [
@@ -167,7 +170,8 @@ import Testing
     #expect(
       history[1]["changes"]
         == .array([.string("assignee: → \(Sandbox.email)"), .string("status: todo → working")]))
-    #expect(history[1]["subject"]?.string == "main: \(id.dropFirst(5).prefix(8)) todo → working")
+    let short = id.dropFirst(15).prefix(5).lowercased()
+    #expect(history[1]["subject"]?.string == "main: \(short) Logged — todo → working")
     let limited = try JSON.parse(sandbox.ok(["log", id, "--json", "--limit", "1"]))
     #expect(limited["history"]?.array?.count == 1)
   }

@@ -133,11 +133,12 @@ final class Sandbox {
   /// Runs `tack` with `arguments` in `folder` (default: the repository).
   @discardableResult
   func tack(
-    _ arguments: [String], env: [String: String] = [:], in folder: String? = nil
+    _ arguments: [String], env: [String: String] = [:], in folder: String? = nil,
+    stdin: String? = nil
   ) throws
     -> Output
   {
-    try run(Programs.tack.get(), arguments, env: env, in: folder ?? repo)
+    try start(Programs.tack.get(), arguments, env: env, in: folder ?? repo, stdin: stdin).wait()
   }
 
   /// Runs `tack` and requires exit 0; returns stdout.
@@ -182,7 +183,8 @@ final class Sandbox {
 
   /// Starts `program` without waiting for it; stdout and stderr go to files.
   func start(
-    _ program: String, _ arguments: [String], env: [String: String] = [:], in folder: String
+    _ program: String, _ arguments: [String], env: [String: String] = [:], in folder: String,
+    stdin: String? = nil
   ) throws -> Running {
     outputCounter += 1
     let stem = "\(root)/io/\(outputCounter)"
@@ -193,7 +195,12 @@ final class Sandbox {
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: folder)
     process.environment = environment.merging(env) { $1 }
-    process.standardInput = FileHandle.nullDevice
+    if let stdin {
+      _ = FileManager.default.createFile(atPath: stem + ".in", contents: Data(stdin.utf8))
+      process.standardInput = FileHandle(forReadingAtPath: stem + ".in")
+    } else {
+      process.standardInput = FileHandle.nullDevice
+    }
     let out = try FileHandle(forWritingTo: URL(fileURLWithPath: stem + ".out"))
     let err = try FileHandle(forWritingTo: URL(fileURLWithPath: stem + ".err"))
     process.standardOutput = out

@@ -60,6 +60,13 @@ public struct TaskID: Sendable, Hashable, Comparable, CustomStringConvertible {
   /// The 26-character ULID without the `task_` prefix.
   public var ulid: Substring { rawValue.dropFirst(5) }
 
+  /// The ULID's last 16 characters (its 80 random bits): where short ids come from.
+  public var randomPart: Substring { rawValue.dropFirst(15) }
+
+  /// The id in commit subjects: the first `ShortID.minimum` characters of the random part,
+  /// lower case, which is the task's short id unless another task shares them.
+  public var historyID: String { randomPart.prefix(ShortID.minimum).lowercased() }
+
   /// The two one-character shard folders, from the random end of the id, so tasks spread
   /// evenly over 32 × 32 folders and one write rewrites only small trees.
   public var shardPath: String {

@@ -13,7 +13,8 @@ public struct HistoryEntry: Sendable {
   /// The task's status after this commit (`nil` when the file was deleted or does not parse).
   public var status: String?
   public var subject: String
-  /// What changed in the file, field by field (`status: todo → working`, `notes +1`, ...).
+  /// What changed in the file, field by field (`status: todo → working`, `note: <text>`,
+  /// `labels +a -b`, ...).
   public var changes: [String]
 
   public var json: JSONValue {
@@ -57,7 +58,15 @@ extension Store {
     } catch { throw TackError(error) }
   }
 
-  /// A short account of what differs between two versions of a task file.
+  /// `text` on one line of at most `limit` characters: its first line, `…` when cut.
+  static func oneLine(_ text: String, _ limit: Int) -> String {
+    let first = text.prefix { $0 != "\n" }
+    let clipped = CommitMessage.clip(String(first), limit)
+    return clipped.count < text.count && !clipped.hasSuffix("…") ? clipped + " …" : clipped
+  }
+
+  /// A short account of what differs between two versions of a task file: fields with
+  /// their old and new values (cut to one short line), each added note's text, `created`.
   static func fieldChanges(before: [UInt8]?, after: [UInt8]?) -> [String] {
     guard let after else { return ["deleted"] }
     guard case .object(let new)? = try? JSONValue.parse(after) else {
@@ -75,14 +84,17 @@ extension Store {
       switch (key, was, now) {
       case ("notes", .array(let a), .array(let b))
       where b.count > a.count && Array(b.prefix(a.count)) == a:
-        changes.append("notes +\(b.count - a.count)")
-      case (_, .string(let a), .string(let b))
-      where a.count <= 40 && b.count <= 40 && !a.contains("\n") && !b.contains("\n"):
-        changes.append("\(key): \(a) → \(b)")
-      case (_, .null, .string(let b)) where b.count <= 40:
-        changes.append("\(key): → \(b)")
-      case (_, .string(let a), .null) where a.count <= 40:
-        changes.append("\(key): \(a) →")
+        for note in b.dropFirst(a.count) {
+          changes.append("note: " + Self.oneLine(note["text"]?.stringValue ?? "", 100))
+        }
+      case ("description", _, _):
+        changes.append("description")
+      case (_, .string(let a), .string(let b)):
+        changes.append("\(key): \(Self.oneLine(a, 40)) → \(Self.oneLine(b, 40))")
+      case (_, .null, .string(let b)):
+        changes.append("\(key): → \(Self.oneLine(b, 40))")
+      case (_, .string(let a), .null):
+        changes.append("\(key): \(Self.oneLine(a, 40)) →")
       case ("labels", .array(let a), .array(let b)):
         let added = b.filter { !a.contains($0) }.compactMap(\.stringValue)
         let removed = a.filter { !b.contains($0) }.compactMap(\.stringValue)

@@ -123,36 +123,10 @@ extension Store {
     }
   }
 
-  /// The shortest prefix of each id's ULID that no other task shares, at least `minimum`
-  /// characters (like git's abbreviated hashes).
-  public func shortIDs(minimum: Int = 8) throws(TackError) -> [TaskID: String] {
+  /// Each task's short id among the tasks in scope (`ShortID`).
+  public func shortIDs(minimum: Int = ShortID.minimum) throws(TackError) -> [TaskID: String] {
     defer { saveReadIndex(complete: false) }
-    let visible = try view().visibleTaskIDs()
-    // Sorted and compared on integer keys: at 10k ids, String comparisons dominated.
-    let keys = visible.map(\.orderKey)
-    let order = keys.indices.sorted { keys[$0] < keys[$1] }
-    /// Bytes two ids share from the start, from the first differing word.
-    func common(_ a: Int, _ b: Int) -> Int {
-      let (x, y) = (keys[a], keys[b])
-      for (index, pair) in [(x.0, y.0), (x.1, y.1), (x.2, y.2), (x.3, y.3)].enumerated()
-      where pair.0 != pair.1 {
-        return index * 8 + (pair.0 ^ pair.1).leadingZeroBitCount / 8
-      }
-      return 32
-    }
-    var result: [TaskID: String] = [:]
-    result.reserveCapacity(visible.count)
-    let prefix = TaskID.prefix.utf8.count
-    for (rank, position) in order.enumerated() {
-      var length = minimum
-      if rank > 0 { length = max(length, common(position, order[rank - 1]) - prefix + 1) }
-      if rank + 1 < order.count {
-        length = max(length, common(position, order[rank + 1]) - prefix + 1)
-      }
-      let id = visible[position]
-      result[id] = String(id.ulid.prefix(length))
-    }
-    return result
+    return ShortID.of(try view().visibleTaskIDs(), minimum: minimum)
   }
 
   /// `tack check`: every file under `.tack/` and `boards/` that Tack cannot use, task ids

@@ -39,7 +39,7 @@ extension Store {
       let message = Self.message(
         task,
         Outcome(
-          what: "reopens \(id.ulid.prefix(8)): \(CommitMessage.clip(task.title))",
+          what: "reopens \(id.historyID)",
           body: "Reopens \(id) (\(found.task.status)).", action: "reopen"),
         actor: actor)
       return (

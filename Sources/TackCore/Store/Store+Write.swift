@@ -3,7 +3,7 @@ import TackGit
 extension Store {
   /// What a change to one task did, for its commit message.
   struct Outcome {
-    /// The end of the subject, after `<board>: <short id> `.
+    /// The end of the subject, after `<board>: <short id> <title> — `.
     var what: String
     var body: String?
     var action: String
@@ -51,7 +51,7 @@ extension Store {
       guard task.links.count <= Limits.linksPerTask else {
         throw .invalidInput("a task carries at most \(Limits.linksPerTask) links.")
       }
-      var what = "created: \(CommitMessage.clip(title))"
+      var what = "created"
       if !inputRequests.isEmpty {
         try view.rules.authorize(.transition, board: board.name)
         if task.status != "working" { try Self.move(&task, to: "working", on: board) }
@@ -381,7 +381,8 @@ extension Store {
 
   static func message(_ task: BoardTask, _ outcome: Outcome, actor: Actor) -> CommitMessage {
     CommitMessage(
-      subject: "\(task.board): \(task.taskId.ulid.prefix(8)) \(outcome.what)",
+      subject: CommitMessage.subject(
+        board: task.board, id: task.taskId.historyID, title: task.title, what: outcome.what),
       body: outcome.body,
       trailers: [
         ("Tack-Task", task.taskId.rawValue), ("Tack-Board", task.board),

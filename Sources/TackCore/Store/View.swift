@@ -208,14 +208,12 @@ struct View {
     return ids
   }
 
-  /// Resolves a full or short id (a unique prefix of the ULID, with or without `task_`)
-  /// among the tasks in scope.
+  /// Resolves a full or short id among the tasks in scope: a unique prefix of the random
+  /// part (`ShortID`) or of the whole ULID, with or without `task_`. Text that cannot be
+  /// part of any id is simply no task (as an id out of scope is).
   func resolve(_ text: String) throws(TackError) -> TaskID {
-    guard let query = TaskID.normalizedQuery(text) else {
-      throw .invalidName(
-        kind: "task id", value: text,
-        reason: "an id is task_ followed by up to 26 letters and digits (Crockford base32)")
-    }
+    guard !text.isEmpty else { throw .invalidInput("give a task id (see tack list).") }
+    guard let query = TaskID.normalizedQuery(text) else { throw .taskNotFound(text) }
     if query.utf8.count == 26, let id = TaskID(TaskID.prefix + query) {
       guard let (board, path) = try locate(id) else { throw .taskNotFound(text) }
       // Whoever sees the whole board gets the id even when the file is broken, so that
@@ -227,9 +225,7 @@ struct View {
     guard query.utf8.count >= 4 else {
       throw .invalidInput("short id \(quoted(text)) is too short: give at least 4 characters.")
     }
-    let matches = try visibleTaskIDs().filter {
-      $0.rawValue.utf8.dropFirst(5).starts(with: query.utf8)
-    }
+    let matches = try visibleTaskIDs().filter { ShortID.matches(query, $0) }
     switch matches.count {
     case 0: throw .taskNotFound(text)
     case 1: return matches[0]

@@ -32,6 +32,11 @@ public enum DurationText {
       guard !sawUnit else { throw invalid }
       total += number
     }
+    if number != nil || sawUnit, total == 0 {
+      throw .invalidInput(
+        "a duration of \(quoted(text)) is no time at all: give at least 1s, e.g. 30m or 2h (to give a claimed task back, use tack release)."
+      )
+    }
     guard (number != nil || sawUnit), total > 0, total <= 366 * 86400 else {
       throw total > 366 * 86400
         ? .invalidInput("duration \(quoted(text)) is too long; the most is 366 days.") : invalid

@@ -30,8 +30,9 @@ struct EditorSession {
         throw .terminalTask(task: task.taskId.rawValue, status: task.status)
       }
       let text = TaskDocument(task).text(id: task.taskId, status: task.status, board: task.board)
-      let short = (try? access.shortIDs()[task.taskId]) ?? String(task.taskId.ulid.prefix(8))
-      prepared = (access, task, try TemporaryFile.create(named: "tack-edit-\(short)", text))
+      prepared = (
+        access, task, try TemporaryFile.create(named: "tack-edit-\(task.taskId.historyID)", text)
+      )
     }
     guard let (access, task, path) = prepared else { return }
     do {
@@ -112,8 +113,15 @@ struct EditorSession {
     let exited = status & 0x7f == 0
     let code = (status >> 8) & 0xff
     guard exited && code == 0 else {
+      // 126 and 127 are the shell's "cannot run" and "not found"; any other failure is the
+      // person's way to abort, as vim's :cq is for git.
+      if exited && (code == 126 || code == 127) {
+        throw .invalidInput(
+          "could not run the editor (\(editor)): the shell exited with status \(code); set VISUAL or EDITOR to one that works."
+        )
+      }
       throw .invalidInput(
-        "the editor (\(editor)) \(exited ? "exited with status \(code)" : "was stopped by signal \(status & 0x7f)"); set VISUAL or EDITOR to one that works."
+        "edit aborted, nothing written: the editor (\(editor)) \(exited ? "exited with status \(code)" : "was stopped by signal \(status & 0x7f)")."
       )
     }
   }

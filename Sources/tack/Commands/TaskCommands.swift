@@ -7,7 +7,10 @@ struct Add: ParsableCommand {
     commandName: "add",
     abstract: "Create a task; prints its id (or the task with --json).", aliases: ["new"])
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "The task's title (one line).") var title: String
+  @Argument(
+    help: ArgumentHelp(
+      "The task's title (one line; several words need no quotes).", valueName: "title"))
+  var words: [String]
   @Option(
     help: ArgumentHelp("Board (default: the repository's default board).", valueName: "name"),
     completion: .boardNames)
@@ -20,6 +23,7 @@ struct Add: ParsableCommand {
 
   func run() throws {
     try running(global) { () throws(TackError) in
+      let title = words.joined(separator: " ")
       let task = try global.open().create(
         title: title, board: board, description: description, labels: labels,
         plan: try plan.change())
@@ -191,16 +195,24 @@ func moveTask(_ global: GlobalOptions, _ id: String, to status: String, note: St
   }
 }
 
-/// `start`, `done`, `fail`, `cancel`: `move` to a fixed status.
+/// `start`, `done`, `fail`, `cancel`: `move` to a fixed status, for one task or several
+/// (each its own commit; see `SeveralTasks`).
 protocol MoveShortcut: ParsableCommand {
   static var status: String { get }
   var global: GlobalOptions { get }
-  var id: String { get }
+  var ids: [String] { get }
   var note: String? { get }
 }
 
 extension MoveShortcut {
-  func run() throws { try moveTask(global, id, to: Self.status, note: note) }
+  func run() throws {
+    try SeveralTasks.run(global, ids, verb: "moved to \(Self.status)") {
+      (access, id) throws(TackError) in
+      let before = try access.task(id).status
+      let task = try access.transition(id, to: Self.status, note: note)
+      return (task, "\(before) → \(task.status)")
+    }
+  }
 }
 
 struct Start: MoveShortcut {
@@ -208,7 +220,10 @@ struct Start: MoveShortcut {
     commandName: "start", abstract: "Move a task to working.")
   static let status = StatusName.working
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
+  var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -217,7 +232,10 @@ struct Done: MoveShortcut {
     commandName: "done", abstract: "Move a task to completed.", aliases: ["close"])
   static let status = StatusName.completed
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
+  var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -226,7 +244,10 @@ struct Fail: MoveShortcut {
     commandName: "fail", abstract: "Move a task to failed.")
   static let status = StatusName.failed
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
+  var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -235,7 +256,10 @@ struct Cancel: MoveShortcut {
     commandName: "cancel", abstract: "Move a task to cancelled.")
   static let status = StatusName.cancelled
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
+  var ids: [String]
   @Option(help: "A note to record with the move.") var note: String?
 }
 
@@ -245,10 +269,16 @@ struct Note: ParsableCommand {
     abstract: "Add a note to a task (terminal tasks too).")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
-  @Argument(help: "The note's text.") var text: String
+  @Argument(
+    help: ArgumentHelp(
+      "The note's text (several words need no quotes); - reads it from standard input; none opens $VISUAL or $EDITOR.",
+      valueName: "text"))
+  var words: [String] = []
 
   func run() throws {
+    if words.isEmpty { return try NoteInput.fromEditor(global: global, id: id) }
     try running(global) { () throws(TackError) in
+      let text = words == ["-"] ? try NoteInput.fromStandardInput() : words.joined(separator: " ")
       let access = try global.open()
       report(try access.addNote(id, text: text), "note added", json: global.json)
     }
@@ -308,19 +338,22 @@ struct Claim: ParsableCommand {
     commandName: "claim",
     abstract: "Claim a task: assign it to you with a lease (renews your own claim).")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
+  var ids: [String]
   @Option(help: ArgumentHelp("How long the claim holds, e.g. 30m, 2h, 1d.", valueName: "duration"))
   var lease: String = "30m"
 
   func run() throws {
-    try running(global) { () throws(TackError) in
-      let seconds = try DurationText.seconds(lease)
-      let access = try global.open()
+    var seconds: Int64 = 0
+    try running(global) { () throws(TackError) in seconds = try DurationText.seconds(lease) }
+    try SeveralTasks.run(global, ids, verb: "claimed") { (access, id) throws(TackError) in
       let task = try access.claim(id, leaseSeconds: seconds)
-      report(
+      return (
         task,
-        "claimed by \(task.assignee ?? "?") until \(task.lease?.expiresAt.description ?? "?")",
-        json: global.json)
+        "claimed by \(task.assignee ?? "?") until \(task.lease?.expiresAt.description ?? "?")"
+      )
     }
   }
 }
@@ -329,13 +362,39 @@ struct Release: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "release", abstract: "Give back a claimed task.")
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "Task id or unique short id.", completion: .taskIDs) var id: String
+  @Argument(
+    help: ArgumentHelp("Task ids or unique short ids (each its own commit).", valueName: "id"),
+    completion: .taskIDs)
+  var ids: [String]
+
+  func run() throws {
+    try SeveralTasks.run(global, ids, verb: "released") { (access, id) throws(TackError) in
+      let task = try access.release(id)
+      return (task, "released (\(task.status))")
+    }
+  }
+}
+
+struct Undo: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "undo",
+    abstract: "Take back your latest change to a task, as a new commit.",
+    discussion: """
+      Reverts the title, description, labels, assignee and lease, the notes that change \
+      added, and the status (only where the board allows the move back, and never out of a \
+      terminal status). Refused when the task changed after your change (nobody's later \
+      work is lost), when your change created the task (cancel it instead), was an undo, or \
+      asked or answered questions. Without an id: the task of your latest change.
+      """)
+  @OptionGroup var global: GlobalOptions
+  @Argument(
+    help: "Task id or unique short id (default: your latest change's task).", completion: .taskIDs)
+  var id: String?
 
   func run() throws {
     try running(global) { () throws(TackError) in
-      let access = try global.open()
-      let task = try access.release(id)
-      report(task, "released (\(task.status))", json: global.json)
+      let (task, undone) = try global.open().undo(id)
+      report(task, "undone: \(undone)", json: global.json)
     }
   }
 }
