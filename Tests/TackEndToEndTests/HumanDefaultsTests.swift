@@ -34,8 +34,9 @@ import Testing
 
     func tableShows(_ arguments: [String], _ id: String) throws -> Bool {
       let table = try sandbox.ok(["list"] + arguments, env: ["COLUMNS": "200"])
-      return table.split(separator: "\n").contains {
-        id.dropFirst(5).hasPrefix($0.prefix { $0 != " " })
+      // A short id is the beginning of the ULID's random part, in lower case.
+      return table.split(separator: "\n").dropFirst().contains {
+        id.dropFirst(15).lowercased().hasPrefix($0.prefix { $0 != " " })
       }
     }
   }

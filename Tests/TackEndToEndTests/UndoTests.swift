@@ -9,7 +9,7 @@ import Testing
     try s.ok(["start", id, "--note", "Starting with staging"])
     let (output, commit) = try s.expectOneCommit(
       ["undo", id], task: id, action: "undo", status: "todo",
-      what: "undo status working → todo, note")
+      what: "undo status working → todo, assignee, note")
     #expect(output.stdout.contains("undone: main: "), "\(output)")
     #expect(commit.message.contains("Undoes "))
     let task = try JSON.parse(s.ok(["show", id, "--json"]))
