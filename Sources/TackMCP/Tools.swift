@@ -110,6 +110,12 @@ enum Tools {
         "description":
           "Only tasks you could start now (no open blocker, no one else's lease), most urgent first; one page.",
       ],
+      "priority": [
+        "type": "integer", "minimum": .int(Int64(Priority.range.lowerBound)),
+        "maximum": .int(Int64(Priority.range.upperBound)),
+        "description": "Only this priority or more urgent (0 most urgent; unset counts as 2).",
+      ],
+      "dueBefore": text("Only tasks due before this day (YYYY-MM-DD) or RFC 3339 moment.", max: 40),
     ],
     required: [],
     output: [
@@ -117,7 +123,7 @@ enum Tools {
     ],
     readOnly: true
   ) { context, arguments throws(ToolFailure) in
-    let (filter, limit, cursor, brief, ready) = try argument { () throws(RPCError) in
+    let (filter, limit, cursor, brief, ready, planning) = try argument { () throws(RPCError) in
       let filter = TaskFilter(
         board: try arguments.optionalString("board") ?? context.defaultBoard,
         statuses: try arguments.strings("status") ?? [],
@@ -131,9 +137,20 @@ enum Tools {
       if ready, !filter.statuses.isEmpty {
         throw .invalidParams("list_tasks: ready and status do not combine; give one of them")
       }
+      let priority = try arguments.optionalInt(
+        "priority", in: Int64(Priority.range.lowerBound)...Int64(Priority.range.upperBound))
+      var planning = PlanningFilter(atMostPriority: priority.map { Int($0) })
+      if let due = try arguments.optionalString("dueBefore") {
+        guard let moment = DueDate.moment(due) else {
+          throw .invalidParams(
+            "list_tasks: dueBefore must be a day (YYYY-MM-DD) or an RFC 3339 moment, not \(due.prefix(40))"
+          )
+        }
+        planning.dueBefore = moment
+      }
       return (
         filter, limit, try arguments.optionalString("cursor"),
-        try arguments.optionalBool("brief") ?? false, ready
+        try arguments.optionalBool("brief") ?? false, ready, planning
       )
     }
     for label in filter.labels {
@@ -147,7 +164,10 @@ enum Tools {
             "list_tasks with ready gives one page, the most urgent first: leave cursor out.")
         }
         var items: [JSONValue] = []
-        for item in try context.access.ready(filter).prefix(limit) {
+        let queue = try context.access.ready(filter).filter {
+          planning.matches(priority: $0.priority, due: $0.due.flatMap(DueDate.moment))
+        }
+        for item in queue.prefix(limit) {
           items.append(brief ? item.summary.brief : try item.summary.task().json)
         }
         return ["tasks": .array(items)]
@@ -155,8 +175,10 @@ enum Tools {
     }
     // Only the page is parsed; the rest of the list comes from the read index.
     return try attempt { () throws(TackError) in
-      let tasks = try context.access.summaries(filter, stop: context.isCancelled).tasks
-      let list = PageCursor.list("list_tasks", query: filter.query)
+      let tasks = try planning.apply(
+        context.access.summaries(filter, stop: context.isCancelled).tasks)
+      let list = PageCursor.list(
+        "list_tasks", query: filter.query + (planning.isEmpty ? "" : "\u{0}" + planning.query))
       let (page, next) = try ListPosition.page(tasks, list: list, cursor: cursor, limit: limit)
       var items: [JSONValue] = []
       for summary in page { items.append(brief ? summary.brief : try summary.task().json) }

@@ -688,6 +688,16 @@ async def test_planning_fields_and_the_ready_queue(repo):
         brief = structured(await session.call_tool("list_tasks", {"ready": True, "brief": True, "limit": 1}))
         assert [t["taskId"] for t in brief["tasks"]] == [bug["taskId"]] and "nextCursor" not in brief
 
+        # Filters on priority and due date, with and without ready.
+        urgent = structured(await session.call_tool("list_tasks", {"priority": 1}))["tasks"]
+        assert {t["taskId"] for t in urgent} == {bug["taskId"], schema["taskId"]}
+        due = structured(await session.call_tool("list_tasks", {"dueBefore": "2027-01-01"}))["tasks"]
+        assert [t["taskId"] for t in due] == [migration["taskId"]]
+        assert structured(await session.call_tool("list_tasks", {"dueBefore": "2026-12-24"}))["tasks"] == []
+        top = structured(await session.call_tool("list_tasks", {"ready": True, "priority": 0}))["tasks"]
+        assert [t["taskId"] for t in top] == [bug["taskId"]]
+        assert "dueBefore" in refusal(await session.call_tool("list_tasks", {"dueBefore": "soon"}))
+
         # Bad planning input is the model's to correct: isError, nothing written.
         before = repo.tip()
         for name, arguments, word in (

@@ -65,3 +65,48 @@ extension BoardTask {
   public var effectivePriority: Int { priority ?? Priority.normal }
 
 }
+
+/// List filters on the planning fields: no more than a priority number (that urgency or more),
+/// and due before a moment. A task without a priority has `Priority.normal`; one without a
+/// due date is never "due before".
+public struct PlanningFilter: Sendable, Equatable {
+  public var atMostPriority: Int?
+  public var dueBefore: Timestamp?
+
+  public init(atMostPriority: Int? = nil, dueBefore: Timestamp? = nil) {
+    self.atMostPriority = atMostPriority
+    self.dueBefore = dueBefore
+  }
+
+  public var isEmpty: Bool { atMostPriority == nil && dueBefore == nil }
+
+  /// The filter as text, to bind a page cursor to the query it pages.
+  public var query: String {
+    "\(atMostPriority.map(String.init) ?? "*")\u{0}\(dueBefore?.description ?? "*")"
+  }
+
+  public func matches(priority: Int, due: Timestamp?) -> Bool {
+    if let atMostPriority, priority > atMostPriority { return false }
+    if let dueBefore {
+      guard let due, due < dueBefore else { return false }
+    }
+    return true
+  }
+
+  /// The summaries this filter keeps, in their order; only files that name a priority or a
+  /// due date are parsed.
+  public func apply(_ summaries: [TaskSummary]) throws(TackError) -> [TaskSummary] {
+    guard !isEmpty else { return summaries }
+    var kept: [TaskSummary] = []
+    for summary in summaries {
+      var (priority, due) = (Priority.normal, Timestamp?.none)
+      if summary.mentionsPlanningOrLease {
+        let task = try summary.task()
+        priority = task.effectivePriority
+        due = task.due.flatMap(DueDate.moment)
+      }
+      if matches(priority: priority, due: due) { kept.append(summary) }
+    }
+    return kept
+  }
+}
