@@ -5,7 +5,8 @@ import TackCore
 struct TokenCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "token",
-    abstract: "Bearer tokens for MCP over HTTP, one principal each; managing them needs admin on '*'.",
+    abstract:
+      "Bearer tokens for MCP over HTTP, one principal each; managing them needs admin on '*'.",
     discussion: """
       A token stands for a principal of .tack/scopes.json: an agent that sends it \
       (Authorization: Bearer) acts with that principal's grants, and its writes are commits \
@@ -63,7 +64,8 @@ struct TokenCommand: ParsableCommand {
         }
         let now = Timestamp.now()
         for record in records {
-          var line = "\(record.id)  \(record.principal)  …\(record.last4)  created \(record.created)"
+          var line =
+            "\(record.id)  \(record.principal)  …\(record.last4)  created \(record.created)"
           if let expires = record.expires {
             line += record.isExpired(at: now) ? "  expired \(expires)" : "  expires \(expires)"
           }
