@@ -61,7 +61,7 @@ public final class MCPHTTPHandler: @unchecked Sendable {
   /// `tack mcp --board`.
   public init(
     repositoryPath: String, defaultBoard: String? = nil, log: ServerLog,
-    allowedOrigins: [String] = [], maxSessions: Int = 256
+    allowedOrigins: [String] = [], maxSessions: Int = Limits.httpSessions
   ) throws(TackError) {
     self.repositoryPath = repositoryPath
     self.defaultBoard = defaultBoard

@@ -10,7 +10,7 @@ struct TokenCommand: ParsableCommand {
     discussion: """
       A token stands for a principal of .tack/scopes.json: an agent that sends it \
       (Authorization: Bearer) acts with that principal's grants, and its writes are commits \
-      authored by it. Only a token's SHA-256 is kept, in tack/tokens of the git directory \
+      authored by it. Only a hash of each token is kept, in tack/tokens of the git directory \
       (mode 0600), outside the board branch and git history: the token is printed once, when \
       it is created. Until somebody holds admin, the local git identity may manage tokens.
       """,
