@@ -155,6 +155,13 @@ extension MCPHTTPResponse {
     #expect(ended.status == 200)
     #expect(fixture.post(Self.toolsList, token: fixture.botToken, session: session).status == 404)
     #expect(fixture.handler.sessionCount == 0)
+
+    // A token revoked while its session is open is refused on the next request.
+    let (token, record) = try fixture.admin.createToken(for: "reader")
+    let open = try fixture.session(token)
+    #expect(fixture.post(Self.toolsList, token: token, session: open).status == 200)
+    _ = try fixture.admin.revokeToken(record.id)
+    #expect(fixture.post(Self.toolsList, token: token, session: open).status == 401)
   }
 
   @Test func thePrincipalsGrantsApplyAndItsWritesAreItsCommits() throws {
