@@ -20,3 +20,10 @@ int tack_hmac_sha256(
 int tack_random_bytes(unsigned char *bytes, size_t count) {
   return RAND_bytes(bytes, (int)count) == 1 ? 0 : -1;
 }
+
+int tack_sha256(const void *bytes, size_t count, unsigned char digest[32]) {
+  unsigned int length = 0;
+  if (EVP_Digest(bytes, count, digest, &length, EVP_sha256(), NULL) != 1 || length != 32)
+    return -1;
+  return 0;
+}

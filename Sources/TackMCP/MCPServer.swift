@@ -15,7 +15,11 @@ public final class MCPServer {
   /// The board tools use when a call names none (`tack mcp --board`).
   let defaultBoard: String?
   let log: ServerLog
-  private var transport: Transport
+  /// stdin/stdout; `nil` for a server driven message by message (`MCPHTTPHandler`).
+  private var transport: Transport?
+  /// What a server without a transport was asked to send outside a reply (notifications,
+  /// requests to the client), oldest first; its driver takes them (`takeOutbox`).
+  private var outbox: [JSONValue] = []
   private(set) var protocolVersion: String?
   /// What the client declared in `initialize`.
   private(set) var clientCapabilities: JSONValue = .object([:])
@@ -39,12 +43,39 @@ public final class MCPServer {
     self.transport = Transport(input: input, output: output)
   }
 
+  /// A server driven by another transport (`MCPHTTPHandler`): one message at a time through
+  /// `reply(to:)`, nothing read from or written to a file descriptor.
+  init(access: BoardAccess, defaultBoard: String?, log: ServerLog, driven: Void) {
+    self.access = access
+    self.readOnly = false
+    self.defaultBoard = defaultBoard
+    self.log = log
+    self.transport = nil
+  }
+
+  /// The reply to one message from a driver other than stdio (`nil` for a notification or a
+  /// response), as `run` answers a frame.
+  func reply(to message: [UInt8]) -> JSONValue? {
+    if tasks.begun {
+      tasks.begun = false
+      tasks.lastRevision = nil
+    }
+    return handle(message)
+  }
+
+  /// The messages sent outside replies since the last call.
+  func takeOutbox() -> [JSONValue] {
+    defer { outbox.removeAll() }
+    return outbox
+  }
+
   /// Serves until end of input.
   public func run() {
     log(
       .info,
       "serving as \(access.principal.kind.rawValue) \(access.principal.id) on \(access.location)")
-    while let frame = transport.next(timeout: tasks.isWatching ? TaskState.watchInterval : nil) {
+    guard transport != nil else { return }
+    while let frame = transport!.next(timeout: tasks.isWatching ? TaskState.watchInterval : nil) {
       defer { if tasks.isWatching { watchTasks() } }
       switch frame {
       case .timeout: continue
@@ -297,7 +328,7 @@ public final class MCPServer {
   /// transport now and then by a long scan; once seen, it stays seen.
   func cancellation(of id: JSONValue) -> Cancellation {
     let cancellation = Cancellation()
-    cancellation.ask = { [unowned self] in transport.cancelRequested(id) }
+    cancellation.ask = { [unowned self] in transport?.cancelRequested(id) ?? false }
     return cancellation
   }
 
@@ -325,6 +356,10 @@ public final class MCPServer {
 
   /// Writes one message to the client.
   func send(_ message: JSONValue) {
+    guard let transport else {
+      outbox.append(message)
+      return
+    }
     transport.send(message.serializedBytes(pretty: false))
   }
 

@@ -26,7 +26,7 @@ struct TackCommand: ParsableCommand {
       Release.self, Reopen.self, Undo.self, Log.self, Import.self, Export.self, GC.self,
       MergeDriver.self, InstallMergeDriver.self, Sync.self, Check.self, Ready.self, Next.self,
       Dep.self,
-      ScopeCommand.self,
+      ScopeCommand.self, TokenCommand.self,
       MCPCommand.self,
     ]
   )

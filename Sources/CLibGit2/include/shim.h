@@ -79,6 +79,10 @@ int tack_hmac_sha256(
 /* `count` bytes from OpenSSL's CSPRNG. 0, or -1 when it could not provide them. */
 int tack_random_bytes(unsigned char *bytes, size_t count);
 
+/* SHA-256 of `count` bytes (OpenSSL's EVP; hmac.c): how bearer tokens are kept at rest. 0, or
+   -1 when OpenSSL failed. */
+int tack_sha256(const void *bytes, size_t count, unsigned char digest[32]);
+
 #include <sys/stat.h>
 /* ---- The index of a checkout (index_file.c). ----
 

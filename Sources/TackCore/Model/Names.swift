@@ -95,6 +95,8 @@ public enum Limits {
   /// Tasks a page of a list may hold, and how many it holds unless asked.
   public static let pageSize = 1...500
   public static let defaultPageSize = 50
+  /// MCP sessions over HTTP a server keeps open at once (the least recently used is closed).
+  public static let httpSessions = 100
   /// How long a claim's lease may run (up to a year of 366 days), and how long it runs
   /// unless asked.
   public static let leaseSeconds: ClosedRange<Int64> = 1...31_622_400

@@ -149,6 +149,39 @@ public final class Store {
     do { return try repository.secret(named: name) } catch { throw TackError(error) }
   }
 
+  /// `tack/NAME` in the git directory (outside every branch), or `nil` when there is none.
+  public func privateFile(named name: String) throws(TackError) -> [UInt8]? {
+    do { return try repository.readPrivateFile(named: name) } catch { throw TackError(error) }
+  }
+
+  /// Rewrites `tack/NAME` (mode 0600, atomically, under a lock; see
+  /// `Repository.updatePrivateFile`). `change` gets the current bytes and returns the new ones.
+  public func updatePrivateFile(
+    named name: String, _ change: ([UInt8]?) throws(TackError) -> [UInt8]
+  ) throws(TackError) {
+    var failure: TackError?
+    do throws(GitError) {
+      try repository.updatePrivateFile(named: name) { (bytes: [UInt8]?) -> [UInt8]? in
+        do throws(TackError) { return try change(bytes) } catch {
+          failure = error
+          return nil
+        }
+      }
+    } catch { throw TackError(error) }
+    if let failure { throw failure }
+  }
+
+  /// The path of `tack/NAME` in the git directory (for messages and tests).
+  public func privateFilePath(named name: String) throws(TackError) -> String {
+    do { return try repository.privateFilePath(named: name) } catch { throw TackError(error) }
+  }
+
+  /// SHA-256 of `bytes` (OpenSSL).
+  public static func sha256(_ bytes: [UInt8]) -> [UInt8]? { SHA256.digest(bytes) }
+
+  /// `count` bytes from OpenSSL's CSPRNG.
+  public static func randomBytes(_ count: Int) -> [UInt8]? { SecureRandom.bytes(count) }
+
   /// HMAC-SHA256 of `bytes` under `key` (OpenSSL).
   public static func mac(key: [UInt8], _ bytes: [UInt8]) -> [UInt8]? {
     HMACSHA256.mac(key: key, bytes)
