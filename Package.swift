@@ -54,7 +54,14 @@ let package = Package(
     .executable(name: "tack", targets: ["tack"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // Only TackServe (`tack serve`) uses it; every other target stays free of SwiftNIO.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    // Hummingbird's own dependencies, which TackServe names too (shutdown, log, headers).
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // Tack's one doorway to libgit2 (apt: libgit2-dev): its headers, a few C helpers.
@@ -67,11 +74,23 @@ let package = Package(
     .target(name: "TackCore", dependencies: ["TackGit"]),
     .target(name: "TackAccess", dependencies: ["TackCore"]),
     .target(name: "TackMCP", dependencies: ["TackAccess"]),
+    // `tack serve`: the web board and its JSON API over HTTP, through TackAccess only.
+    .target(
+      name: "TackServe",
+      dependencies: [
+        "TackAccess", "TackCore", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]
+    ),
     .executableTarget(
       name: "tack",
       dependencies: [
         "TackAccess",
         "TackMCP",
+        "TackServe",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -28,6 +28,7 @@ struct TackCommand: ParsableCommand {
       Dep.self,
       ScopeCommand.self,
       MCPCommand.self,
+      ServeCommand.self,
     ]
   )
 }
