@@ -51,7 +51,10 @@ let libGit2Linking: [LinkerSetting] =
 let package = Package(
   name: "Tack",
   products: [
-    .executable(name: "tack", targets: ["tack"])
+    .executable(name: "tack", targets: ["tack"]),
+    // `tack serve` runs this program (next to `tack`), so that Foundation and SwiftNIO,
+    // which Hummingbird brings, stay out of every other command's start-up.
+    .executable(name: "tack-serve", targets: ["tack-serve"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -90,10 +93,11 @@ let package = Package(
       dependencies: [
         "TackAccess",
         "TackMCP",
-        "TackServe",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .executableTarget(
+      name: "tack-serve", dependencies: ["TackServe"], path: "Sources/TackServeMain"),
     // Not shipped: in-process timings for scripts/bench.py (`make bench`).
     .executableTarget(name: "tack-bench", dependencies: ["TackAccess"], path: "Sources/TackBench"),
     // Helpers the test targets share (the git CLI, temporary folders); not shipped.
@@ -103,7 +107,8 @@ let package = Package(
     .testTarget(name: "TackAccessTests", dependencies: ["TackAccess", "TestSupport"]),
     .testTarget(name: "TackMCPTests", dependencies: ["TackMCP", "TestSupport"]),
     .testTarget(
-      name: "TackEndToEndTests", dependencies: ["tack"], exclude: ["git-http-server.py"]),
+      name: "TackEndToEndTests", dependencies: ["tack", "tack-serve"],
+      exclude: ["git-http-server.py"]),
   ],
   swiftLanguageModes: [.v6]
 )

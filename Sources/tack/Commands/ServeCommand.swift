@@ -1,7 +1,11 @@
 import ArgumentParser
-import TackAccess
 import TackCore
-import TackServe
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 struct ServeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -10,7 +14,7 @@ struct ServeCommand: ParsableCommand {
     discussion: """
       Prints on its first line the URL that signs you in (a one-time token, traded for a \
       session cookie). Listens on loopback unless --host says otherwise; stop it with Ctrl-C. \
-      See docs/serve.md.
+      The server is the program tack-serve, installed next to tack. See docs/serve.md.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -27,32 +31,38 @@ struct ServeCommand: ParsableCommand {
   var board: String?
 
   func run() throws {
-    guard (0...65535).contains(port) else {
-      Console.error("--port must be 0 to 65535, not \(port).")
-      throw ExitCode(TackError.invalidInput("").exitCode)
-    }
-    var opened: BoardAccess?
     try running(global) { () throws(TackError) in
+      guard (0...65535).contains(port) else {
+        throw .invalidInput("--port must be 0 to 65535, not \(port).")
+      }
       if global.principalID != nil {
         throw .invalidInput(
           "tack serve acts as you (your git identity), not as a principal: drop --as (and TACK_PRINCIPAL)."
         )
       }
-      let access = try BoardAccess.open(at: global.repositoryPath, as: nil)
-      access.preferDurableWrites()
-      access.packInBackground()
-      if let board { _ = try access.board(board) }
-      opened = access
+      // The server lives in its own program, so that Hummingbird's Foundation and SwiftNIO
+      // are loaded by `tack serve` only, not by every command (docs/architecture.md).
+      let server = Self.serverProgram()
+      var arguments = [
+        server, "--repo", global.repositoryPath, "--host", host, "--port", String(port),
+      ]
+      if let board { arguments += ["--board", board] }
+      let argv = arguments.map { strdup($0) } + [nil]
+      execv(server, argv)
+      throw .invalidInput(
+        "cannot start \(server): \(String(cString: strerror(errno))). tack serve needs the tack-serve program next to tack (swift build builds both)."
+      )
     }
-    guard let access = opened else { return }
-    do {
-      try WebServer.run(access: access, host: host, port: port, board: board) { url in
-        Console.out(url)
-        Console.info("Serving the board for you; open the URL above. Ctrl-C stops.")
-      }
-    } catch {
-      Console.error(error.description)
-      throw ExitCode(error.exitCode)
-    }
+  }
+
+  /// `tack-serve` in the folder of the running `tack`.
+  static func serverProgram() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { return "tack-serve" }
+    let path = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+      .joined(separator: "/")
+    return folder + "/tack-serve"
   }
 }
