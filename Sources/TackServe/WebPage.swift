@@ -76,12 +76,12 @@ enum WebPage {
     .message { margin: 0 1rem; min-height: 1.4em; color: var(--bad); }
     .message.ok { color: var(--good); }
     .columns { display: flex; gap: .75rem; padding: .5rem 1rem 2rem; overflow-x: auto; align-items: flex-start; }
-    .column { flex: 0 0 16rem; background: color-mix(in srgb, var(--bg) 70%, var(--line)); border-radius: 8px; padding: .5rem; }
+    .column { flex: 1 1 0; min-width: 11rem; background: color-mix(in srgb, var(--bg) 70%, var(--line)); border-radius: 8px; padding: .5rem; }
     .column.drop { outline: 2px dashed var(--accent); }
     .column h2 { font-size: .95rem; margin: 0 0 .5rem; display: flex; justify-content: space-between; }
     .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .5rem; margin-bottom: .5rem; }
     .card .id { font-family: ui-monospace, monospace; color: var(--muted); font-size: .8rem; }
-    .card .title { display: block; margin: .2rem 0; font-weight: 600; overflow-wrap: anywhere; }
+    .card .title { display: block; margin: .2rem 0; font-weight: 600; overflow-wrap: anywhere; color: var(--fg); }
     .meta { display: flex; flex-wrap: wrap; gap: .25rem; font-size: .8rem; color: var(--muted); }
     .tag { border: 1px solid var(--line); border-radius: 99px; padding: 0 .4rem; }
     .tag.blocked { color: var(--bad); border-color: var(--bad); }
@@ -97,7 +97,7 @@ enum WebPage {
     .login { max-width: 30rem; margin: 4rem auto; padding: 1rem; }
     @media (max-width: 600px) {
       .columns { flex-direction: column; }
-      .column { flex: 1 1 auto; width: 100%; } }
+      .column { flex: 1 1 auto; width: 100%; min-width: 0; } }
     """#
 
   static let script = #"""
@@ -162,7 +162,7 @@ enum WebPage {
       if (task.priority !== null) tags.push(el("span", { class: "tag" }, "P" + task.priority));
       for (const label of task.labels) tags.push(el("span", { class: "tag" }, label));
       if (task.assignee) tags.push(el("span", { class: "tag" }, "@" + task.assignee.replace(/^[a-z]+:/, "")));
-      if (task.leaseExpiresAt) tags.push(el("span", { class: "tag", title: "lease expires" }, "lease until " + task.leaseExpiresAt.slice(11, 16)));
+      if (task.leaseExpiresAt) tags.push(el("span", { class: "tag", title: "lease expires" }, "lease until " + task.leaseExpiresAt.slice(11, 16) + " UTC"));
       if (task.blockedBy.length) tags.push(el("span", { class: "tag blocked", title: "waits for " + task.blockedBy.join(", ") }, "blocked"));
       if (task.ready) tags.push(el("span", { class: "tag ready" }, "ready"));
       if (task.pendingInput.length) tags.push(el("span", { class: "tag input" }, "needs input"));
@@ -226,10 +226,10 @@ enum WebPage {
         const request = requests[key];
         const field = el("input", { "aria-label": "Answer " + key, placeholder: "your answer" });
         const answer = (value) => write("task/" + id + "/answer", { responses: { [key]: value } }, "answered " + key);
-        const controls = request.type === "confirm"
-          ? [el("button", { type: "button", onclick: () => answer(true) }, "Approve"),
-             el("button", { type: "button", onclick: () => answer(false) }, "Decline")]
-          : [field, el("button", { type: "button", onclick: () => answer(field.value) }, "Answer")];
+        const controls = request.type === "confirmation"
+          ? [el("button", { type: "button", onclick: () => answer({ confirmed: true }) }, "Approve"),
+             el("button", { type: "button", onclick: () => answer({ confirmed: false }) }, "Decline")]
+          : [field, el("button", { type: "button", onclick: () => answer({ text: field.value }) }, "Answer")];
         parts.push(el("section", { class: "input" }, el("h3", {}, "Input requested: " + key),
           el("p", {}, request.message), controls));
       }
