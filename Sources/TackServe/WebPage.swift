@@ -274,6 +274,9 @@ enum WebPage {
       events.onerror = () => { $("live").textContent = "reconnecting…"; };
     }
 
-    loadBoards().then(load).then(listen).catch((error) => say(error.message));
+    // #task=ID opens that task once the board is shown (a link to it can be shared locally).
+    const linked = new URLSearchParams(location.hash.slice(1)).get("task");
+    loadBoards().then(load).then(listen).then(() => linked && openTask(linked))
+      .catch((error) => say(error.message));
     """#
 }
