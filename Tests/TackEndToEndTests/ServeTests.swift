@@ -229,6 +229,37 @@ import Testing
     #expect(output.status == 0, "\(output)")
   }
 
+  @Test func concurrentWritesAreAllKept() throws {
+    let sandbox = try Sandbox()
+    let server = try Server(sandbox)
+    try server.signIn()
+    let before = try sandbox.commitCount()
+    let count = 20
+    let statuses = Statuses(count)
+    let port = server.port
+    let headers = ["Cookie": server.cookie, "X-Tack-CSRF": server.csrf]
+    DispatchQueue.concurrentPerform(iterations: count) { index in
+      let reply = try? HTTP.request(
+        port: port, "POST", "/api/tasks", headers: headers, body: #"{"title":"Parallel \#(index)"}"#
+      )
+      statuses.set(index, reply?.status ?? 0)
+    }
+    #expect(statuses.all == Array(repeating: 201, count: count))
+    #expect(try sandbox.commitCount() == before + count)
+    let listed = try sandbox.ok(["list", "--json"])
+    for index in 0..<count { #expect(listed.contains("Parallel \(index)\"")) }
+    try sandbox.expectFsckClean()
+    _ = try server.stop()
+  }
+
+  final class Statuses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int]
+    init(_ count: Int) { values = Array(repeating: 0, count: count) }
+    func set(_ index: Int, _ value: Int) { lock.withLock { values[index] = value } }
+    var all: [Int] { lock.withLock { values } }
+  }
+
   @Test func aTakenPortIsNamed() throws {
     let sandbox = try Sandbox()
     let server = try Server(sandbox)
