@@ -34,7 +34,14 @@ struct ServeResponder: HTTPResponder {
     switch (method, path) {
     case ("GET", "/login"):
       let token = request.uri.queryParameters["token"].map(String.init) ?? ""
+      let signedIn = state.session(request.cookies[Self.sessionCookie]?.value) != nil
       guard let session = state.logIn(token: token) else {
+        // Opening the link again from a browser already signed in just shows the board.
+        if signedIn {
+          var response = Response(status: .seeOther)
+          response.headers[.location] = "/"
+          return Self.secured(response)
+        }
         return Self.html(403, WebPage.login(reason: .usedOrWrong))
       }
       var response = Response(status: .seeOther)

@@ -97,6 +97,11 @@ import Testing
     #expect(again.status == 403)
 
     let session = String(cookie.split(separator: ";")[0])
+    // The same link again, from the browser that used it, just shows the board.
+    let reopened = try HTTP.request(
+      port: server.port, "GET", "/login?token=\(server.token)", headers: ["Cookie": session])
+    #expect(reopened.status == 303)
+    #expect(reopened.header("Set-Cookie") == nil)
     let boards = try HTTP.request(
       port: server.port, "GET", "/api/boards", headers: ["Cookie": session])
     #expect(boards.status == 200, "\(boards)")
