@@ -275,6 +275,22 @@ import Testing
     _ = try server.stop()
   }
 
+  @Test func ctrlCStopsTheServerToo() throws {
+    let sandbox = try Sandbox()
+    let server = try Server(sandbox)
+    kill(server.running.process.processIdentifier, SIGINT)
+    let output = try server.running.wait()
+    #expect(output.status == 0, "\(output)")
+  }
+
+  @Test func serveActsAsTheLocalUserOnly() throws {
+    let sandbox = try Sandbox()
+    let output = try sandbox.tack(["serve", "--as", "someone", "--port", "0"])
+    #expect(output.status == 4)
+    #expect(output.stderr.contains("drop --as"), "\(output)")
+    #expect(output.stdout.isEmpty)
+  }
+
   @Test func sigtermStopsTheServer() throws {
     let sandbox = try Sandbox()
     let server = try Server(sandbox)
