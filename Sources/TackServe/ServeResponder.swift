@@ -117,33 +117,37 @@ struct ServeResponder: HTTPResponder {
       separator: "/", omittingEmptySubsequences: false
     )
     .map { String($0).removingPercentEncoding ?? String($0) }
-    let reply = BoardAPI(state: state).handle(method: method, path: parts, body: body)
+    let api = BoardAPI(state: state)
+    let reply = await state.onBoard { [body] in api.handle(method: method, path: parts, body: body)
+    }
     return Self.json(reply.status, reply.json)
   }
 
-  /// Server-sent events: `change` whenever the board branch's tip moves (polled every
-  /// 250 ms, as the MCP server watches it), a comment every 15 s to keep proxies awake;
-  /// the stream ends when the server shuts down.
+  /// Server-sent events: `change` whenever the board branch's tip moves (`ServeState.watch`
+  /// reads it every 250 ms), a comment every 15 s to keep proxies awake; the stream ends
+  /// when the server shuts down.
   private func events() -> Response {
     let state = state
     var response = Response(
       status: .ok,
       body: ResponseBody { writer in
-        var last = try? state.withAccess { access throws(TackError) in try access.revision() }
+        var last = state.lastRevision
         try await writer.write(Self.buffer("retry: 1000\nevent: hello\ndata: {}\n\n"))
         var quiet = 0
         while !state.isStopping {
-          try await Task.sleep(for: .milliseconds(250))
-          let now = try? state.withAccess { access throws(TackError) in try access.revision() }
-          if now != last {
+          try await Task.sleep(for: .milliseconds(100))
+          let now = state.lastRevision
+          if last == nil {
+            last = now
+          } else if let now, now != last {
             last = now
             quiet = 0
-            let revision = (now ?? nil).map { "\"\($0)\"" } ?? "null"
+            let revision = now.map { "\"\($0)\"" } ?? "null"
             try await writer.write(
               Self.buffer("event: change\ndata: {\"revision\":\(revision)}\n\n"))
           } else {
             quiet += 1
-            if quiet >= 60 {
+            if quiet >= 150 {
               quiet = 0
               try await writer.write(Self.buffer(": still here\n\n"))
             }

@@ -3,11 +3,17 @@ import TackAccess
 import TackCore
 
 /// What the server's requests share: the one `BoardAccess` (libgit2 objects are not for two
-/// threads at once, so every use holds `lock`), the login token not yet used, the sessions,
-/// and whether a shutdown has begun (event streams end then, so the server can drain).
+/// threads at once, so every use holds `accessLock`, and runs on `queue`, off Swift's
+/// cooperative threads), the login token not yet used, the sessions, the board branch's tip
+/// as last seen, and whether a shutdown has begun (event streams end then, so the server
+/// can drain). `lock` guards the small state only, so no check waits for a git write.
 final class ServeState: @unchecked Sendable {
   private let lock = NSLock()
+  private let accessLock = NSLock()
   private let access: BoardAccess
+  /// Where git work runs: one at a time, on a thread of its own.
+  private let queue = DispatchQueue(label: "tack-serve.board")
+  private var revision: String??
   /// Where the server listens, as browsers send it in `Host` (filled in once bound).
   private var allowedHosts: Set<String> = []
   private var loginToken: String?
@@ -35,9 +41,32 @@ final class ServeState: @unchecked Sendable {
   ) throws(TackError)
     -> Result
   {
-    lock.lock()
-    defer { lock.unlock() }
+    accessLock.lock()
+    defer { accessLock.unlock() }
     return try body(access)
+  }
+
+  /// Runs `body` on the board's own thread and waits for it without holding a cooperative
+  /// thread.
+  func onBoard<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+    await withCheckedContinuation { continuation in
+      queue.async { continuation.resume(returning: body()) }
+    }
+  }
+
+  /// The board branch's tip as the watch last read it (`nil` before the first read).
+  var lastRevision: String?? { locked { revision } }
+
+  /// Reads the tip every `interval` until the server stops: one watch for every event
+  /// stream, as the MCP server watches the ref.
+  func watch(every interval: Duration = .milliseconds(250)) async {
+    while !isStopping {
+      let now = await onBoard { [self] in
+        try? withAccess { access throws(TackError) in try access.revision() }
+      }
+      locked { revision = .some(now ?? nil) }
+      try? await Task.sleep(for: interval)
+    }
   }
 
   private func locked<Result>(_ body: () -> Result) -> Result {

@@ -58,7 +58,18 @@ public enum WebServer {
     let outcome = Outcome()
     let done = DispatchSemaphore(value: 0)
     Task {
-      do { try await group.run() } catch { outcome.set(error) }
+      do {
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+          tasks.addTask { await state.watch() }
+          tasks.addTask {
+            defer { state.stop() }
+            try await group.run()
+          }
+          try await tasks.waitForAll()
+        }
+      } catch {
+        outcome.set(error)
+      }
       done.signal()
     }
     done.wait()
