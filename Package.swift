@@ -51,10 +51,20 @@ let libGit2Linking: [LinkerSetting] =
 let package = Package(
   name: "Tack",
   products: [
-    .executable(name: "tack", targets: ["tack"])
+    .executable(name: "tack", targets: ["tack"]),
+    // `tack serve` runs this program (next to `tack`), so that Foundation and SwiftNIO,
+    // which Hummingbird brings, stay out of every other command's start-up.
+    .executable(name: "tack-serve", targets: ["tack-serve"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // Only TackServe (`tack serve`) uses it; every other target stays free of SwiftNIO.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    // Hummingbird's own dependencies, which TackServe names too (shutdown, log, headers).
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // Tack's one doorway to libgit2 (apt: libgit2-dev): its headers, a few C helpers.
@@ -67,6 +77,18 @@ let package = Package(
     .target(name: "TackCore", dependencies: ["TackGit"]),
     .target(name: "TackAccess", dependencies: ["TackCore"]),
     .target(name: "TackMCP", dependencies: ["TackAccess"]),
+    // `tack serve`: the web board and its JSON API over HTTP, through TackAccess only.
+    .target(
+      name: "TackServe",
+      dependencies: [
+        "TackAccess", "TackCore", "TackMCP",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]
+    ),
     .executableTarget(
       name: "tack",
       dependencies: [
@@ -75,6 +97,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .executableTarget(
+      name: "tack-serve", dependencies: ["TackServe"], path: "Sources/TackServeMain"),
     // Not shipped: in-process timings for scripts/bench.py (`make bench`).
     .executableTarget(name: "tack-bench", dependencies: ["TackAccess"], path: "Sources/TackBench"),
     // Helpers the test targets share (the git CLI, temporary folders); not shipped.
@@ -84,7 +108,8 @@ let package = Package(
     .testTarget(name: "TackAccessTests", dependencies: ["TackAccess", "TestSupport"]),
     .testTarget(name: "TackMCPTests", dependencies: ["TackMCP", "TestSupport"]),
     .testTarget(
-      name: "TackEndToEndTests", dependencies: ["tack"], exclude: ["git-http-server.py"]),
+      name: "TackEndToEndTests", dependencies: ["tack", "tack-serve"],
+      exclude: ["git-http-server.py"]),
   ],
   swiftLanguageModes: [.v6]
 )

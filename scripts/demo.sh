@@ -40,3 +40,4 @@ run git log tack --format='%h %an: %s' -n 8
 run git status --short
 echo
 echo "The demo board is in $demo"
+echo "To see it in a browser: (cd $demo && $tack serve) and open the URL it prints first."

@@ -28,6 +28,7 @@ struct TackCommand: ParsableCommand {
       Dep.self,
       ScopeCommand.self, TokenCommand.self,
       MCPCommand.self,
+      ServeCommand.self,
     ]
   )
 }

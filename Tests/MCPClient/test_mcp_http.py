@@ -1,10 +1,11 @@
 """MCP over Streamable HTTP with the official SDK's client (mcp 1.x,
 `mcp.client.streamable_http.streamablehttp_client`) against a running `tack serve`.
 
-Skipped unless TACK_SERVE_URL is set: the base URL of a server (its MCP endpoint is
-TACK_SERVE_URL + "/mcp" unless the URL already ends in /mcp), serving the repository at
-TACK_SERVE_REPO, in which the local git identity may manage scopes and tokens (the test adds
-its own principals, with unique names, and their tokens through the CLI).
+It starts its own `tack serve` on a free loopback port and a new repository, unless
+TACK_SERVE_URL is set: the base URL of a running server (its MCP endpoint is TACK_SERVE_URL +
+"/mcp" unless the URL already ends in /mcp), serving the repository at TACK_SERVE_REPO, in
+which the local git identity may manage scopes and tokens (the test adds its own principals,
+with unique names, and their tokens through the CLI).
 """
 
 from __future__ import annotations
@@ -18,13 +19,47 @@ import pytest
 
 from conftest import MCP_MAJOR, MISSING_ID, TACK
 
-URL = os.environ.get("TACK_SERVE_URL")
-REPO = os.environ.get("TACK_SERVE_REPO")
-
-if not URL or not REPO:
-    pytest.skip("set TACK_SERVE_URL and TACK_SERVE_REPO to a running tack serve", allow_module_level=True)
 if MCP_MAJOR >= 2:
     pytest.skip("the 1.x client API (streamablehttp_client)", allow_module_level=True)
+
+URL = os.environ.get("TACK_SERVE_URL")
+REPO = os.environ.get("TACK_SERVE_REPO")
+SERVER = None
+
+if not URL or not REPO:
+    # No server given: start the real `tack serve` on a free loopback port, on a new board
+    # repository, for this module (it is stopped, and the folder removed, at exit).
+    import atexit
+    import shutil
+    import tempfile
+    from urllib.parse import urlsplit
+
+    REPO = tempfile.mkdtemp(prefix="tack-mcp-http-")
+    for argv in (
+        ["git", "init", "-q", "-b", "main", REPO],
+        ["git", "-C", REPO, "config", "user.name", "Ada"],
+        ["git", "-C", REPO, "config", "user.email", "ada@example.com"],
+        [TACK, "init", "--repo", REPO],
+    ):
+        subprocess.run(argv, check=True, capture_output=True, timeout=30)
+    SERVER = subprocess.Popen(
+        [TACK, "serve", "--port", "0", "--repo", REPO],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    first = SERVER.stdout.readline().strip()
+    assert first.startswith("http://"), f"tack serve printed {first!r}"
+    parts = urlsplit(first)
+    URL = f"{parts.scheme}://{parts.netloc}"
+
+    def _stop():
+        SERVER.terminate()
+        try:
+            SERVER.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            SERVER.kill()
+        shutil.rmtree(REPO, ignore_errors=True)
+
+    atexit.register(_stop)
 
 from mcp import ClientSession  # noqa: E402
 from mcp.client.streamable_http import streamablehttp_client  # noqa: E402
