@@ -2,7 +2,8 @@
 # `make test` installs what is missing and runs every test: the Swift suites, the benchmark at
 # a tiny size (it fails on errors and lost writes, never on timing), then the MCP server
 # against the official Python SDK (both client lines, in venvs under .build/), then the
-# "git neighbours" suite (git gc/repack/maintenance/commits around Tack; docs/reliability.md).
+# "git neighbours" suite (git gc/repack/maintenance/commits around Tack; docs/reliability.md),
+# then the web board in headless chromium (scripts/web-tests.sh).
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
@@ -26,6 +27,7 @@ test: deps
 	python3 scripts/bench.py --smoke --bin "$$($(SWIFT) build --show-bin-path)"
 	TACK_BINARY="$$($(SWIFT) build --show-bin-path)/tack" bash scripts/mcp-tests.sh
 	TACK_BINARY="$$($(SWIFT) build --show-bin-path)/tack" bash scripts/neighbour-tests.sh
+	TACK_BINARY="$$($(SWIFT) build --show-bin-path)/tack" bash scripts/web-tests.sh
 
 # The "git neighbours" suite heavier: every concurrent scenario 5 times, with bigger loops.
 stress: deps

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The web board in a real browser: headless Debian `chromium` driven over the DevTools
-protocol (`websocket-client` from PyPI). Not part of `make test` yet (it needs both
-installed); run it by hand:
+protocol (`websocket-client` from PyPI). `make test` runs it through scripts/web-tests.sh
+(which makes its venv; `make deps` installs chromium); by hand:
 
     python3 scripts/serve-browser-check.py --tack .build/debug/tack --out /tmp/serve-shots
 

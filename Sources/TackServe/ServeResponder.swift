@@ -28,6 +28,7 @@ struct ServeResponder: HTTPResponder {
     // MCP over Streamable HTTP: bearer tokens (`tack token create`), not the browser's
     // cookie, so it is answered before and apart from the session checks.
     if path == "/mcp" {
+      guard state.allowMCP() else { return Self.tooMany() }
       guard let mcp = state.mcp else {
         return Self.json(
           501, BoardAPI.failure(501, "MCP over HTTP is not available in this server.").json)
@@ -64,6 +65,7 @@ struct ServeResponder: HTTPResponder {
     case ("GET", "/login"):
       let token = request.uri.queryParameters["token"].map(String.init) ?? ""
       let signedIn = state.session(request.cookies[Self.sessionCookie]?.value) != nil
+      guard state.allowAnonymous() || signedIn else { return Self.tooMany() }
       guard let session = state.logIn(token: token) else {
         // Opening the link again from a browser already signed in just shows the board.
         if signedIn {
@@ -85,9 +87,11 @@ struct ServeResponder: HTTPResponder {
     default: break
     }
 
-    let session = state.session(request.cookies[Self.sessionCookie]?.value)
+    let sessionID = request.cookies[Self.sessionCookie]?.value
+    let session = state.session(sessionID)
     let isAPI = path.hasPrefix("/api/")
-    guard let session else {
+    guard let session, let sessionID else {
+      guard state.allowAnonymous() else { return Self.tooMany() }
       if isAPI {
         return Self.json(
           401,
@@ -119,6 +123,7 @@ struct ServeResponder: HTTPResponder {
           BoardAPI.failure(403, "refused: the request came from another origin (\(origin)).").json
         )
       }
+      guard state.allowWrite(session: sessionID) else { return Self.tooMany() }
     }
     if method == "GET", path == "/api/events" { return events() }
 
@@ -192,6 +197,14 @@ struct ServeResponder: HTTPResponder {
   // MARK: Responses
 
   static func buffer(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+  /// 429: over a rate limit (ServeState's `RateLimit`s); nothing was done.
+  static func tooMany() -> Response {
+    var response = json(
+      429, BoardAPI.failure(429, "too many requests: slow down and try again in a second.").json)
+    response.headers[.retryAfter] = "1"
+    return response
+  }
 
   static func json(_ status: Int, _ value: JSONValue) -> Response {
     var response = Response(

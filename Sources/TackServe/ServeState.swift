@@ -20,6 +20,7 @@ final class ServeState: @unchecked Sendable {
   private var loginToken: String?
   private var sessions: [String: Session] = [:]
   private var stopping = false
+  private var buckets: [String: RateBucket] = [:]
   let defaultBoard: String?
   /// The largest request body taken; a larger one gets 413.
   let maxBody: Int
@@ -126,6 +127,25 @@ final class ServeState: @unchecked Sendable {
     }
   }
 
+  /// Whether one more request may pass `bucket`'s limit now (and counts it).
+  private func take(_ key: String, _ limit: RateLimit) -> Bool {
+    locked {
+      let now = DispatchTime.now().uptimeNanoseconds
+      var bucket = buckets[key] ?? RateBucket(tokens: limit.burst, last: now)
+      let allowed = bucket.take(limit, now: now)
+      buckets[key] = bucket
+      return allowed
+    }
+  }
+
+  /// Requests without a session (sign-in attempts, refused API calls): one shared limit.
+  func allowAnonymous() -> Bool { take("anonymous", .anonymous) }
+  /// Writes of one signed-in session.
+  func allowWrite(session id: String) -> Bool { take("session " + id, .writes) }
+  /// MCP requests, all clients together (one shared limit: a bucket per credential would let
+  /// made-up credentials grow the table).
+  func allowMCP() -> Bool { take("mcp", .mcp) }
+
   func session(_ id: String?) -> Session? {
     guard let id else { return nil }
     return locked { sessions[id] }
@@ -152,5 +172,30 @@ final class ServeState: @unchecked Sendable {
     var difference: UInt8 = 0
     for index in x.indices { difference |= x[index] ^ y[index] }
     return difference == 0
+  }
+}
+
+/// How many requests a second a kind of client may make, and how many at once.
+struct RateLimit {
+  let perSecond: Double
+  let burst: Double
+
+  static let anonymous = RateLimit(perSecond: 10, burst: 30)
+  static let writes = RateLimit(perSecond: 20, burst: 60)
+  static let mcp = RateLimit(perSecond: 100, burst: 200)
+}
+
+/// A token bucket: refilled at the limit's rate, up to its burst.
+struct RateBucket {
+  var tokens: Double
+  var last: UInt64
+
+  mutating func take(_ limit: RateLimit, now: UInt64) -> Bool {
+    let elapsed = Double(now &- last) / 1e9
+    tokens = min(limit.burst, tokens + elapsed * limit.perSecond)
+    last = now
+    guard tokens >= 1 else { return false }
+    tokens -= 1
+    return true
   }
 }

@@ -14,7 +14,7 @@ struct ServeCommand: ParsableCommand {
     discussion: """
       Prints on its first line the URL that signs you in (a one-time token, traded for a \
       session cookie). Listens on loopback unless --host says otherwise; stop it with Ctrl-C. \
-      The server is the program tack-serve, installed next to tack. See docs/serve.md.
+      The server is the program tack-serve, installed next to tack. See docs/web.md.
       """)
 
   @OptionGroup var global: GlobalOptions
