@@ -9,7 +9,7 @@ It makes a board in a temporary repository, starts `tack serve --port 0`, opens 
 URL and checks: the columns and seeded cards render; a move the rules refuse shows the
 rule's message and writes nothing; a move by button is a commit authored by the local user;
 a task added with the CLI appears in the page; a task waiting for an approval offers
-Approve/Decline. Screenshots at 1280 and 375 px go to --out. Exits 1 on a failed check.
+Approve/Decline; an edit saved in the task's dialog is one commit. Screenshots at 1280 and 375 px go to --out. Exits 1 on a failed check.
 """
 import argparse, base64, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
 
@@ -135,6 +135,14 @@ try:
     buttons = js("[...document.querySelectorAll('#detail button')].map(b => b.textContent).join(',')")
     check("Approve" in buttons and "Decline" in buttons, "an approval offers Approve and Decline")
     screenshot("task-1280.png", 1280)
+
+    # Edit in the dialog: a new title saved is one commit, and the page shows it.
+    before = sh("git", "rev-list", "--count", "HEAD")
+    js("(() => { const t = document.querySelector('#detail input[aria-label=Title]');"
+       " t.value = 'Write the docs, edited'; "
+       "[...document.querySelectorAll('#detail button')].find(b => b.textContent === 'Save').click(); })()")
+    check(wait_for("document.body.textContent.includes('Write the docs, edited')"), "an edit saved in the page shows")
+    check(sh("git", "rev-list", "--count", "HEAD") == str(int(before) + 1), "and is one commit")
     ws.close()
 finally:
     browser.terminate()

@@ -176,11 +176,19 @@ struct BoardAPI {
       let add = try Self.texts(body, "addLabels")
       let remove = try Self.texts(body, "removeLabels")
       let priority = body?["priority"]?.intValue.map { Int($0) }
+      let editsText = title != nil || description != nil || !add.isEmpty || !remove.isEmpty
+      guard editsText || priority != nil else {
+        throw .invalidInput(
+          "nothing to change: give a title, description, labels or priority.")
+      }
       task = try state.withAccess { access throws(TackError) in
-        var task = try access.edit(
-          id, title: title, description: description, addLabels: add, removeLabels: remove
-        ).task
-        if let priority {
+        var task = try access.task(id)
+        if editsText {
+          task = try access.edit(
+            id, title: title, description: description, addLabels: add, removeLabels: remove
+          ).task
+        }
+        if let priority, priority != task.priority {
           task = try access.plan(id, Store.PlanChange(priority: priority)).task
         }
         return task

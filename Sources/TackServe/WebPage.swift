@@ -233,6 +233,29 @@ enum WebPage {
         parts.push(el("section", { class: "input" }, el("h3", {}, "Input requested: " + key),
           el("p", {}, request.message), controls));
       }
+      // Edit: title, description, labels (the set as typed) and priority, in one form.
+      const editTitle = el("input", { "aria-label": "Title", value: task.title });
+      const editDescription = el("textarea", { "aria-label": "Description", rows: "3" });
+      editDescription.value = task.description || "";
+      const editLabels = el("input", { "aria-label": "Labels, comma separated", value: (task.labels || []).join(", ") });
+      const editPriority = el("select", { "aria-label": "Priority" },
+        ["0 critical", "1 high", "2 medium", "3 low", "4 backlog"].map((name, value) =>
+          el("option", { value: String(value) }, name)));
+      editPriority.value = String(task.priority ?? 2);
+      const save = () => {
+        const wanted = editLabels.value.split(",").map((s) => s.trim()).filter(Boolean);
+        const had = task.labels || [];
+        const body = {
+          addLabels: wanted.filter((label) => !had.includes(label)),
+          removeLabels: had.filter((label) => !wanted.includes(label)),
+        };
+        if (editTitle.value.trim() !== task.title) body.title = editTitle.value.trim();
+        if (editDescription.value !== (task.description || "")) body.description = editDescription.value;
+        if (Number(editPriority.value) !== (task.priority ?? 2)) body.priority = Number(editPriority.value);
+        write("task/" + id + "/edit", body, "saved");
+      };
+      parts.push(el("section", { class: "edit" }, el("h3", {}, "Edit"), editTitle, editDescription,
+        editLabels, editPriority, el("button", { type: "button", onclick: save }, "Save")));
       const note = el("textarea", { "aria-label": "Note", rows: "2", placeholder: "Add a note" });
       parts.push(note, el("button", { type: "button",
         onclick: () => note.value.trim() && write("task/" + id + "/note", { text: note.value }, "note added") }, "Add note"));

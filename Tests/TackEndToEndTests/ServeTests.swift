@@ -228,6 +228,19 @@ import Testing
     #expect(claimed.status == 200, "\(claimed)")
     #expect(((claimed.json?["task"] as? [String: Any])?["assignee"] as? String) == Sandbox.email)
 
+    // Edit: text fields and labels in one commit, priority alone, nothing at all refused.
+    let beforeEdits = try sandbox.commitCount()
+    let edited = try server.post(
+      "/api/task/\(other)/edit", #"{"title":"Second, renamed","addLabels":["web"]}"#)
+    #expect(edited.status == 200, "\(edited)")
+    let prioritised = try server.post("/api/task/\(other)/edit", #"{"priority":0}"#)
+    #expect(prioritised.status == 200, "\(prioritised)")
+    #expect(try sandbox.commitCount() == beforeEdits + 2)
+    let stored = try sandbox.storedTask(other)
+    #expect(stored["title"]?.string == "Second, renamed" && stored["priority"] == .number("0"))
+    #expect(try server.post("/api/task/\(other)/edit", "{}").status == 400)
+    #expect(try sandbox.commitCount() == beforeEdits + 2)
+
     let detail = try server.get("/api/task/\(id)")
     let history = try #require(detail.json?["history"] as? [[String: Any]])
     #expect(history.count >= 4)
