@@ -47,6 +47,25 @@ final class StoreFixture {
       ])
   }
 
+  /// Edits the main board's `board.json` by hand (a plain git commit): `status` may move
+  /// only to `next` from now on.
+  func restrictMoves(from status: String, to next: [String]) throws {
+    let path = "boards/main/board.json"
+    let board = try JSONValue.parse(Array(try git(["show", "main:\(path)"]).utf8))
+    guard case .object(var fields) = board, case .array(var statuses)? = fields["statuses"]
+    else { throw TackError.invalidInput("unexpected board.json") }
+    for index in statuses.indices {
+      guard case .object(var entry) = statuses[index], entry["name"] == .string(status)
+      else { continue }
+      entry["next"] = .array(next.map { .string($0) })
+      statuses[index] = .object(entry)
+    }
+    fields["statuses"] = .array(statuses)
+    try TestGit.commitFile(
+      in: self.path, path: path,
+      content: JSONValue.object(fields).serialized(pretty: true) + "\n", message: "by hand")
+  }
+
   var commitCount: Int {
     Int(
       (try? git(["rev-list", "--count", "main"]))?.trimmingCharacters(in: .whitespacesAndNewlines)

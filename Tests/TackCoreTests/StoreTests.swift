@@ -99,20 +99,7 @@ private let bot = StoreFixture.bot
     let path = "boards/main/board.json"
     let original = try fixture.git(["show", "main:\(path)"])
     // By hand: todo may no longer move to working.
-    var board = try JSONValue.parse(Array(original.utf8))
-    guard case .object(var fields) = board, case .array(var statuses)? = fields["statuses"]
-    else { Issue.record("unexpected board.json"); return }
-    for index in statuses.indices {
-      guard case .object(var status) = statuses[index], status["name"] == .string("todo")
-      else { continue }
-      status["next"] = .array([.string("cancelled")])
-      statuses[index] = .object(status)
-    }
-    fields["statuses"] = .array(statuses)
-    board = .object(fields)
-    try TestGit.commitFile(
-      in: fixture.path, path: path, content: board.serialized(pretty: true) + "\n",
-      message: "by hand")
+    try fixture.restrictMoves(from: "todo", to: ["cancelled"])
     #expect(
       fixture.expectRefusal({
         if case .illegalTransition(_, "todo", "working", let allowed) = $0 {

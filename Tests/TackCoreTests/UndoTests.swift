@@ -80,21 +80,7 @@ private let bot = StoreFixture.bot
     let id = try fixture.store.create(title: "Ship it", actor: alice).taskId.rawValue
     _ = try fixture.store.transition(id, to: "working", actor: alice)
     // By hand: working may no longer go back to todo.
-    let path = "boards/main/board.json"
-    var board = try JSONValue.parse(Array(try fixture.git(["show", "main:\(path)"]).utf8))
-    guard case .object(var fields) = board, case .array(var statuses)? = fields["statuses"]
-    else { Issue.record("unexpected board.json"); return }
-    for index in statuses.indices {
-      guard case .object(var status) = statuses[index], status["name"] == .string("working")
-      else { continue }
-      status["next"] = .array([.string("completed")])
-      statuses[index] = .object(status)
-    }
-    fields["statuses"] = .array(statuses)
-    board = .object(fields)
-    try TestGit.commitFile(
-      in: fixture.path, path: path, content: board.serialized(pretty: true) + "\n",
-      message: "by hand")
+    try fixture.restrictMoves(from: "working", to: ["completed"])
     #expect(
       fixture.expectRefusal({
         if case .illegalTransition(_, "working", "todo", let allowed) = $0 {
